@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka broker (KRaft, broker+controller) on 127.0.0.1 for tsflink.
+#
+#   bin/kafka.sh start|stop|status|fetch
+#
+# Environment:
+#   KAFKA_PORT             broker port (default 9092)
+#   KAFKA_CONTROLLER_PORT  KRaft controller port (default KAFKA_PORT+1)
+#   KAFKA_DATA_DIR         log dirs, server.properties, pid and log file (default <repo>/data/kafka)
+#   KAFKA_HEAP_OPTS        JVM heap options (default -Xms256m -Xmx512m)
+#   KAFKA_START_TIMEOUT    seconds to wait for the broker to serve (default 90)
+#
+# The broker's jars come from Maven Central through kafka/pom.xml (mvn dependency:copy-dependencies) and are cached in
+# kafka/libs until the pom changes. Every command is idempotent: start on a running broker and stop on a stopped one
+# succeed without doing anything.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+POM="$ROOT/kafka/pom.xml"
+LIBS="$ROOT/kafka/libs"
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
+DATA_DIR="${KAFKA_DATA_DIR:-$ROOT/data/kafka}"
+PID_FILE="$DATA_DIR/kafka.pid"
+LOG_FILE="$DATA_DIR/kafka.log"
+TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+
+fetch_jars() {
+  local stamp="$LIBS/.pom.sha256" want
+  want="$(sha256sum "$POM" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is not installed; it is needed once to collect the Kafka jars."
+  echo "Collecting Apache Kafka jars from Maven Central into kafka/libs ..."
+  rm -rf "$LIBS"
+  local out
+  if ! out="$(mvn -B -q -f "$POM" dependency:copy-dependencies 2>&1)"; then
+    echo "$out" | tail -n 20 >&2
+    die "could not collect the Kafka jars with Maven: is Maven Central reachable from this machine?"
+  fi
+  echo "$want" > "$stamp"
+}
+
+running_pid() {
+  [[ -f "$PID_FILE" ]] || return 1
+  local pid; pid="$(cat "$PID_FILE")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # The pid file may outlive its process; only a JVM running kafka.Kafka counts.
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka' || return 1
+  echo "$pid"
+}
+
+write_config() {
+  mkdir -p "$DATA_DIR/logs"
+  cat > "$DATA_DIR/server.properties" <<PROPS
+# Written by bin/kafka.sh: a single-node KRaft broker on loopback.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$DATA_DIR/logs
+num.partitions=2
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+group.initial.rebalance.delay.ms=0
+PROPS
+  cat > "$DATA_DIR/log4j.properties" <<PROPS
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$LOG_FILE
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+PROPS
+}
+
+java_cmd() {
+  # shellcheck disable=SC2206
+  JAVA_CMD=(java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} -XX:+UseSerialGC -Djava.awt.headless=true
+    "-Dlog4j.configuration=file:$DATA_DIR/log4j.properties" -cp "$LIBS/*")
+}
+
+start() {
+  if pid="$(running_pid)"; then echo "Kafka is already running (pid $pid) on 127.0.0.1:$PORT."; return 0; fi
+  fetch_jars
+  command -v java >/dev/null || die "Java is not installed."
+  write_config
+  java_cmd
+  if [[ ! -f "$DATA_DIR/logs/meta.properties" ]]; then
+    local cluster_id
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    "${JAVA_CMD[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA_DIR/server.properties" >> "$DATA_DIR/format.log" 2>&1 \
+      || { cat "$DATA_DIR/format.log" >&2; die "formatting the storage in $DATA_DIR/logs failed."; }
+  fi
+  : > "$LOG_FILE"
+  # setsid: the broker must not share the caller's process group, so a test runner killing its group leaves it to 'stop'.
+  setsid "${JAVA_CMD[@]}" kafka.Kafka "$DATA_DIR/server.properties" > "$DATA_DIR/kafka.out" 2>&1 < /dev/null &
+  local pid=$!
+  echo "$pid" > "$PID_FILE"
+  local deadline=$((SECONDS + TIMEOUT))
+  until grep -q 'Kafka Server started' "$LOG_FILE" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$DATA_DIR/kafka.out" "$LOG_FILE" >&2 || true
+      rm -f "$PID_FILE"
+      die "the broker exited during start-up (see $LOG_FILE)."
+    fi
+    if (( SECONDS >= deadline )); then
+      kill "$pid" 2>/dev/null || true
+      rm -f "$PID_FILE"
+      die "the broker did not start within ${TIMEOUT}s (see $LOG_FILE)."
+    fi
+    sleep 0.2
+  done
+  echo "Kafka started (pid $pid) on 127.0.0.1:$PORT, data in $DATA_DIR."
+}
+
+stop() {
+  local pid
+  if ! pid="$(running_pid)"; then rm -f "$PID_FILE"; echo "Kafka is not running."; return 0; fi
+  kill "$pid"
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+  rm -f "$PID_FILE"
+  echo "Kafka stopped (pid $pid)."
+}
+
+status() {
+  local pid
+  if pid="$(running_pid)"; then echo "Kafka is running (pid $pid) on 127.0.0.1:$PORT."; else echo "Kafka is not running."; exit 3; fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  fetch) fetch_jars ;;
+  *) echo "Usage: bin/kafka.sh start|stop|status|fetch" >&2; exit 1 ;;
+esac

@@ -1,0 +1,74 @@
+import { booleanOption, durationOption, intOption, stringOption } from './ConfigOption.js';
+
+/**
+ * The configuration keys tsflink reads, with Flink's names and defaults. Where tsflink's default differs from Flink's,
+ * the description says why.
+ */
+export const JobManagerOptions = {
+  ADDRESS: stringOption('jobmanager.rpc.address', { defaultValue: 'localhost', description: 'Host of the JobManager RPC endpoint.' }),
+  PORT: intOption('jobmanager.rpc.port', { defaultValue: 6123, description: 'Port of the JobManager RPC endpoint; 0 picks a free port.' }),
+  BIND_HOST: stringOption('jobmanager.bind-host', {
+    defaultValue: '127.0.0.1',
+    description: 'Address the JobManager RPC server binds to. tsflink binds to loopback unless told otherwise (Flink: all interfaces).',
+  }),
+} as const;
+
+export const RestOptions = {
+  PORT: intOption('rest.port', { defaultValue: 8081, deprecatedKeys: ['web.port'], description: 'Port of the REST endpoint and web UI; 0 picks a free port.' }),
+  ADDRESS: stringOption('rest.address', { defaultValue: undefined, description: 'Address clients use for REST; falls back to jobmanager.rpc.address.' }),
+  BIND_ADDRESS: stringOption('rest.bind-address', {
+    defaultValue: '127.0.0.1',
+    description: 'Address the REST server binds to. tsflink binds to loopback unless told otherwise (Flink: all interfaces).',
+  }),
+  BIND_PORT: stringOption('rest.bind-port', { defaultValue: undefined, description: 'Port (or range) the REST server binds to; falls back to rest.port.' }),
+  RETRY_MAX_ATTEMPTS: intOption('rest.retry.max-attempts', { defaultValue: 20, description: 'Retries of a REST call that could not connect.' }),
+  RETRY_DELAY: durationOption('rest.retry.delay', { defaultValue: 3000, description: 'Delay between REST call retries.' }),
+  CONNECTION_TIMEOUT: durationOption('rest.connection-timeout', { defaultValue: 15_000, description: 'Timeout to establish a REST connection.' }),
+} as const;
+
+export const ClientOptions = {
+  TIMEOUT: durationOption('client.timeout', { defaultValue: 60_000, deprecatedKeys: ['akka.client.timeout'], description: 'Timeout of a client operation.' }),
+} as const;
+
+export const TaskManagerOptions = {
+  NUM_TASK_SLOTS: intOption('taskmanager.numberOfTaskSlots', {
+    defaultValue: 2,
+    description: 'Slots a TaskManager offers. tsflink defaults to 2, the playground value (Flink: 1).',
+  }),
+  HOST: stringOption('taskmanager.host', { defaultValue: '127.0.0.1', description: 'Host name the TaskManager advertises.' }),
+  BIND_HOST: stringOption('taskmanager.bind-host', { defaultValue: '127.0.0.1', description: 'Address the TaskManager servers bind to.' }),
+  RPC_PORT: intOption('taskmanager.rpc.port', { defaultValue: 0, description: 'TaskManager RPC port; 0 picks a free port.' }),
+  DATA_PORT: intOption('taskmanager.data.port', { defaultValue: 0, description: 'TaskManager data (shuffle) port; 0 picks a free port.' }),
+  RESOURCE_ID: stringOption('taskmanager.resource-id', { defaultValue: undefined, description: 'Fixed TaskManager id; generated when unset.' }),
+} as const;
+
+export const HeartbeatManagerOptions = {
+  HEARTBEAT_INTERVAL: durationOption('heartbeat.interval', { defaultValue: 10_000, description: 'Time between heartbeats.' }),
+  HEARTBEAT_TIMEOUT: durationOption('heartbeat.timeout', { defaultValue: 50_000, description: 'Silence after which a peer is considered lost.' }),
+} as const;
+
+export const ClusterOptions = {
+  INITIAL_REGISTRATION_TIMEOUT: durationOption('cluster.registration.initial-timeout', {
+    defaultValue: 100,
+    description: 'First registration attempt timeout; doubled on each failed attempt.',
+  }),
+  MAX_REGISTRATION_TIMEOUT: durationOption('cluster.registration.max-timeout', {
+    defaultValue: 30_000,
+    description: 'Upper bound of the registration attempt timeout.',
+  }),
+  REFUSED_REGISTRATION_DELAY: durationOption('cluster.registration.refused-registration-delay', {
+    defaultValue: 30_000,
+    description: 'Pause after the ResourceManager refused a registration.',
+  }),
+} as const;
+
+export const WebOptions = {
+  REFRESH_INTERVAL: durationOption('web.refresh-interval', { defaultValue: 3000, description: 'Dashboard refresh interval.' }),
+  SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: 'Allow job submission through the web UI.' }),
+  CANCEL_ENABLE: booleanOption('web.cancel.enable', { defaultValue: true, description: 'Allow cancelling jobs through the web UI.' }),
+  RESCALE_ENABLE: booleanOption('web.rescale.enable', { defaultValue: false, description: 'Allow rescaling through the web UI.' }),
+} as const;
+
+export const CoreOptions = {
+  DEFAULT_PARALLELISM: intOption('parallelism.default', { defaultValue: 1, description: 'Parallelism of a job that sets none.' }),
+} as const;

@@ -1,0 +1,82 @@
+import { hostname } from 'node:os';
+import type { Server } from '@grpc/grpc-js';
+import type { Configuration } from '../common/config/Configuration.js';
+import { HeartbeatManagerOptions, JobManagerOptions, RestOptions } from '../common/config/options.js';
+import { randomHex } from '../common/ids.js';
+import type { Logger } from '../common/Logger.js';
+import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { Dispatcher } from './dispatcher/Dispatcher.js';
+import { ResourceManager } from './resourcemanager/ResourceManager.js';
+import { addResourceManagerService } from './resourcemanager/rpc/ResourceManagerGrpcService.js';
+import { registerClusterHandlers } from './rest/handlers/clusterHandlers.js';
+import { registerJobHandlers } from './rest/handlers/jobHandlers.js';
+import { registerTaskManagerHandlers } from './rest/handlers/taskManagerHandlers.js';
+import type { JobManagerServices } from './rest/handlers/JobManagerServices.js';
+import { RestServerEndpoint } from './rest/RestServerEndpoint.js';
+import { Router } from './rest/Router.js';
+
+export interface BoundPorts {
+  rpcPort: number;
+  restPort: number;
+}
+
+/**
+ * The JobManager of a session cluster: the RPC server TaskManagers register with, the ResourceManager, the Dispatcher
+ * and the REST endpoint. Owns their start and orderly shutdown.
+ */
+export class StandaloneSessionClusterEntrypoint {
+  readonly resourceManager: ResourceManager;
+  readonly dispatcher = new Dispatcher();
+  private readonly rpcServer: Server = createServer();
+  private readonly rest: RestServerEndpoint;
+  private readonly configuration: Configuration;
+
+  constructor(
+    configuration: Configuration,
+    private readonly log: Logger,
+  ) {
+    const heartbeatIntervalMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL);
+    const heartbeatTimeoutMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT);
+    this.resourceManager = new ResourceManager(
+      { resourceId: `jobmanager-${hostname()}-${randomHex(3)}`, heartbeatIntervalMs, heartbeatTimeoutMs },
+      log.child('ResourceManager'),
+    );
+    addResourceManagerService(this.rpcServer, this.resourceManager, log.child('ResourceManagerService'));
+    this.configuration = configuration;
+    const router = new Router();
+    const services: JobManagerServices = { configuration, resourceManager: this.resourceManager, dispatcher: this.dispatcher };
+    registerClusterHandlers(router, services);
+    registerTaskManagerHandlers(router, services);
+    registerJobHandlers(router, services);
+    this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'));
+  }
+
+  async start(): Promise<BoundPorts> {
+    const config = this.configuration;
+    const rpcHost = config.get(JobManagerOptions.BIND_HOST);
+    const rpcPort = await bindServer(this.rpcServer, rpcHost, config.get(JobManagerOptions.PORT));
+    this.log.info(`Started the JobManager RPC server at ${rpcHost}:${rpcPort}.`);
+    const restHost = config.get(RestOptions.BIND_ADDRESS);
+    const restPortSpec = config.get(RestOptions.BIND_PORT) ?? String(config.get(RestOptions.PORT));
+    const restPort = await this.rest.start(restHost, parseBindPort(restPortSpec));
+    this.log.info(`Rest endpoint listening at ${restHost}:${restPort}`);
+    // What clients and the dashboard should use: the ports actually bound (0 picks a free one).
+    config.set(JobManagerOptions.PORT, rpcPort);
+    config.set(RestOptions.PORT, restPort);
+    return { rpcPort, restPort };
+  }
+
+  async close(): Promise<void> {
+    this.log.info('Shutting down the JobManager.');
+    this.resourceManager.close();
+    await Promise.all([this.rest.close(), shutdownServer(this.rpcServer)]);
+  }
+}
+
+/** `rest.bind-port` may be a port or a range (`50100-50200`); tsflink binds the range's first port. */
+function parseBindPort(spec: string): number {
+  const first = spec.split(/[-,]/)[0]!.trim();
+  const port = Number(first);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid REST port '${spec}'.`);
+  return port;
+}

@@ -1,0 +1,34 @@
+/** Flink's JobStatus, in declaration order (note CANCELLING with two Ls). */
+export const JOB_STATUSES = [
+  'INITIALIZING',
+  'CREATED',
+  'RUNNING',
+  'FAILING',
+  'FAILED',
+  'CANCELLING',
+  'CANCELED',
+  'FINISHED',
+  'RESTARTING',
+  'SUSPENDED',
+  'RECONCILING',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export function isGloballyTerminal(status: JobStatus): boolean {
+  return status === 'FAILED' || status === 'CANCELED' || status === 'FINISHED';
+}
+
+/** Flink's ExecutionState, in declaration order (note CANCELING with one L). */
+export const EXECUTION_STATES = [
+  'CREATED',
+  'SCHEDULED',
+  'DEPLOYING',
+  'RUNNING',
+  'FINISHED',
+  'CANCELING',
+  'CANCELED',
+  'FAILED',
+  'RECONCILING',
+  'INITIALIZING',
+] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];

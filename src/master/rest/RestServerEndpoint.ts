@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../common/Logger.js';
+import { RestHandlerError } from './RestHandlerError.js';
+import type { Router } from './Router.js';
+
+const JSON_TYPE = 'application/json; charset=UTF-8';
+/** rest.server.max-content-length's default. */
+const MAX_CONTENT_LENGTH = 104_857_600;
+
+/**
+ * The REST endpoint (Flink's RestServerEndpoint): serves the router's handlers at `/<path>` and `/v1/<path>`, answers
+ * every response as JSON, and every failure as `{"errors":[...]}` with its status.
+ */
+export class RestServerEndpoint {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly router: Router,
+    private readonly log: Logger,
+  ) {}
+
+  async start(host: string, port: number): Promise<number> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(new Error(`Could not start the REST endpoint on ${host}:${port}: ${error.message}`, { cause: error })));
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const uri = req.url ?? '/';
+    try {
+      const url = new URL(uri, 'http://localhost');
+      const path = url.pathname.startsWith('/v1/') ? url.pathname.slice(3) : url.pathname === '/v1' ? '/' : url.pathname;
+      const matched = this.router.match(req.method ?? 'GET', path);
+      if (!matched) {
+        req.resume();
+        this.send(res, 404, { errors: [`Not found: ${uri}`] });
+        return;
+      }
+      const body = await readBody(req);
+      const response = await matched.handler({ params: matched.params, query: url.searchParams, body, headers: req.headers });
+      this.send(res, response.status, response.body);
+    } catch (error) {
+      if (error instanceof RestHandlerError) {
+        this.send(res, error.httpStatus, { errors: [error.message] });
+        return;
+      }
+      this.log.error(`Unhandled exception in REST handler for ${req.method} ${uri}.`, {}, error);
+      const trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.send(res, 500, { errors: ['Internal server error.', `<Exception on server side:\n${trace}\nEnd of exception on server side>`] });
+    }
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type': JSON_TYPE,
+      'Content-Length': Buffer.byteLength(payload),
+      'Access-Control-Allow-Origin': '*',
+    });
+    res.end(payload);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > MAX_CONTENT_LENGTH) {
+      throw new RestHandlerError(`Request too large: more than ${MAX_CONTENT_LENGTH} bytes.`, 413);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,10 @@
+import type { Configuration } from '../../../common/config/Configuration.js';
+import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
+import type { ResourceManager } from '../../resourcemanager/ResourceManager.js';
+
+/** The long-lived parts of the JobManager that REST handlers read. */
+export interface JobManagerServices {
+  configuration: Configuration;
+  resourceManager: ResourceManager;
+  dispatcher: Dispatcher;
+}

@@ -1,0 +1,54 @@
+import type { Server } from '@grpc/grpc-js';
+import type { Configuration } from '../common/config/Configuration.js';
+import { ClusterOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
+import { randomHex } from '../common/ids.js';
+import type { Logger } from '../common/Logger.js';
+import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { TaskExecutor } from './TaskExecutor.js';
+
+/**
+ * Owns a TaskManager process's parts (Flink's TaskManagerRunner): its RPC server, on which the runtime's services are
+ * served, and the TaskExecutor.
+ */
+export class TaskManagerRunner {
+  private readonly rpcServer: Server = createServer();
+  private taskExecutor: TaskExecutor | undefined;
+
+  constructor(
+    private readonly configuration: Configuration,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<{ resourceId: string; rpcPort: number }> {
+    const config = this.configuration;
+    const bindHost = config.get(TaskManagerOptions.BIND_HOST);
+    const rpcPort = await bindServer(this.rpcServer, bindHost, config.get(TaskManagerOptions.RPC_PORT));
+    const host = config.get(TaskManagerOptions.HOST);
+    // Flink's standalone TaskManager id: the RPC address plus a short random suffix, unique per process.
+    const resourceId = config.get(TaskManagerOptions.RESOURCE_ID) ?? `${host}:${rpcPort}-${randomHex(3)}`;
+    const jobManager = `${config.get(JobManagerOptions.ADDRESS)}:${config.get(JobManagerOptions.PORT)}`;
+    this.taskExecutor = new TaskExecutor(
+      {
+        resourceId,
+        rpcAddress: `${host}:${rpcPort}`,
+        dataPort: config.get(TaskManagerOptions.DATA_PORT),
+        numberOfSlots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
+        resourceManagerAddress: jobManager,
+        registration: {
+          initialTimeoutMs: config.get(ClusterOptions.INITIAL_REGISTRATION_TIMEOUT),
+          maxTimeoutMs: config.get(ClusterOptions.MAX_REGISTRATION_TIMEOUT),
+          refusedDelayMs: config.get(ClusterOptions.REFUSED_REGISTRATION_DELAY),
+        },
+      },
+      this.log.child('TaskExecutor', { resourceId }),
+    );
+    this.log.info(`Started the TaskManager RPC server at ${bindHost}:${rpcPort}.`, { resourceId });
+    this.taskExecutor.start();
+    return { resourceId, rpcPort };
+  }
+
+  async close(): Promise<void> {
+    await this.taskExecutor?.close();
+    await shutdownServer(this.rpcServer);
+  }
+}

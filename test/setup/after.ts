@@ -1,0 +1,41 @@
+// Runs once after all test files (tap's `after`): kills any cluster process a test left behind, stops Kafka, and
+// removes the run's directory.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, TEST_RUN_FILE, type TestRun } from '../testing/testRun.js';
+
+if (existsSync(TEST_RUN_FILE)) {
+  const run = JSON.parse(readFileSync(TEST_RUN_FILE, 'utf8')) as TestRun;
+  let leftovers = 0;
+  for (const file of findPidFiles(run.root)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const pid = Number(line.trim().split(/\s+/)[0]);
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        leftovers++;
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (leftovers > 0) console.log(`# killed ${leftovers} cluster process(es) left behind by tests`);
+  execFileSync(join(REPO_ROOT, 'bin', 'kafka.sh'), ['stop'], {
+    env: { ...process.env, KAFKA_PORT: String(run.kafka.port), KAFKA_DATA_DIR: run.kafka.dataDir },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  rmSync(run.root, { recursive: true, force: true });
+  rmSync(TEST_RUN_FILE, { force: true });
+}
+
+function findPidFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === 'kafka') continue;
+    if (statSync(path).isDirectory()) found.push(...findPidFiles(path));
+    else if (name.endsWith('.pid')) found.push(path);
+  }
+  return found;
+}

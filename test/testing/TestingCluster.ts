@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, testDir } from './testRun.js';
+import { waitFor } from './waitFor.js';
+
+/** Every process group a test started, killed when the test process ends however it ends. */
+const liveGroups = new Set<number>();
+function killAllGroups(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  liveGroups.clear();
+}
+process.on('exit', killAllGroups);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAllGroups();
+    process.kill(process.pid, signal);
+  });
+}
+
+export type Component = 'standalonesession' | 'taskexecutor';
+
+/** A JobManager or TaskManager started through bin/jobmanager.sh / bin/taskmanager.sh start-foreground. */
+export class ClusterProcess {
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly component: Component,
+    readonly child: ChildProcess,
+    readonly workDir: string,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => {
+      liveGroups.delete(child.pid!);
+      resolve(code);
+    }));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The ports file the process writes once it has bound its servers. */
+  async ports(timeoutMs = 30_000): Promise<Record<string, any>> {
+    return waitFor(`${this.component} ports file in ${this.workDir}`, () => {
+      if (this.child.exitCode !== null) throw new Error(`${this.component} exited with ${this.child.exitCode}:\n${this.output}`);
+      const file = readdirSync(this.workDir).find((f) => f.endsWith('.ports.json'));
+      return file ? (JSON.parse(readFileSync(join(this.workDir, file), 'utf8')) as Record<string, any>) : undefined;
+    }, { timeoutMs });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    this.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+/**
+ * A cluster of real processes in its own directory: configuration copied from conf/, own pid, log and working
+ * directories, servers on free loopback ports.
+ */
+export class TestingCluster {
+  readonly dir = testDir('cluster');
+  readonly confDir = join(this.dir, 'conf');
+  readonly logDir = join(this.dir, 'log');
+  readonly pidDir = join(this.dir, 'pid');
+  private readonly processes: ClusterProcess[] = [];
+  private counter = 0;
+
+  constructor() {
+    mkdirSync(this.confDir, { recursive: true });
+    copyFileSync(join(REPO_ROOT, 'conf', 'config.yaml'), join(this.confDir, 'config.yaml'));
+  }
+
+  start(component: Component, args: string[] = []): ClusterProcess {
+    const workDir = join(this.dir, `${component}-${this.counter++}`);
+    mkdirSync(workDir, { recursive: true });
+    const script = component === 'standalonesession' ? 'jobmanager.sh' : 'taskmanager.sh';
+    const child = spawn(join(REPO_ROOT, 'bin', script), ['start-foreground', ...args], {
+      cwd: workDir,
+      env: { ...process.env, FLINK_CONF_DIR: this.confDir, FLINK_LOG_DIR: this.logDir, FLINK_PID_DIR: this.pidDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    liveGroups.add(child.pid!);
+    const proc = new ClusterProcess(component, child, workDir);
+    this.processes.push(proc);
+    return proc;
+  }
+
+  /** A JobManager on free ports (unless args say otherwise); resolves once it announced its ports. */
+  async startJobManager(args: string[] = []): Promise<{ process: ClusterProcess; rpcPort: number; restPort: number; restUrl: string }> {
+    const proc = this.start('standalonesession', ['-D', 'jobmanager.rpc.port=0', '-D', 'rest.port=0', ...args]);
+    const ports = await proc.ports();
+    return { process: proc, rpcPort: ports.rpc, restPort: ports.rest, restUrl: `http://127.0.0.1:${ports.rest}` };
+  }
+
+  async startTaskManager(jobManagerRpcPort: number, args: string[] = []): Promise<{ process: ClusterProcess; resourceId: string }> {
+    const proc = this.start('taskexecutor', ['-D', `jobmanager.rpc.port=${jobManagerRpcPort}`, ...args]);
+    const ports = await proc.ports();
+    return { process: proc, resourceId: ports.resourceId };
+  }
+
+  logFiles(): string[] {
+    return existsSync(this.logDir) ? readdirSync(this.logDir) : [];
+  }
+
+  readLog(name: string): string {
+    return readFileSync(join(this.logDir, name), 'utf8');
+  }
+
+  async close(): Promise<void> {
+    for (const proc of this.processes) proc.kill('SIGKILL');
+    await Promise.all(this.processes.map((p) => p.exited));
+  }
+}
