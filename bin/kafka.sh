@@ -2,6 +2,9 @@
 # A single-node Apache Kafka broker (KRaft, broker+controller) on 127.0.0.1 for tsflink.
 #
 #   bin/kafka.sh start|stop|status|fetch
+#   bin/kafka.sh create-topics [name:partitions ...]    (default: input:2 output:2, the playground's topics)
+#   bin/kafka.sh topics <kafka-topics.sh arguments>      (e.g. --list, --describe --topic input)
+#   bin/kafka.sh console-consumer <arguments>            (e.g. --topic output --from-beginning)
 #
 # Environment:
 #   KAFKA_PORT             broker port (default 9092)
@@ -139,10 +142,37 @@ status() {
   if pid="$(running_pid)"; then echo "Kafka is running (pid $pid) on 127.0.0.1:$PORT."; else echo "Kafka is not running."; exit 3; fi
 }
 
-case "${1:-}" in
+# Runs one of Kafka's command-line tools against this broker, logging warnings only, to stderr.
+run_tool() {
+  local main="$1"; shift
+  fetch_jars
+  mkdir -p "$DATA_DIR"
+  printf 'log4j.rootLogger=WARN, stderr\nlog4j.appender.stderr=org.apache.log4j.ConsoleAppender\nlog4j.appender.stderr.Target=System.err\nlog4j.appender.stderr.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stderr.layout.ConversionPattern=[%%d] %%p %%m (%%c)%%n\n' > "$DATA_DIR/tools-log4j.properties"
+  local bootstrap=()
+  [[ " $* " == *" --bootstrap-server "* ]] || bootstrap=(--bootstrap-server "127.0.0.1:$PORT")
+  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Dlog4j.configuration=file:$DATA_DIR/tools-log4j.properties" \
+    -cp "$LIBS/*" "$main" "${bootstrap[@]}" "$@"
+}
+
+create_topics() {
+  local specs=("$@")
+  (( ${#specs[@]} )) || specs=(input:2 output:2)
+  local spec
+  for spec in "${specs[@]}"; do
+    run_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "${spec%%:*}" \
+      --partitions "${spec#*:}" --replication-factor 1
+  done
+}
+
+command="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$command" in
   start) start ;;
   stop) stop ;;
   status) status ;;
   fetch) fetch_jars ;;
-  *) echo "Usage: bin/kafka.sh start|stop|status|fetch" >&2; exit 1 ;;
+  create-topics) create_topics "$@" ;;
+  topics) run_tool org.apache.kafka.tools.TopicCommand "$@" ;;
+  console-consumer) run_tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
+  *) echo "Usage: bin/kafka.sh start|stop|status|fetch|create-topics [name:partitions ...]|topics ...|console-consumer ..." >&2; exit 1 ;;
 esac

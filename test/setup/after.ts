@@ -31,6 +31,7 @@ if (existsSync(TEST_RUN_FILE)) {
 
 function findPidFiles(dir: string): string[] {
   const found: string[] = [];
+  if (!existsSync(dir)) return found;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (name === 'kafka') continue;

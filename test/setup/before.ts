@@ -1,10 +1,16 @@
 // Runs once before the test files (tap's `before`): starts one real Kafka broker on free loopback ports for the whole run.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '../testing/ports.js';
 import { REPO_ROOT, TEST_RUN_FILE, type TestRun } from '../testing/testRun.js';
+
+// A run that was killed before its 'after' step left its broker and processes behind: clean those up first.
+if (existsSync(TEST_RUN_FILE)) {
+  console.log('# cleaning up after an aborted earlier test run');
+  execFileSync(process.execPath, [...process.execArgv, join(import.meta.dirname, 'after.ts')], { stdio: 'inherit' });
+}
 
 const root = mkdtempSync(join(tmpdir(), 'tsflink-test-'));
 const port = await freePort();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { IllegalConfigurationError } from '../errors.js';
 import { Configuration } from './Configuration.js';
 
@@ -46,7 +46,7 @@ export function loadConfiguration(
  * text, lists become their YAML flow form (`[a, b]`). Any syntax error names the file, line and column.
  */
 export function parseStandardYaml(text: string, file: string): Configuration {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = document.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
@@ -74,10 +74,15 @@ function flatten(node: Node, prefix: string, into: Configuration, file: string, 
     const fullKey = prefix ? `${prefix}.${key}` : key;
     const value = pair.value as Node | null;
     if (isMap(value)) flatten(value, fullKey, into, file, text);
-    else if (isSeq(value)) into.setString(fullKey, stringify(value.toJSON(), { flow: true }).trim());
+    else if (isSeq(value)) into.setString(fullKey, flowList(value.toJSON() as unknown[]));
     else if (isScalar(value)) into.setString(fullKey, value.value === null ? '' : String(value.value));
     else into.setString(fullKey, '');
   }
+}
+
+/** A list as Flink shows it in string form: `[a, b, 3]`. */
+function flowList(items: unknown[]): string {
+  return `[${items.map((item) => (Array.isArray(item) ? flowList(item) : typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))).join(', ')}]`;
 }
 
 function lineOf(node: Node | null, text: string): number {

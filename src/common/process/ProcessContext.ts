@@ -22,7 +22,7 @@ export class ProcessContext {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.daemonId = Number.parseInt(env.TSFLINK_DAEMON_ID ?? '0', 10) || 0;
-    const user = env.USER ?? safeUserName();
+    const user = env.FLINK_IDENT_STRING ?? env.USER ?? safeUserName();
     const logDir = resolve(env.FLINK_LOG_DIR ?? 'log');
     this.logFile = join(logDir, `flink-${user}-${component}-${this.daemonId}-${hostname()}.log`);
     this.portsFile = resolve(`${component}-${this.daemonId}.ports.json`);

@@ -1,0 +1,128 @@
+import { request as httpRequest } from 'node:http';
+import { FlinkException, TsFlinkError } from '../common/errors.js';
+
+export interface RestClientConfig {
+  host: string;
+  port: number;
+  /** Attempts after the first when the endpoint cannot be reached (rest.retry.max-attempts). */
+  retryMaxAttempts: number;
+  retryDelayMs: number;
+  connectionTimeoutMs: number;
+}
+
+/** The endpoint could not be reached at all. Retriable. */
+export class ConnectError extends TsFlinkError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause, retriable: true });
+  }
+}
+
+/** Retries ran out (Flink's FutureUtils.RetryException). */
+export class RetryError extends TsFlinkError {}
+
+/** The endpoint answered with an error body (`{"errors":[...]}`) or a body that is not JSON. */
+export class RestClientError extends TsFlinkError {
+  constructor(
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A job in the job list (Flink's JobStatusMessage). */
+export interface JobStatusMessage {
+  jobId: string;
+  jobName: string;
+  jobState: string;
+  startTime: number;
+}
+
+/**
+ * Talks to a cluster's REST endpoint as Flink's RestClusterClient does: every call goes to `/v1/<path>`, every
+ * answer is JSON, an object holding `errors` is a failure, and a call that cannot connect is retried
+ * `rest.retry.max-attempts` times `rest.retry.delay` apart.
+ */
+export class RestClusterClient {
+  constructor(private readonly config: RestClientConfig) {}
+
+  get webInterfaceUrl(): string {
+    return `http://${this.config.host}:${this.config.port}`;
+  }
+
+  async listJobs(): Promise<JobStatusMessage[]> {
+    const body = (await this.send('GET', '/jobs/overview')) as { jobs?: unknown };
+    if (!Array.isArray(body.jobs)) throw new RestClientError('Response did not contain a "jobs" list.', 200);
+    return body.jobs.map(parseJobDetails);
+  }
+
+  /** Sends one request, retrying while the endpoint cannot be reached. */
+  async send(method: string, path: string, body?: unknown): Promise<unknown> {
+    const attempts = Math.max(0, this.config.retryMaxAttempts) + 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        return await this.sendOnce(method, path, body);
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
+        lastError = error;
+        if (attempt < attempts) await new Promise((r) => setTimeout(r, this.config.retryDelayMs));
+      }
+    }
+    throw new RetryError('Could not complete the operation. Number of retries has been exhausted.', { cause: lastError });
+  }
+
+  private sendOnce(method: string, path: string, body?: unknown): Promise<unknown> {
+    const { host, port, connectionTimeoutMs } = this.config;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host,
+          port,
+          method,
+          path: `/v1${path}`,
+          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = text === '' ? {} : JSON.parse(text);
+            } catch {
+              reject(new RestClientError(`Response was not valid JSON, but plain-text: ${text}`, res.statusCode ?? 0));
+              return;
+            }
+            const errors = (json as { errors?: unknown })?.errors;
+            if (Array.isArray(errors)) reject(new RestClientError(errors.map(String).join('\n'), res.statusCode ?? 0));
+            else if ((res.statusCode ?? 0) >= 400) reject(new RestClientError(`HTTP ${res.statusCode}: ${text}`, res.statusCode ?? 0));
+            else resolve(json);
+          });
+        },
+      );
+      req.setTimeout(connectionTimeoutMs, () => req.destroy(new ConnectError(`Connection timed out: ${host}:${port}`)));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error instanceof ConnectError) reject(error);
+        else if (error.code === 'ECONNREFUSED') reject(new ConnectError(`Connection refused: ${host}/${(error as { address?: string }).address ?? host}:${port}`, error));
+        else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new ConnectError(`Unknown host: ${host}`, error));
+        else if (error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH' || error.code === 'ETIMEDOUT') reject(new ConnectError(`${error.message}: ${host}:${port}`, error));
+        else reject(error);
+      });
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+/** Reads one `/jobs/overview` entry; like Flink's JobDetailsDeserializer it refuses an entry missing a field. */
+function parseJobDetails(raw: unknown): JobStatusMessage {
+  const job = raw as Record<string, unknown>;
+  for (const field of ['jid', 'name', 'state', 'start-time', 'end-time', 'duration', 'last-modification', 'tasks']) {
+    if (!(field in job)) throw new FlinkException(`Could not read the job list: a job is missing the field "${field}".`);
+  }
+  return { jobId: String(job.jid), jobName: String(job.name), jobState: String(job.state), startTime: Number(job['start-time']) };
+}

@@ -1,0 +1,228 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Configuration } from '../../common/config/Configuration.js';
+import { loadConfiguration } from '../../common/config/GlobalConfiguration.js';
+import { JobManagerOptions, RestOptions } from '../../common/config/options.js';
+import { FlinkException, formatErrorChain, IllegalConfigurationError } from '../../common/errors.js';
+import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../common/version.js';
+import { RestClusterClient, type JobStatusMessage } from '../RestClusterClient.js';
+import { CliArgsError } from './CliArgsError.js';
+import {
+  ADDRESS_OPTION,
+  DEFAULT_MODE_OPTIONS,
+  DYNAMIC_PROPERTIES,
+  HELP_OPTION,
+  LIST_ALL,
+  LIST_OPTIONS,
+  LIST_RUNNING,
+  LIST_SCHEDULED,
+} from './CliFrontendOptions.js';
+import { parseCommandLine, type ParsedCommandLine } from './CommandLineParser.js';
+import { renderOptions } from './HelpFormatter.js';
+
+/** Where the CLI writes: stdout and stderr, line by line. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const ENV_FLINK_CONF_DIR = 'FLINK_CONF_DIR';
+
+/** Actions Flink's CLI knows; tsflink names them all in its messages and implements them as the runtime grows. */
+const ACTIONS = ['run', 'run-application', 'info', 'list', 'cancel', 'stop', 'savepoint', 'checkpoint'] as const;
+
+/**
+ * The `flink` command line (Flink's CliFrontend): the same actions, options, output lines and exit codes, talking to
+ * the cluster's REST endpoint.
+ */
+export class CliFrontend {
+  constructor(
+    private readonly io: CliOutput,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** Runs one command line; resolves with the process exit code. */
+  async parseAndRun(args: readonly string[]): Promise<number> {
+    if (args.length < 1) {
+      this.printHelp();
+      this.io.out('Please specify an action.');
+      return 1;
+    }
+    const [action, ...params] = args as [string, ...string[]];
+    try {
+      switch (action) {
+        case 'list':
+          await this.list(params);
+          return 0;
+        case '-h':
+        case '--help':
+          this.printHelp();
+          return 0;
+        case '-v':
+        case '--version':
+          this.io.out(`Version: ${FLINK_COMPATIBILITY_VERSION}, Commit ID: ${TSFLINK_REVISION}`);
+          return 0;
+        default:
+          if ((ACTIONS as readonly string[]).includes(action)) {
+            throw new FlinkException(`The action "${action}" is not available in tsflink ${TSFLINK_REVISION} yet.`);
+          }
+          this.io.out(`"${action}" is not a valid action.`);
+          this.io.out('');
+          this.io.out('Valid actions are "run", "run-application", "list", "info", "savepoint", "stop", or "cancel".');
+          this.io.out('');
+          this.io.out('Specify the version option (-v or --version) to print Flink version.');
+          this.io.out('');
+          this.io.out('Specify the help option (-h or --help) to get help on the command.');
+          return 1;
+      }
+    } catch (error) {
+      return this.handleError(error);
+    }
+  }
+
+  private async list(args: readonly string[]): Promise<void> {
+    const commandLine = parseCommandLine(LIST_OPTIONS, args, false);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printListHelp();
+      return;
+    }
+    if (commandLine.args.length > 0) throw new CliArgsError(`Unrecognized arguments: ${commandLine.args.join(' ')}`);
+    let showRunning = commandLine.has(LIST_RUNNING);
+    let showScheduled = commandLine.has(LIST_SCHEDULED);
+    const showAll = commandLine.has(LIST_ALL);
+    if (!showRunning && !showScheduled && !showAll) {
+      showRunning = true;
+      showScheduled = true;
+    }
+    const client = this.clusterClient(commandLine);
+    const jobsPromise = client.listJobs();
+    this.io.out('Waiting for response...');
+    let jobs: JobStatusMessage[];
+    try {
+      jobs = await jobsPromise;
+    } catch (error) {
+      throw new FlinkException('Failed to retrieve job list.', { cause: error });
+    }
+    const running: JobStatusMessage[] = [];
+    const scheduled: JobStatusMessage[] = [];
+    const terminated: JobStatusMessage[] = [];
+    for (const job of jobs) {
+      if (job.jobState === 'CREATED' || job.jobState === 'INITIALIZING') scheduled.push(job);
+      else if (!['FINISHED', 'CANCELED', 'FAILED'].includes(job.jobState)) running.push(job);
+      else terminated.push(job);
+    }
+    if (showRunning || showAll) {
+      if (running.length === 0) this.io.out('No running jobs.');
+      else this.printJobs('------------------ Running/Restarting Jobs -------------------', running);
+    }
+    if (showScheduled || showAll) {
+      if (scheduled.length === 0) this.io.out('No scheduled jobs.');
+      else this.printJobs('----------------------- Scheduled Jobs -----------------------', scheduled);
+    }
+    if (showAll && terminated.length > 0) {
+      this.printJobs('---------------------- Terminated Jobs -----------------------', terminated);
+    }
+  }
+
+  private printJobs(banner: string, jobs: JobStatusMessage[]): void {
+    this.io.out(banner);
+    for (const line of formatJobLines(jobs)) this.io.out(line);
+    this.io.out('--------------------------------------------------------------');
+  }
+
+  /** The cluster's REST client from the configuration directory, `-D` properties and `-m host:port`. */
+  private clusterClient(commandLine: ParsedCommandLine): RestClusterClient {
+    const dynamic = new Configuration();
+    for (const spec of commandLine.getAll(DYNAMIC_PROPERTIES)) {
+      const eq = spec.indexOf('=');
+      if (eq <= 0) throw new CliArgsError(`Invalid dynamic property '-D${spec}': expected -D<property=value>, e.g. -Drest.port=8081.`);
+      dynamic.setString(spec.slice(0, eq), spec.slice(eq + 1));
+    }
+    const configuration = loadConfiguration(this.configurationDirectory(), dynamic, (warning) => this.io.err(warning));
+    const address = commandLine.get(ADDRESS_OPTION);
+    if (address !== undefined) {
+      const match = /^(.+):(\d+)$/.exec(address);
+      if (!match) throw new CliArgsError(`Invalid address '${address}' for option -m: expected <host>:<port>.`);
+      configuration.set(JobManagerOptions.ADDRESS, match[1]!).set(RestOptions.ADDRESS, match[1]!).set(RestOptions.PORT, Number(match[2]));
+    }
+    return new RestClusterClient({
+      host: configuration.get(RestOptions.ADDRESS) ?? configuration.get(JobManagerOptions.ADDRESS),
+      port: configuration.get(RestOptions.PORT),
+      retryMaxAttempts: configuration.get(RestOptions.RETRY_MAX_ATTEMPTS),
+      retryDelayMs: configuration.get(RestOptions.RETRY_DELAY),
+      connectionTimeoutMs: configuration.get(RestOptions.CONNECTION_TIMEOUT),
+    });
+  }
+
+  /** `$FLINK_CONF_DIR` (which must exist), else `../conf`, else `conf` (Flink's getConfigurationDirectoryFromEnv). */
+  private configurationDirectory(): string {
+    const fromEnv = this.env[ENV_FLINK_CONF_DIR];
+    if (fromEnv !== undefined) {
+      if (!isDirectory(fromEnv)) {
+        throw new IllegalConfigurationError(
+          `The configuration directory '${fromEnv}', specified in the '${ENV_FLINK_CONF_DIR}' environment variable, does not exist.`,
+        );
+      }
+      return fromEnv;
+    }
+    for (const candidate of ['../conf', 'conf']) if (isDirectory(candidate)) return resolve(candidate);
+    throw new IllegalConfigurationError(
+      `The configuration directory was not specified. Please specify the directory containing the configuration file through the '${ENV_FLINK_CONF_DIR}' environment variable.`,
+    );
+  }
+
+  private handleError(error: unknown): number {
+    if (error instanceof CliArgsError) {
+      this.io.out(error.message);
+      this.io.out('');
+      this.io.out('Use the help option (-h or --help) to get help on the command.');
+      return 1;
+    }
+    this.io.err('');
+    this.io.err('------------------------------------------------------------');
+    this.io.err(' The program finished with the following exception:');
+    this.io.err('');
+    this.io.err(formatErrorChain(error));
+    return 1;
+  }
+
+  private printHelp(): void {
+    this.io.out('./flink <ACTION> [OPTIONS] [ARGUMENTS]');
+    this.io.out('');
+    this.io.out('The following actions are available:');
+    this.printListHelp();
+    this.io.out('');
+  }
+
+  private printListHelp(): void {
+    this.io.out('');
+    this.io.out('Action "list" lists running and scheduled programs.');
+    this.io.out('');
+    this.io.out('  Syntax: list [OPTIONS]');
+    this.io.out('  "list" action options:');
+    for (const line of renderOptions([LIST_ALL, LIST_RUNNING, LIST_SCHEDULED])) this.io.out(line);
+    this.io.out('  Options for default mode:');
+    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
+  }
+}
+
+/**
+ * Job lines as Flink prints them: `dd.MM.yyyy HH:mm:ss : <jobId> : <name> (<STATE>)` in local time, grouped by
+ * state name and then ordered by start time.
+ */
+export function formatJobLines(jobs: readonly JobStatusMessage[]): string[] {
+  return [...jobs]
+    .sort((a, b) => a.jobState.localeCompare(b.jobState, 'en', { sensitivity: 'base' }))
+    .sort((a, b) => a.startTime - b.startTime)
+    .map((job) => `${formatDate(job.startTime)} : ${job.jobId} : ${job.jobName} (${job.jobState})`);
+}
+
+function formatDate(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}

@@ -1,0 +1,30 @@
+import type { OptionSpec } from './CommandLineParser.js';
+
+/** The options of Flink's CliFrontendParser that tsflink's `flink` accepts. */
+export const HELP_OPTION: OptionSpec = { short: 'h', long: 'help', arg: 'none', description: 'Show the help message for the CLI Frontend or the action.' };
+export const VERSION_OPTION: OptionSpec = { short: 'v', long: 'version', arg: 'none', description: 'Show version information.' };
+
+export const ADDRESS_OPTION: OptionSpec = {
+  short: 'm',
+  long: 'jobmanager',
+  arg: 'required',
+  argName: 'arg',
+  description:
+    'Address of the JobManager to which to connect. Use this flag to connect to a different JobManager than the one specified in the configuration. Attention: This option is respected only if the high-availability configuration is NONE.',
+};
+export const DYNAMIC_PROPERTIES: OptionSpec = {
+  short: 'D',
+  arg: 'required',
+  argName: 'property=value',
+  repeatable: true,
+  description: 'Allows specifying multiple generic configuration options. The available options can be found at https://nightlies.apache.org/flink/flink-docs-stable/ops/config.html',
+};
+
+export const LIST_RUNNING: OptionSpec = { short: 'r', long: 'running', arg: 'none', description: 'Show only running programs and their JobIDs' };
+export const LIST_SCHEDULED: OptionSpec = { short: 's', long: 'scheduled', arg: 'none', description: 'Show only scheduled programs and their JobIDs' };
+export const LIST_ALL: OptionSpec = { short: 'a', long: 'all', arg: 'none', description: 'Show all programs and their JobIDs' };
+
+/** Options every cluster action takes (Flink's "Options for default mode"). */
+export const DEFAULT_MODE_OPTIONS: readonly OptionSpec[] = [DYNAMIC_PROPERTIES, ADDRESS_OPTION];
+
+export const LIST_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, LIST_ALL, LIST_RUNNING, LIST_SCHEDULED, ...DEFAULT_MODE_OPTIONS];

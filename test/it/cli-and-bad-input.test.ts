@@ -1,0 +1,112 @@
+// `flink list` against real processes, and the ways a user can get the cluster's input wrong.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { freePort } from '../testing/ports.js';
+import { TestingCluster } from '../testing/TestingCluster.js';
+import { REPO_ROOT } from '../testing/testRun.js';
+import { getJson, waitFor } from '../testing/waitFor.js';
+
+function flink(args: string[], env: NodeJS.ProcessEnv) {
+  const result = spawnSync(join(REPO_ROOT, 'bin', 'flink'), args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+t.test('flink list prints Flink lines against a running cluster, and exits 1 against a dead address', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const jm = await cluster.startJobManager();
+  const env = { FLINK_CONF_DIR: cluster.confDir };
+
+  const list = flink(['list', '-m', `127.0.0.1:${jm.restPort}`], env);
+  t.equal(list.code, 0, list.stderr);
+  t.equal(list.stdout, 'Waiting for response...\nNo running jobs.\nNo scheduled jobs.\n');
+  const viaD = flink(['list', '-r', `-Drest.port=${jm.restPort}`, '-Drest.address=127.0.0.1'], env);
+  t.equal(viaD.stdout, 'Waiting for response...\nNo running jobs.\n', 'rest.port from -D, only running jobs');
+  const all = flink(['list', '-a', '-m', `127.0.0.1:${jm.restPort}`], env);
+  t.equal(all.stdout, 'Waiting for response...\nNo running jobs.\nNo scheduled jobs.\n', '-a with no terminated jobs adds nothing');
+
+  const deadPort = await freePort();
+  const dead = flink(['list', '-m', `127.0.0.1:${deadPort}`, '-Drest.retry.max-attempts=2', '-Drest.retry.delay=50ms'], env);
+  t.equal(dead.code, 1);
+  t.equal(dead.stdout, 'Waiting for response...\n');
+  t.match(dead.stderr, '\n------------------------------------------------------------\n The program finished with the following exception:\n\n');
+  t.match(dead.stderr, 'FlinkException: Failed to retrieve job list.');
+  t.match(dead.stderr, 'Caused by: RetryError: Could not complete the operation. Number of retries has been exhausted.');
+  t.match(dead.stderr, `Connection refused: 127.0.0.1/127.0.0.1:${deadPort}`);
+
+  const unknownAction = flink(['lisst'], env);
+  t.equal(unknownAction.code, 1);
+  t.match(unknownAction.stdout, '"lisst" is not a valid action.');
+});
+
+t.test('unknown REST paths answer 404 with Flink\'s error body, under / and /v1/', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const jm = await cluster.startJobManager();
+  for (const path of ['/nope', '/v1/nope', '/jobs/overview/extra']) {
+    const { status, body } = await getJson(`${jm.restUrl}${path}`);
+    t.equal(status, 404, path);
+    t.same(body, { errors: [`Not found: ${path}`] });
+  }
+  const { status, body } = await getJson(`${jm.restUrl}/taskmanagers/no-such-tm`);
+  t.equal(status, 404);
+  t.same(body, { errors: ['Could not find TaskExecutor no-such-tm.'] });
+  const response = await fetch(`${jm.restUrl}/v1/overview`);
+  t.equal(response.headers.get('content-type'), 'application/json; charset=UTF-8');
+  const config = (await getJson(`${jm.restUrl}/jobmanager/config`)).body as Array<{ key: string; value: string }>;
+  t.ok(config.some((e) => e.key === 'heartbeat.timeout' && e.value === '5000'));
+  t.ok(config.some((e) => e.key === 'rest.port' && e.value === String(jm.restPort)), 'the bound port, not 0');
+  const webConfig = (await getJson(`${jm.restUrl}/config`)).body;
+  t.equal(webConfig['refresh-interval'], 3000);
+  t.equal(webConfig.features['web-submit'], true);
+  t.same((await getJson(`${jm.restUrl}/jobs`)).body, { jobs: [] });
+  t.same((await getJson(`${jm.restUrl}/v1/jobs/overview`)).body, { jobs: [] });
+});
+
+t.test('a malformed config.yaml stops the JobManager with the file and line; -D without = is refused', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const configFile = join(cluster.confDir, 'config.yaml');
+  writeFileSync(configFile, 'rest:\n  port: 8081\n  address: [unclosed\nheartbeat.interval: 1000\n');
+  const broken = cluster.start('standalonesession');
+  t.not(await broken.exited, 0, 'exits non-zero');
+  t.match(broken.output, new RegExp(`Error while parsing YAML configuration file ${configFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+`));
+
+  writeFileSync(configFile, 'rest.port: 0\njobmanager.rpc.port: 0\n');
+  const badD = cluster.start('standalonesession', ['-Drest.port']);
+  t.equal(await badD.exited, 1);
+  t.match(badD.output, "Invalid dynamic property '-Drest.port': expected -D<property=value>");
+  const badValue = cluster.start('standalonesession', ['-D', 'heartbeat.interval=soon']);
+  t.equal(await badValue.exited, 1);
+  t.match(badValue.output, "Could not parse value 'soon' for key 'heartbeat.interval'");
+});
+
+t.test('start-cluster.sh starts a JobManager and the workers, stop-cluster.sh stops them all', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const rpcPort = await freePort();
+  const restPort = await freePort();
+  writeFileSync(join(cluster.confDir, 'config.yaml'), `jobmanager.rpc.port: ${rpcPort}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: 3\n`);
+  writeFileSync(join(cluster.confDir, 'workers'), 'localhost\n# a comment\nlocalhost\n');
+  const env = { ...process.env, FLINK_CONF_DIR: cluster.confDir, FLINK_LOG_DIR: cluster.logDir, FLINK_PID_DIR: cluster.pidDir };
+  const start = spawnSync(join(REPO_ROOT, 'bin', 'start-cluster.sh'), [], { cwd: cluster.dir, env, encoding: 'utf8' });
+  t.equal(start.status, 0, start.stderr);
+  t.match(start.stdout, /Starting standalonesession daemon \(pid: \d+\)/);
+  try {
+    const overview = await waitFor('the started cluster', async () => {
+      const { body } = await getJson(`http://127.0.0.1:${restPort}/overview`);
+      return body.taskmanagers === 2 ? body : undefined;
+    });
+    t.equal(overview['slots-total'], 6);
+  } finally {
+    const stop = spawnSync(join(REPO_ROOT, 'bin', 'stop-cluster.sh'), [], { cwd: cluster.dir, env, encoding: 'utf8' });
+    t.equal(stop.status, 0, stop.stderr);
+    t.equal(stop.stdout.match(/Stopping taskexecutor daemon/g)?.length, 2);
+    t.match(stop.stdout, 'Stopping standalonesession daemon');
+  }
+  await t.rejects(fetch(`http://127.0.0.1:${restPort}/overview`), 'the JobManager is gone');
+  t.same(readFileSync(join(cluster.pidDir, `flink-${process.env.USER ?? userInfo().username}-taskexecutor.pid`), 'utf8'), '', 'no TaskManager left in the pid file');
+});
