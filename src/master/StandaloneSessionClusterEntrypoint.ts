@@ -1,11 +1,18 @@
 import { hostname } from 'node:os';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { HeartbeatManagerOptions, JobManagerOptions, RestOptions } from '../common/config/options.js';
+import { HeartbeatManagerOptions, JobManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Dispatcher } from './dispatcher/Dispatcher.js';
+import { JarStore } from './dispatcher/JarStore.js';
+import { addJobMasterService } from './jobmaster/rpc/JobMasterGrpcService.js';
+import { TaskExecutorClients } from './jobmaster/TaskExecutorClients.js';
+import { registerJarHandlers } from './rest/handlers/jarHandlers.js';
 import { ResourceManager } from './resourcemanager/ResourceManager.js';
 import { addResourceManagerService } from './resourcemanager/rpc/ResourceManagerGrpcService.js';
 import { registerClusterHandlers } from './rest/handlers/clusterHandlers.js';
@@ -26,7 +33,11 @@ export interface BoundPorts {
  */
 export class StandaloneSessionClusterEntrypoint {
   readonly resourceManager: ResourceManager;
-  readonly dispatcher = new Dispatcher();
+  readonly dispatcher: Dispatcher;
+  private readonly taskExecutors = new TaskExecutorClients();
+  /** host:port TaskExecutors use to reach this JobManager; known once the RPC server is bound. */
+  private jobMasterAddress = '';
+  private restAddress = '';
   private readonly rpcServer: Server = createServer();
   private readonly rest: RestServerEndpoint;
   private readonly configuration: Configuration;
@@ -42,12 +53,26 @@ export class StandaloneSessionClusterEntrypoint {
       log.child('ResourceManager'),
     );
     addResourceManagerService(this.rpcServer, this.resourceManager, log.child('ResourceManagerService'));
+    const entrypoint = this;
+    this.dispatcher = new Dispatcher(
+      {
+        resourceManager: this.resourceManager,
+        taskExecutors: this.taskExecutors,
+        get jobMasterAddress() {
+          return entrypoint.jobMasterAddress;
+        },
+      },
+      log.child('Dispatcher'),
+    );
+    addJobMasterService(this.rpcServer, this.dispatcher);
     this.configuration = configuration;
     const router = new Router();
     const services: JobManagerServices = { configuration, resourceManager: this.resourceManager, dispatcher: this.dispatcher };
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);
+    const uploadDir = join(configuration.get(WebOptions.UPLOAD_DIR) ?? mkdtempSync(join(tmpdir(), 'flink-web-')), 'flink-web-upload');
+    registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
     this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'));
   }
 
@@ -60,6 +85,8 @@ export class StandaloneSessionClusterEntrypoint {
     const restPortSpec = config.get(RestOptions.BIND_PORT) ?? String(config.get(RestOptions.PORT));
     const restPort = await this.rest.start(restHost, parseBindPort(restPortSpec));
     this.log.info(`Rest endpoint listening at ${restHost}:${restPort}`);
+    this.jobMasterAddress = `${config.get(JobManagerOptions.ADDRESS)}:${rpcPort}`;
+    this.restAddress = `http://${config.get(RestOptions.ADDRESS) ?? config.get(JobManagerOptions.ADDRESS)}:${restPort}`;
     // What clients and the dashboard should use: the ports actually bound (0 picks a free one).
     config.set(JobManagerOptions.PORT, rpcPort);
     config.set(RestOptions.PORT, restPort);
@@ -68,7 +95,9 @@ export class StandaloneSessionClusterEntrypoint {
 
   async close(): Promise<void> {
     this.log.info('Shutting down the JobManager.');
+    this.dispatcher.close();
     this.resourceManager.close();
+    this.taskExecutors.close();
     await Promise.all([this.rest.close(), shutdownServer(this.rpcServer)]);
   }
 }

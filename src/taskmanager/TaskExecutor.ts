@@ -1,9 +1,18 @@
 import { cpus, freemem, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
+import { Piscina } from 'piscina';
+import { storeJobModule } from '../common/jobModules.js';
 import type { Logger } from '../common/Logger.js';
-import type { HeartbeatRequest, RegisterTaskExecutorRequest, RegistrationSuccess } from '../generated/tsflink/resourcemanager/v1/resourcemanager.js';
+import type { HeartbeatRequest, RegisterTaskExecutorRequest } from '../generated/tsflink/resourcemanager/v1/resourcemanager.js';
+import type { TaskDeploymentDescriptor } from '../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import type { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
+import { JobMasterConnections } from './rpc/JobMasterConnection.js';
 import { ResourceManagerConnection, type RegistrationTimeouts } from './rpc/ResourceManagerConnection.js';
+import type { TaskExecutorGateway } from './rpc/TaskExecutorGrpcService.js';
 import { TaskSlotTable } from './slot/TaskSlotTable.js';
+import { Task, type TaskState } from './task/Task.js';
+import type { SerializedFailure, TaskThreadDescriptor } from './task/thread-protocol.js';
 
 export interface TaskExecutorConfig {
   resourceId: string;
@@ -13,29 +22,47 @@ export interface TaskExecutorConfig {
   numberOfSlots: number;
   resourceManagerAddress: string;
   registration: RegistrationTimeouts;
+  /** Where job modules are stored. */
+  workingDirectory: string;
 }
 
+/** Worker threads per slot: one per subtask, and a slot holds one subtask of every vertex of a job (slot sharing). */
+const THREADS_PER_SLOT = 8;
+
 /**
- * The worker of the cluster (Flink's TaskExecutor): offers its slots to the ResourceManager and stays registered.
- * When the JobManager is lost, the slots it handed out are freed and the TaskExecutor registers again.
+ * The worker of the cluster (Flink's TaskExecutor): offers its slots to the ResourceManager, runs the subtasks the
+ * JobMaster deploys (each in a worker thread of one pool), and reports their state changes. When the JobManager is
+ * lost, it fails its subtasks, frees its slots and registers again.
  */
-export class TaskExecutor {
+export class TaskExecutor implements TaskExecutorGateway {
   readonly slotTable: TaskSlotTable;
   private readonly connection: ResourceManagerConnection;
-  private resourceManagerId: string | undefined;
+  private readonly jobMasters: JobMasterConnections;
+  private readonly tasks = new Map<string, Task>();
+  private readonly pool: Piscina;
 
   constructor(
     private readonly config: TaskExecutorConfig,
+    private readonly shuffle: ShuffleEnvironment,
     private readonly log: Logger,
   ) {
     this.slotTable = new TaskSlotTable(config.numberOfSlots);
+    this.jobMasters = new JobMasterConnections(config.resourceId, log.child('JobMasterConnections'));
+    this.pool = new Piscina({
+      filename: new URL('../streaming/task-thread.js', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: Math.max(THREADS_PER_SLOT, config.numberOfSlots * THREADS_PER_SLOT),
+      concurrentTasksPerWorker: 1,
+      atomics: 'disabled',
+      idleTimeout: 60_000,
+    });
     this.connection = new ResourceManagerConnection(
       config.resourceManagerAddress,
       config.registration,
       {
         registrationRequest: () => this.registrationRequest(),
         heartbeatPayload: () => this.heartbeatPayload(),
-        onRegistered: (success) => this.onRegistered(success),
+        onRegistered: () => undefined,
         onConnectionLost: (reason) => this.onResourceManagerLost(reason),
       },
       log.child('ResourceManagerConnection'),
@@ -46,11 +73,6 @@ export class TaskExecutor {
     return this.config.resourceId;
   }
 
-  /** The id of the ResourceManager this TaskExecutor is registered with, if any. */
-  get registeredResourceManagerId(): string | undefined {
-    return this.resourceManagerId;
-  }
-
   start(): void {
     this.log.info(`Connecting to ResourceManager at ${this.config.resourceManagerAddress}.`, {
       resourceId: this.config.resourceId,
@@ -59,8 +81,65 @@ export class TaskExecutor {
     this.connection.start();
   }
 
+  submitTask(tdd: TaskDeploymentDescriptor): void {
+    if (this.tasks.has(tdd.attemptId)) return;
+    this.slotTable.allocate(tdd.slotIndex, tdd.allocationId, tdd.jobId);
+    const jobModuleUrl = storeJobModule(join(this.config.workingDirectory, 'jobs', tdd.jobId), tdd.jobModule);
+    const descriptor: TaskThreadDescriptor = {
+      jobId: tdd.jobId,
+      jobName: tdd.jobName,
+      vertexId: tdd.vertexId,
+      vertexName: tdd.vertexName,
+      subtaskIndex: tdd.subtaskIndex,
+      parallelism: tdd.parallelism,
+      maxParallelism: tdd.maxParallelism,
+      attemptId: tdd.attemptId,
+      attemptNumber: tdd.attemptNumber,
+      jobModuleUrl,
+      programArgs: tdd.programArgs,
+      defaultParallelism: tdd.defaultParallelism,
+      planHash: tdd.planHash,
+      inputs: tdd.inputs.map((i) => ({ sourceVertexId: i.sourceVertexId, channels: i.channels.map((c) => ({ channelId: c.channelId, peerAddress: c.peerAddress })) })),
+      outputs: tdd.outputs.map((o) => ({
+        targetVertexId: o.targetVertexId,
+        shipStrategy: o.shipStrategy,
+        channels: o.channels.map((c) => ({ channelId: c.channelId, peerAddress: c.peerAddress })),
+        targetParallelism: o.targetParallelism,
+        targetMaxParallelism: o.targetMaxParallelism,
+      })),
+    };
+    const jobMaster = tdd.jobMasterAddress;
+    const task = new Task(
+      descriptor,
+      tdd.allocationId,
+      this.shuffle,
+      this.pool,
+      (t, state, failure) => this.onTaskState(t, state, jobMaster, failure),
+      this.log.child('Task', { job: tdd.jobId }),
+    );
+    this.tasks.set(tdd.attemptId, task);
+    task.start();
+  }
+
+  cancelTask(attemptId: string): void {
+    this.tasks.get(attemptId)?.cancel();
+  }
+
   async close(): Promise<void> {
+    for (const task of this.tasks.values()) task.cancel();
     await this.connection.close('The TaskExecutor is shutting down.');
+    this.jobMasters.close();
+    await this.pool.destroy();
+  }
+
+  private onTaskState(task: Task, state: TaskState, jobMaster: string, failure?: SerializedFailure): void {
+    if (state === 'RUNNING' || state === 'INITIALIZING' || state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
+      this.jobMasters.updateTaskExecutionState(jobMaster, task.descriptor.jobId, task.attemptId, state, failure);
+    }
+    if (state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
+      this.tasks.delete(task.attemptId);
+      if (![...this.tasks.values()].some((t) => t.allocationId === task.allocationId)) this.slotTable.free(task.allocationId);
+    }
   }
 
   private registrationRequest(): RegisterTaskExecutorRequest {
@@ -76,7 +155,7 @@ export class TaskExecutor {
     };
   }
 
-  private heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics'> {
+  private heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics' | 'taskMetrics'> {
     const memory = process.memoryUsage();
     return {
       slotReport: { slots: this.slotTable.createSlotReport() },
@@ -88,16 +167,16 @@ export class TaskExecutor {
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
       },
+      taskMetrics: [...this.tasks.values()]
+        .filter((t) => t.metrics)
+        .map((t) => ({ jobId: t.descriptor.jobId, attemptId: t.attemptId, ...t.metrics! })),
     };
   }
 
-  private onRegistered(success: RegistrationSuccess): void {
-    this.resourceManagerId = success.resourceManagerId;
-  }
-
   private onResourceManagerLost(reason: string): void {
-    this.resourceManagerId = undefined;
+    if (this.tasks.size > 0) this.log.info(`Cancelling ${this.tasks.size} task(s): the JobManager is lost (${reason})`);
+    for (const task of this.tasks.values()) task.cancel();
     const freed = this.slotTable.freeAllSlots();
-    if (freed > 0) this.log.info(`Freed ${freed} slot(s) after losing the ResourceManager: ${reason}`);
+    if (freed > 0) this.log.info(`Freed ${freed} slot(s) after losing the ResourceManager.`);
   }
 }

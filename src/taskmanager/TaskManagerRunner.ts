@@ -3,16 +3,23 @@ import type { Configuration } from '../common/config/Configuration.js';
 import { ClusterOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
+import { addTaskExecutorService } from './rpc/TaskExecutorGrpcService.js';
 import { TaskExecutor } from './TaskExecutor.js';
 
 /**
- * Owns a TaskManager process's parts (Flink's TaskManagerRunner): its RPC server, on which the runtime's services are
- * served, and the TaskExecutor.
+ * Owns a TaskManager process's parts (Flink's TaskManagerRunner): its RPC server (task deployment and the data
+ * exchange), the ShuffleEnvironment, the TaskExecutor, and a working directory removed on shutdown.
  */
 export class TaskManagerRunner {
   private readonly rpcServer: Server = createServer();
   private taskExecutor: TaskExecutor | undefined;
+  private shuffle: ShuffleEnvironment | undefined;
+  private readonly workingDirectory = mkdtempSync(join(tmpdir(), 'tsflink-taskexecutor-'));
 
   constructor(
     private readonly configuration: Configuration,
@@ -27,10 +34,14 @@ export class TaskManagerRunner {
     // Flink's standalone TaskManager id: the RPC address plus a short random suffix, unique per process.
     const resourceId = config.get(TaskManagerOptions.RESOURCE_ID) ?? `${host}:${rpcPort}-${randomHex(3)}`;
     const jobManager = `${config.get(JobManagerOptions.ADDRESS)}:${config.get(JobManagerOptions.PORT)}`;
+    const rpcAddress = `${host}:${rpcPort}`;
+    this.shuffle = new ShuffleEnvironment(rpcAddress, this.log.child('ShuffleEnvironment'));
+    this.shuffle.addService(this.rpcServer);
     this.taskExecutor = new TaskExecutor(
       {
         resourceId,
-        rpcAddress: `${host}:${rpcPort}`,
+        rpcAddress,
+        workingDirectory: this.workingDirectory,
         dataPort: config.get(TaskManagerOptions.DATA_PORT),
         numberOfSlots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
         resourceManagerAddress: jobManager,
@@ -40,8 +51,10 @@ export class TaskManagerRunner {
           refusedDelayMs: config.get(ClusterOptions.REFUSED_REGISTRATION_DELAY),
         },
       },
+      this.shuffle,
       this.log.child('TaskExecutor', { resourceId }),
     );
+    addTaskExecutorService(this.rpcServer, this.taskExecutor);
     this.log.info(`Started the TaskManager RPC server at ${bindHost}:${rpcPort}.`, { resourceId });
     this.taskExecutor.start();
     return { resourceId, rpcPort };
@@ -49,6 +62,8 @@ export class TaskManagerRunner {
 
   async close(): Promise<void> {
     await this.taskExecutor?.close();
+    this.shuffle?.close();
     await shutdownServer(this.rpcServer);
+    rmSync(this.workingDirectory, { recursive: true, force: true });
   }
 }

@@ -67,6 +67,7 @@ export const WebOptions = {
   SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: 'Allow job submission through the web UI.' }),
   CANCEL_ENABLE: booleanOption('web.cancel.enable', { defaultValue: true, description: 'Allow cancelling jobs through the web UI.' }),
   RESCALE_ENABLE: booleanOption('web.rescale.enable', { defaultValue: false, description: 'Allow rescaling through the web UI.' }),
+  UPLOAD_DIR: stringOption('web.upload.dir', { defaultValue: undefined, description: 'Where uploaded job programs are stored; a new temporary directory when unset.' }),
 } as const;
 
 export const CoreOptions = {

@@ -9,6 +9,7 @@ import type {
   TaskExecutorRegistration,
   TaskManagerRemovalReason,
   TaskManagerView,
+  TaskMetricsReport,
 } from './types.js';
 
 export interface ResourceManagerConfig {
@@ -25,6 +26,7 @@ interface WorkerRegistration extends TaskManagerView {
 export interface ResourceManagerEvents {
   taskManagerRegistered: [TaskManagerView];
   taskManagerRemoved: [resourceId: string, registrationId: string, reason: TaskManagerRemovalReason];
+  taskMetrics: [readonly TaskMetricsReport[]];
 }
 
 /**
@@ -80,14 +82,20 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> {
   }
 
   /** Records a heartbeat; false when the registration it names is no longer current (the sender must register again). */
-  receiveHeartbeat(resourceId: string, registrationId: string, slots: readonly SlotStatus[], metrics: TaskExecutorMetrics | undefined): boolean {
+  receiveHeartbeat(
+    resourceId: string,
+    registrationId: string,
+    slots: readonly SlotStatus[],
+    metrics: TaskExecutorMetrics | undefined,
+    taskMetrics: readonly TaskMetricsReport[] = [],
+  ): boolean {
     const worker = this.current(resourceId, registrationId);
     if (!worker) return false;
     worker.lastHeartbeat = Date.now();
     worker.heartbeatTimer.refresh();
     worker.slots = [...slots];
     worker.metrics = metrics;
-    this.slotManager.reportSlotStatus(resourceId, slots);
+    if (taskMetrics.length > 0) this.emit('taskMetrics', taskMetrics);
     return true;
   }
 

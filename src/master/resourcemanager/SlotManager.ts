@@ -1,45 +1,89 @@
+import { randomHex } from '../../common/ids.js';
 import type { SlotStatus } from './types.js';
 
+/** A slot handed to a job: which TaskManager, which of its slots, and the allocation's id. */
+export interface SlotAssignment {
+  resourceId: string;
+  slotIndex: number;
+  allocationId: string;
+}
+
+interface Allocation {
+  allocationId: string;
+  jobId: string;
+}
+
 /**
- * Keeps the ResourceManager's view of every registered TaskManager's slots, as last reported by the TaskManager
- * (at registration and with every heartbeat). Flink's SlotManager, reduced to bookkeeping until jobs request slots.
+ * The ResourceManager's view of every registered TaskManager's slots (Flink's SlotManager): how many each offers and
+ * which are allocated to which job. The JobManager is the authority on allocations; TaskManagers learn theirs with the
+ * tasks deployed into them.
  */
 export class SlotManager {
-  private readonly slotsByTaskManager = new Map<string, readonly SlotStatus[]>();
+  private readonly slotCount = new Map<string, number>();
+  private readonly allocations = new Map<string, Map<number, Allocation>>();
 
   registerTaskManager(resourceId: string, slots: readonly SlotStatus[]): void {
-    this.slotsByTaskManager.set(resourceId, [...slots]);
-  }
-
-  reportSlotStatus(resourceId: string, slots: readonly SlotStatus[]): void {
-    if (this.slotsByTaskManager.has(resourceId)) this.slotsByTaskManager.set(resourceId, [...slots]);
+    this.slotCount.set(resourceId, slots.length);
+    this.allocations.set(resourceId, new Map());
   }
 
   unregisterTaskManager(resourceId: string): void {
-    this.slotsByTaskManager.delete(resourceId);
+    this.slotCount.delete(resourceId);
+    this.allocations.delete(resourceId);
   }
 
-  slotsOf(resourceId: string): readonly SlotStatus[] {
-    return this.slotsByTaskManager.get(resourceId) ?? [];
+  /** Slot statuses of one TaskManager as this SlotManager sees them. */
+  slotsOf(resourceId: string): SlotStatus[] {
+    const count = this.slotCount.get(resourceId) ?? 0;
+    const allocated = this.allocations.get(resourceId);
+    return Array.from({ length: count }, (_, slotIndex) => {
+      const allocation = allocated?.get(slotIndex);
+      return { slotIndex, allocationId: allocation?.allocationId ?? '', jobId: allocation?.jobId ?? '' };
+    });
   }
 
   freeSlotsOf(resourceId: string): number {
-    return this.slotsOf(resourceId).filter(isFree).length;
+    return (this.slotCount.get(resourceId) ?? 0) - (this.allocations.get(resourceId)?.size ?? 0);
   }
 
   getNumberRegisteredSlots(): number {
     let total = 0;
-    for (const slots of this.slotsByTaskManager.values()) total += slots.length;
+    for (const count of this.slotCount.values()) total += count;
     return total;
   }
 
   getNumberFreeSlots(): number {
     let free = 0;
-    for (const slots of this.slotsByTaskManager.values()) free += slots.filter(isFree).length;
+    for (const resourceId of this.slotCount.keys()) free += this.freeSlotsOf(resourceId);
     return free;
   }
-}
 
-function isFree(slot: SlotStatus): boolean {
-  return slot.allocationId === '';
+  /**
+   * Allocates `count` slots for a job, spread over the TaskManagers (one at a time from the one with the most free
+   * slots), or none at all when there are not enough free slots.
+   */
+  allocateSlots(jobId: string, count: number): SlotAssignment[] | undefined {
+    if (this.getNumberFreeSlots() < count) return undefined;
+    const free = new Map<string, number[]>();
+    for (const [resourceId, slots] of this.slotCount) {
+      const taken = this.allocations.get(resourceId)!;
+      free.set(resourceId, Array.from({ length: slots }, (_, i) => i).filter((i) => !taken.has(i)));
+    }
+    const result: SlotAssignment[] = [];
+    while (result.length < count) {
+      const [resourceId, indices] = [...free.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0]!;
+      const slotIndex = indices.shift()!;
+      const allocationId = randomHex(16);
+      this.allocations.get(resourceId)!.set(slotIndex, { allocationId, jobId });
+      result.push({ resourceId, slotIndex, allocationId });
+    }
+    return result;
+  }
+
+  /** Frees every slot a job holds. */
+  freeSlots(jobId: string): void {
+    for (const slots of this.allocations.values()) {
+      for (const [index, allocation] of slots) if (allocation.jobId === jobId) slots.delete(index);
+    }
+  }
 }

@@ -58,3 +58,17 @@ export interface TaskManagerView {
   slots: readonly SlotStatus[];
   metrics: TaskExecutorMetrics | undefined;
 }
+
+/** I/O counters of one running subtask, as the TaskManager reports them with its heartbeat. */
+export interface TaskMetricsReport {
+  jobId: string;
+  attemptId: string;
+  recordsIn: number;
+  recordsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  lateRecordsDropped: number;
+  recordsInErrors: number;
+  currentInputWatermark: number;
+  backPressuredMs: number;
+}

@@ -19,7 +19,7 @@ export interface RegistrationTimeouts {
 /** What the connection needs from its TaskExecutor: who it is and what to report. */
 export interface TaskExecutorReporter {
   registrationRequest(): RegisterTaskExecutorRequest;
-  heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics'>;
+  heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics' | 'taskMetrics'>;
   /** The ResourceManager accepted the registration. */
   onRegistered(success: RegistrationSuccess): void;
   /** The registration ended (JobManager gone, heartbeat timeout, or the ResourceManager dropped it). */

@@ -23,6 +23,26 @@ export class TaskSlotTable {
     return this.slots.length;
   }
 
+  /** Marks slot `index` as allocated to a job; fails if it holds another allocation. */
+  allocate(index: number, allocationId: string, jobId: string): void {
+    const slot = this.slots[index];
+    if (!slot) throw new Error(`This TaskExecutor has no slot ${index} (it has ${this.slots.length}).`);
+    if (slot.allocationId !== undefined && slot.allocationId !== allocationId) {
+      throw new Error(`Slot ${index} is already allocated to ${slot.allocationId} (job ${slot.jobId}).`);
+    }
+    slot.allocationId = allocationId;
+    slot.jobId = jobId;
+  }
+
+  free(allocationId: string): void {
+    for (const slot of this.slots) {
+      if (slot.allocationId === allocationId) {
+        slot.allocationId = undefined;
+        slot.jobId = undefined;
+      }
+    }
+  }
+
   /** The slot report sent to the ResourceManager at registration and with every heartbeat. */
   createSlotReport(): SlotStatusReport[] {
     return this.slots.map((slot) => ({ slotIndex: slot.index, allocationId: slot.allocationId ?? '', jobId: slot.jobId ?? '' }));

@@ -66,7 +66,13 @@ export function addResourceManagerService(server: Server, resourceManager: Resou
           }
           streams.set(identity.registrationId, call);
         }
-        const known = resourceManager.receiveHeartbeat(identity.resourceId, identity.registrationId, toSlots(request.slotReport?.slots), request.metrics);
+        const known = resourceManager.receiveHeartbeat(
+          identity.resourceId,
+          identity.registrationId,
+          toSlots(request.slotReport?.slots),
+          request.metrics,
+          request.taskMetrics,
+        );
         if (known) call.write({ resourceManagerId: resourceManager.resourceManagerId });
       });
       const lost = () => {

@@ -1,21 +1,73 @@
+import { jsonPlan } from '../../../graph/JsonPlan.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
 import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
+import type { ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
+import type { JobMaster } from '../../jobmaster/JobMaster.js';
+import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
-/** GET /jobs and /jobs/overview. */
+/** The job endpoints: lists, details, exceptions, status, plan, and cancellation. */
 export function registerJobHandlers(router: Router, services: JobManagerServices): void {
   const { dispatcher } = services;
+  const job = (jobId: string): JobMaster => {
+    if (!/^[0-9a-f]{32}$/i.test(jobId)) throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse JobID from "${jobId}".`);
+    const found = dispatcher.getJob(jobId.toLowerCase());
+    if (!found) throw new NotFoundError(`Job ${jobId} not found`);
+    return found;
+  };
 
   router.add('GET', '/jobs', () => ({
     status: 200,
-    body: { jobs: dispatcher.listJobs().map((job) => ({ id: job.jobId, status: job.status })) },
+    body: { jobs: dispatcher.listJobs().map((j) => ({ id: j.jobId, status: j.status })) },
   }));
 
   router.add('GET', '/jobs/overview', () => ({
     status: 200,
-    body: { jobs: dispatcher.listJobs().map((job) => jobDetailsJson(job, Date.now())) },
+    body: { jobs: dispatcher.listJobs().map((j) => jobDetailsJson(j, Date.now())) },
   }));
+
+  router.add('GET', '/jobs/:jobid', ({ params }) => ({ status: 200, body: jobDetailsInfo(job(params.jobid!)) }));
+
+  router.add('GET', '/jobs/:jobid/status', ({ params }) => ({ status: 200, body: { status: job(params.jobid!).status } }));
+
+  router.add('GET', '/jobs/:jobid/plan', ({ params }) => {
+    const j = job(params.jobid!);
+    return { status: 200, body: { plan: jsonPlan(j.jobId, j.submission.jobGraph) } };
+  });
+
+  router.add('GET', '/jobs/:jobid/exceptions', ({ params, query }) => {
+    const j = job(params.jobid!);
+    const max = Number(query.get('maxExceptions') ?? 16);
+    const entries = [...j.exceptions].reverse();
+    const shown = entries.slice(0, Number.isFinite(max) && max >= 0 ? max : 16);
+    const root = entries[0];
+    return {
+      status: 200,
+      body: {
+        'root-exception': root?.stacktrace ?? null,
+        timestamp: root?.timestamp ?? null,
+        'all-exceptions': shown.map((e) => ({ exception: e.stacktrace, task: e.taskName, location: e.location, timestamp: e.timestamp, taskManagerId: e.taskManagerId })),
+        truncated: shown.length < entries.length,
+        exceptionHistory: {
+          entries: shown.map((e) => ({ ...e, failureLabels: {}, concurrentExceptions: [] })),
+          truncated: shown.length < entries.length,
+        },
+      },
+    };
+  });
+
+  router.add('PATCH', '/jobs/:jobid', ({ params, query }) => {
+    const mode = (query.get('mode') ?? 'cancel').toLowerCase();
+    if (mode !== 'cancel') throw new BadRequestError(`Bad request, could not parse parameters: mode '${mode}' is not supported; use mode=cancel.`);
+    job(params.jobid!).cancel();
+    return { status: 202, body: {} };
+  });
+
+  router.add('GET', '/jobs/:jobid/yarn-cancel', ({ params }) => {
+    job(params.jobid!).cancel();
+    return { status: 202, body: {} };
+  });
 }
 
 /** Flink's JobDetails JSON: `tasks` keys are the lower-cased ExecutionState names plus `total`. */
@@ -31,5 +83,62 @@ export function jobDetailsJson(job: JobDetails, now: number): Record<string, unk
     duration: (job.endTime >= 0 ? job.endTime : now) - job.startTime,
     'last-modification': job.lastModification,
     tasks,
+  };
+}
+
+/** Flink's JobDetailsInfo: GET /jobs/:jobid. */
+function jobDetailsInfo(job: JobMaster): Record<string, unknown> {
+  const now = Date.now();
+  const details = job.details();
+  const statusCounts = Object.fromEntries(EXECUTION_STATES.map((s) => [s, details.tasksPerState[s] ?? 0]));
+  return {
+    jid: job.jobId,
+    name: job.name,
+    isStoppable: false,
+    state: job.status,
+    'job-type': 'STREAMING',
+    'start-time': details.startTime,
+    'end-time': details.endTime,
+    duration: (details.endTime >= 0 ? details.endTime : now) - details.startTime,
+    maxParallelism: job.submission.jobGraph.maxParallelism,
+    now,
+    timestamps: job.graph.timestampsJson(),
+    vertices: job.graph.vertices.map((v) => vertexJson(v, now)),
+    'status-counts': statusCounts,
+    plan: jsonPlan(job.jobId, job.submission.jobGraph),
+  };
+}
+
+function vertexJson(vertex: ExecutionJobVertex, now: number): Record<string, unknown> {
+  const starts = vertex.executions.map((e) => e.timestamps.DEPLOYING ?? e.timestamps.SCHEDULED ?? -1).filter((t) => t >= 0);
+  const start = starts.length > 0 ? Math.min(...starts) : -1;
+  const terminal = vertex.executions.every((e) => e.isTerminal());
+  const end = terminal ? Math.max(...vertex.executions.map((e) => e.timestamps[e.state] ?? -1)) : -1;
+  const sum = (pick: (m: NonNullable<(typeof vertex.executions)[number]['metrics']>) => number) =>
+    vertex.executions.reduce((total, e) => total + (e.metrics ? pick(e.metrics) : 0), 0);
+  const complete = vertex.executions.every((e) => e.metrics !== undefined);
+  return {
+    id: vertex.jobVertex.id,
+    name: vertex.jobVertex.name,
+    maxParallelism: vertex.jobVertex.maxParallelism,
+    parallelism: vertex.parallelism,
+    status: vertex.aggregateState(),
+    'start-time': start,
+    'end-time': end,
+    duration: start < 0 ? -1 : (end >= 0 ? end : now) - start,
+    tasks: vertex.stateCounts(),
+    metrics: {
+      'read-bytes': sum((m) => m.bytesIn),
+      'read-bytes-complete': complete,
+      'write-bytes': sum((m) => m.bytesOut),
+      'write-bytes-complete': complete,
+      'read-records': sum((m) => m.recordsIn),
+      'read-records-complete': complete,
+      'write-records': sum((m) => m.recordsOut),
+      'write-records-complete': complete,
+      'accumulated-backpressured-time': sum((m) => m.backPressuredMs),
+      'accumulated-idle-time': 0,
+      'accumulated-busy-time': 'NaN',
+    },
   };
 }

@@ -22,7 +22,10 @@ export function registerTaskManagerHandlers(router: Router, services: JobManager
       status: 200,
       body: {
         ...taskManagerInfo(tm, resourceManager.slotManager.freeSlotsOf(tm.registration.resourceId)),
-        allocatedSlots: tm.slots.filter((s) => s.allocationId !== '').map((s) => ({ jobId: s.jobId, resource: resourceProfile(tm, 1) })),
+        allocatedSlots: resourceManager.slotManager
+          .slotsOf(tm.registration.resourceId)
+          .filter((s) => s.allocationId !== '')
+          .map((s) => ({ jobId: s.jobId, resource: resourceProfile(tm, 1) })),
         metrics: {
           heapUsed: metrics?.heapUsed ?? 0,
           heapCommitted: metrics?.heapCommitted ?? 0,

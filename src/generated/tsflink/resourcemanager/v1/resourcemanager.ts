@@ -89,11 +89,28 @@ export interface RegistrationRejection {
   reason: string;
 }
 
+/** I/O counters of one running subtask, reported with every heartbeat. */
+export interface TaskMetrics {
+  jobId: string;
+  attemptId: string;
+  recordsIn: number;
+  recordsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Records that arrived after the watermark had passed their window. */
+  lateRecordsDropped: number;
+  /** Records the source could not read (e.g. malformed). */
+  recordsInErrors: number;
+  currentInputWatermark: number;
+  backPressuredMs: number;
+}
+
 export interface HeartbeatRequest {
   resourceId: string;
   registrationId: string;
   slotReport?: SlotReport | undefined;
   metrics?: TaskExecutorMetrics | undefined;
+  taskMetrics: TaskMetrics[];
 }
 
 export interface HeartbeatResponse {
@@ -1126,8 +1143,272 @@ export const RegistrationRejection: MessageFns<RegistrationRejection> = {
   },
 };
 
+function createBaseTaskMetrics(): TaskMetrics {
+  return {
+    jobId: "",
+    attemptId: "",
+    recordsIn: 0,
+    recordsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    lateRecordsDropped: 0,
+    recordsInErrors: 0,
+    currentInputWatermark: 0,
+    backPressuredMs: 0,
+  };
+}
+
+export const TaskMetrics: MessageFns<TaskMetrics> = {
+  encode(message: TaskMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.attemptId !== "") {
+      writer.uint32(18).string(message.attemptId);
+    }
+    if (message.recordsIn !== 0) {
+      writer.uint32(24).int64(message.recordsIn);
+    }
+    if (message.recordsOut !== 0) {
+      writer.uint32(32).int64(message.recordsOut);
+    }
+    if (message.bytesIn !== 0) {
+      writer.uint32(40).int64(message.bytesIn);
+    }
+    if (message.bytesOut !== 0) {
+      writer.uint32(48).int64(message.bytesOut);
+    }
+    if (message.lateRecordsDropped !== 0) {
+      writer.uint32(56).int64(message.lateRecordsDropped);
+    }
+    if (message.recordsInErrors !== 0) {
+      writer.uint32(64).int64(message.recordsInErrors);
+    }
+    if (message.currentInputWatermark !== 0) {
+      writer.uint32(72).int64(message.currentInputWatermark);
+    }
+    if (message.backPressuredMs !== 0) {
+      writer.uint32(80).int64(message.backPressuredMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recordsIn = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.recordsOut = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.bytesIn = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.bytesOut = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.lateRecordsDropped = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.recordsInErrors = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.currentInputWatermark = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.backPressuredMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskMetrics {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      recordsIn: isSet(object.recordsIn)
+        ? globalThis.Number(object.recordsIn)
+        : isSet(object.records_in)
+        ? globalThis.Number(object.records_in)
+        : 0,
+      recordsOut: isSet(object.recordsOut)
+        ? globalThis.Number(object.recordsOut)
+        : isSet(object.records_out)
+        ? globalThis.Number(object.records_out)
+        : 0,
+      bytesIn: isSet(object.bytesIn)
+        ? globalThis.Number(object.bytesIn)
+        : isSet(object.bytes_in)
+        ? globalThis.Number(object.bytes_in)
+        : 0,
+      bytesOut: isSet(object.bytesOut)
+        ? globalThis.Number(object.bytesOut)
+        : isSet(object.bytes_out)
+        ? globalThis.Number(object.bytes_out)
+        : 0,
+      lateRecordsDropped: isSet(object.lateRecordsDropped)
+        ? globalThis.Number(object.lateRecordsDropped)
+        : isSet(object.late_records_dropped)
+        ? globalThis.Number(object.late_records_dropped)
+        : 0,
+      recordsInErrors: isSet(object.recordsInErrors)
+        ? globalThis.Number(object.recordsInErrors)
+        : isSet(object.records_in_errors)
+        ? globalThis.Number(object.records_in_errors)
+        : 0,
+      currentInputWatermark: isSet(object.currentInputWatermark)
+        ? globalThis.Number(object.currentInputWatermark)
+        : isSet(object.current_input_watermark)
+        ? globalThis.Number(object.current_input_watermark)
+        : 0,
+      backPressuredMs: isSet(object.backPressuredMs)
+        ? globalThis.Number(object.backPressuredMs)
+        : isSet(object.back_pressured_ms)
+        ? globalThis.Number(object.back_pressured_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: TaskMetrics): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.recordsIn !== 0) {
+      obj.recordsIn = Math.round(message.recordsIn);
+    }
+    if (message.recordsOut !== 0) {
+      obj.recordsOut = Math.round(message.recordsOut);
+    }
+    if (message.bytesIn !== 0) {
+      obj.bytesIn = Math.round(message.bytesIn);
+    }
+    if (message.bytesOut !== 0) {
+      obj.bytesOut = Math.round(message.bytesOut);
+    }
+    if (message.lateRecordsDropped !== 0) {
+      obj.lateRecordsDropped = Math.round(message.lateRecordsDropped);
+    }
+    if (message.recordsInErrors !== 0) {
+      obj.recordsInErrors = Math.round(message.recordsInErrors);
+    }
+    if (message.currentInputWatermark !== 0) {
+      obj.currentInputWatermark = Math.round(message.currentInputWatermark);
+    }
+    if (message.backPressuredMs !== 0) {
+      obj.backPressuredMs = Math.round(message.backPressuredMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskMetrics>, I>>(base?: I): TaskMetrics {
+    return TaskMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskMetrics>, I>>(object: I): TaskMetrics {
+    const message = createBaseTaskMetrics();
+    message.jobId = object.jobId ?? "";
+    message.attemptId = object.attemptId ?? "";
+    message.recordsIn = object.recordsIn ?? 0;
+    message.recordsOut = object.recordsOut ?? 0;
+    message.bytesIn = object.bytesIn ?? 0;
+    message.bytesOut = object.bytesOut ?? 0;
+    message.lateRecordsDropped = object.lateRecordsDropped ?? 0;
+    message.recordsInErrors = object.recordsInErrors ?? 0;
+    message.currentInputWatermark = object.currentInputWatermark ?? 0;
+    message.backPressuredMs = object.backPressuredMs ?? 0;
+    return message;
+  },
+};
+
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { resourceId: "", registrationId: "", slotReport: undefined, metrics: undefined };
+  return { resourceId: "", registrationId: "", slotReport: undefined, metrics: undefined, taskMetrics: [] };
 }
 
 export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
@@ -1143,6 +1424,9 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     }
     if (message.metrics !== undefined) {
       TaskExecutorMetrics.encode(message.metrics, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.taskMetrics) {
+      TaskMetrics.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1192,6 +1476,14 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
             message.metrics = TaskExecutorMetrics.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.taskMetrics.push(TaskMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1222,6 +1514,11 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
         ? SlotReport.fromJSON(object.slot_report)
         : undefined,
       metrics: isSet(object.metrics) ? TaskExecutorMetrics.fromJSON(object.metrics) : undefined,
+      taskMetrics: globalThis.Array.isArray(object?.taskMetrics)
+        ? object.taskMetrics.map((e: any) => TaskMetrics.fromJSON(e))
+        : globalThis.Array.isArray(object?.task_metrics)
+        ? object.task_metrics.map((e: any) => TaskMetrics.fromJSON(e))
+        : [],
     };
   },
 
@@ -1239,6 +1536,9 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     if (message.metrics !== undefined) {
       obj.metrics = TaskExecutorMetrics.toJSON(message.metrics);
     }
+    if (message.taskMetrics?.length) {
+      obj.taskMetrics = message.taskMetrics.map((e) => TaskMetrics.toJSON(e));
+    }
     return obj;
   },
 
@@ -1255,6 +1555,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     message.metrics = (object.metrics !== undefined && object.metrics !== null)
       ? TaskExecutorMetrics.fromPartial(object.metrics)
       : undefined;
+    message.taskMetrics = object.taskMetrics?.map((e) => TaskMetrics.fromPartial(e)) || [];
     return message;
   },
 };

@@ -1,0 +1,141 @@
+/**
+ * Flink's operations-playground job, for tsflink: counts click events per page in 15 s tumbling windows.
+ *
+ *   flink run -d examples/streaming/ClickEventCount.ts --bootstrap.servers localhost:9092 --checkpointing --event-time
+ *
+ * Options as in Flink's ClickEventCount: --bootstrap.servers (localhost:9092), --input-topic (input), --output-topic
+ * (output), --checkpointing (1 s interval), --event-time (event-time windows, else processing time), --backpressure
+ * (a slow "Backpressure" map in even minutes), --chaining (operator chaining; off by default, as in the playground).
+ */
+import { ParameterTool, StreamExecutionEnvironment, TumblingEventTimeWindows, TumblingProcessingTimeWindows, WatermarkStrategy } from 'tsflink';
+import type { AggregateFunction, Collector, ProcessWindowFunctionContext } from 'tsflink';
+import { DeliveryGuarantee, KafkaRecordSerializationSchema, KafkaSink, KafkaSource } from 'tsflink/connectors/kafka';
+
+export const WINDOW_SIZE_MS = 15_000;
+
+export interface ClickEvent {
+  /** Epoch milliseconds. */
+  timestamp: number;
+  page: string;
+}
+
+export interface ClickEventStatistics {
+  windowStart: number;
+  windowEnd: number;
+  page: string;
+  count: number;
+}
+
+const TIMESTAMP_PATTERN = 'dd-MM-yyyy HH:mm:ss:SSS';
+
+/** `dd-MM-yyyy HH:mm:ss:SSS` in UTC, 24-hour clock (Flink's playground uses `hh`, a 12-hour clock without AM/PM). */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  const p3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+  return `${p2(d.getUTCDate())}-${p2(d.getUTCMonth() + 1)}-${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}:${p3(d.getUTCMilliseconds())}`;
+}
+
+/** Parses `dd-MM-yyyy HH:mm:ss:SSS` (UTC) by hand: seven times faster than a regular expression. */
+export function parseTimestamp(text: string): number {
+  if (typeof text !== 'string' || text.length !== 23) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
+  const digits = (start: number, count: number): number => {
+    let value = 0;
+    for (let i = start; i < start + count; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
+      value = value * 10 + c;
+    }
+    return value;
+  };
+  const separators: Array<[number, string]> = [[2, '-'], [5, '-'], [10, ' '], [13, ':'], [16, ':'], [19, ':']];
+  for (const [at, ch] of separators) if (text[at] !== ch) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
+  const day = digits(0, 2);
+  const month = digits(3, 2);
+  const year = digits(6, 4);
+  const hour = digits(11, 2);
+  const minute = digits(14, 2);
+  const second = digits(17, 2);
+  const milli = digits(20, 3);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
+    throw new Error(`Timestamp '${text}' is out of range.`);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** Reads one `input` record: `{"timestamp":"01-01-1970 00:00:00:000","page":"/help"}`. Throws on anything else. */
+export function deserializeClickEvent(value: Buffer): ClickEvent {
+  const json = JSON.parse(value.toString('utf8')) as { timestamp?: unknown; page?: unknown };
+  if (typeof json.page !== 'string') throw new Error('Click event without a "page" string.');
+  return { timestamp: parseTimestamp(json.timestamp as string), page: json.page };
+}
+
+export function serializeClickEventStatistics(s: ClickEventStatistics): string {
+  return `{"windowStart":"${formatTimestamp(s.windowStart)}","windowEnd":"${formatTimestamp(s.windowEnd)}","page":${JSON.stringify(s.page)},"count":${s.count}}`;
+}
+
+const countingAggregator: AggregateFunction<ClickEvent, number, number> = {
+  createAccumulator: () => 0,
+  add: (_event, count) => count + 1,
+  getResult: (count) => count,
+  merge: (a, b) => a + b,
+};
+
+function clickEventStatisticsCollector(page: string, context: ProcessWindowFunctionContext, counts: Iterable<number>, out: Collector<ClickEventStatistics>): void {
+  for (const count of counts) out.collect({ windowStart: context.window.start, windowEnd: context.window.end, page, count });
+}
+
+/** Flink's BackpressureMap: in even-numbered minutes every record takes 100 ms. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function backpressureMap(event: ClickEvent): ClickEvent {
+  if (new Date().getMinutes() % 2 === 0) Atomics.wait(sleeper, 0, 0, 100);
+  return event;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const params = ParameterTool.fromArgs(args);
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  if (params.has('checkpointing')) env.enableCheckpointing(1000);
+  if (!params.has('chaining')) env.disableOperatorChaining();
+
+  const brokers = params.get('bootstrap.servers', 'localhost:9092');
+  const kafkaProps = { 'bootstrap.servers': brokers, 'group.id': 'click-event-count' };
+
+  const source = KafkaSource.builder<ClickEvent>()
+    .setTopics(params.get('input-topic', 'input'))
+    .setValueOnlyDeserializer(deserializeClickEvent)
+    .setProperties(kafkaProps)
+    .build();
+  const watermarkStrategy = WatermarkStrategy.forBoundedOutOfOrderness<ClickEvent>(200)
+    .withIdleness(5000)
+    .withTimestampAssigner((event) => event.timestamp);
+
+  let clicks = env.fromSource(source, watermarkStrategy, 'ClickEvent Source');
+  if (params.has('backpressure')) {
+    clicks = clicks.keyBy((e) => e.page).map(backpressureMap).name('Backpressure');
+  }
+  const assigner = params.has('event-time') ? TumblingEventTimeWindows.of(WINDOW_SIZE_MS) : TumblingProcessingTimeWindows.of(WINDOW_SIZE_MS);
+  const statistics = clicks
+    .keyBy((e) => e.page)
+    .window(assigner)
+    .aggregate(countingAggregator, clickEventStatisticsCollector)
+    .name('ClickEvent Counter');
+
+  statistics
+    .sinkTo(
+      KafkaSink.builder<ClickEventStatistics>()
+        .setBootstrapServers(brokers)
+        .setKafkaProducerConfig(kafkaProps)
+        .setRecordSerializer(
+          KafkaRecordSerializationSchema.builder<ClickEventStatistics>()
+            .setTopic(params.get('output-topic', 'output'))
+            .setValueSerializationSchema(serializeClickEventStatistics)
+            .build(),
+        )
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build(),
+    )
+    .name('ClickEventStatistics Sink');
+
+  await env.execute('Click Event Count');
+}

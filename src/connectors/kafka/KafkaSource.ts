@@ -1,0 +1,222 @@
+import { AssignerProtocol, Kafka, logLevel, type Consumer, type PartitionAssigner } from 'kafkajs';
+import type { ConnectorContext, ReaderOutput, Source, SourceReader } from '../../job/connectors.js';
+
+/** Turns a record value into the stream's type (Flink's DeserializationSchema). */
+export type DeserializationSchema<T> = ((value: Buffer) => T) | { deserialize(value: Buffer): T };
+
+/** Where a source starts reading when it has no restored position (Flink's OffsetsInitializer). */
+export type OffsetsInitializer = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'committed' };
+export const OffsetsInitializer = {
+  earliest: (): OffsetsInitializer => ({ kind: 'earliest' }),
+  latest: (): OffsetsInitializer => ({ kind: 'latest' }),
+  /** The offsets committed for the source's group id; partitions without one start from the earliest offset. */
+  committedOffsets: (): OffsetsInitializer => ({ kind: 'committed' }),
+};
+
+export interface KafkaSourceConfig<T> {
+  bootstrapServers: string[];
+  topics: string[];
+  groupId: string;
+  startingOffsets: OffsetsInitializer;
+  deserializer: (value: Buffer) => T;
+}
+
+/**
+ * Reads Kafka topics (Flink's KafkaSource). Each subtask owns a fixed set of partitions (Flink's split assignment);
+ * subtasks with none are idle. Built with `KafkaSource.builder()`.
+ */
+export class KafkaSource<T> implements Source<T> {
+  readonly connectorName = 'KafkaSource';
+
+  constructor(readonly config: KafkaSourceConfig<T>) {}
+
+  static builder<T>(): KafkaSourceBuilder<T> {
+    return new KafkaSourceBuilder<T>();
+  }
+
+  createReader(context: ConnectorContext): SourceReader<T> {
+    return new KafkaSourceReader(this.config, context);
+  }
+}
+
+export class KafkaSourceBuilder<T> {
+  private bootstrapServers: string[] = [];
+  private topics: string[] = [];
+  private groupId: string | undefined;
+  private startingOffsets = OffsetsInitializer.earliest();
+  private deserializer: ((value: Buffer) => T) | undefined;
+
+  setBootstrapServers(servers: string): this {
+    this.bootstrapServers = servers.split(',').map((s) => s.trim()).filter(Boolean);
+    return this;
+  }
+
+  setTopics(...topics: string[]): this {
+    this.topics = topics.flat();
+    return this;
+  }
+
+  setGroupId(groupId: string): this {
+    this.groupId = groupId;
+    return this;
+  }
+
+  setStartingOffsets(offsets: OffsetsInitializer): this {
+    this.startingOffsets = offsets;
+    return this;
+  }
+
+  setValueOnlyDeserializer(schema: DeserializationSchema<T>): this {
+    this.deserializer = typeof schema === 'function' ? schema : (value) => schema.deserialize(value);
+    return this;
+  }
+
+  /** Kafka client properties; `bootstrap.servers` and `group.id` are read from them. */
+  setProperties(properties: Record<string, string>): this {
+    if (properties['bootstrap.servers']) this.setBootstrapServers(properties['bootstrap.servers']);
+    if (properties['group.id']) this.groupId = properties['group.id'];
+    return this;
+  }
+
+  build(): KafkaSource<T> {
+    if (this.bootstrapServers.length === 0) throw new Error('KafkaSource: bootstrap servers must be set (setBootstrapServers or bootstrap.servers).');
+    if (this.topics.length === 0) throw new Error('KafkaSource: no topics set (setTopics).');
+    if (!this.deserializer) throw new Error('KafkaSource: no deserializer set (setValueOnlyDeserializer).');
+    return new KafkaSource<T>({
+      bootstrapServers: this.bootstrapServers,
+      topics: this.topics,
+      groupId: this.groupId ?? 'KafkaSource',
+      startingOffsets: this.startingOffsets,
+      deserializer: this.deserializer,
+    });
+  }
+}
+
+/** Flink's KafkaSourceEnumerator.getSplitOwner: which subtask reads a topic partition. */
+export function splitOwner(topic: string, partition: number, parallelism: number): number {
+  let hash = 0;
+  for (let i = 0; i < topic.length; i++) hash = (Math.imul(31, hash) + topic.charCodeAt(i)) | 0;
+  const startIndex = ((Math.imul(hash, 31) & 0x7fffffff) % parallelism);
+  return (startIndex + partition) % parallelism;
+}
+
+const ASSIGNER_NAME = 'TsflinkSplitAssigner';
+
+/**
+ * One subtask's Kafka reader: a kafkajs consumer in a consumer group private to this execution attempt (so a restarted
+ * job never waits for a dead member's session to time out), with an assigner that hands it exactly the partitions the
+ * subtask owns. Backpressure pauses fetching, so the consumer keeps heartbeating.
+ */
+class KafkaSourceReader<T> implements SourceReader<T> {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private owned: Array<{ topic: string; partition: number }> = [];
+  private readonly privateGroupId: string;
+
+  constructor(
+    private readonly config: KafkaSourceConfig<T>,
+    private readonly context: ConnectorContext,
+  ) {
+    this.kafka = new Kafka({
+      clientId: `tsflink-${context.operatorName.replace(/[^A-Za-z0-9._-]/g, '_')}-${context.subtaskIndex}`,
+      brokers: config.bootstrapServers,
+      logLevel: logLevel.ERROR,
+    });
+    this.privateGroupId = `${config.groupId}-tsflink-${context.attemptId}`;
+  }
+
+  async start(output: ReaderOutput<T>): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let committed = new Map<string, string>();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: this.config.topics });
+      for (const topic of metadata.topics) {
+        for (const p of topic.partitions) {
+          if (splitOwner(topic.name, p.partitionId, this.context.parallelism) === this.context.subtaskIndex) {
+            this.owned.push({ topic: topic.name, partition: p.partitionId });
+          }
+        }
+      }
+      if (this.config.startingOffsets.kind === 'committed' && this.owned.length > 0) {
+        const offsets = await admin.fetchOffsets({ groupId: this.config.groupId, topics: this.config.topics });
+        committed = new Map(offsets.flatMap((t) => t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [`${t.topic}-${p.partition}`, p.offset] as [string, string])));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    for (const split of this.owned) output.addSplit(`${split.topic}-${split.partition}`);
+    if (this.owned.length === 0) return;
+
+    const owned = this.owned;
+    const assigner: PartitionAssigner = () => ({
+      name: ASSIGNER_NAME,
+      version: 1,
+      async assign({ members }) {
+        const assignment: Record<string, number[]> = {};
+        for (const { topic, partition } of owned) (assignment[topic] ??= []).push(partition);
+        return members.map((member, i) => ({
+          memberId: member.memberId,
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: i === 0 ? assignment : {}, userData: Buffer.alloc(0) }),
+        }));
+      },
+      protocol({ topics }) {
+        return { name: ASSIGNER_NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
+      },
+    });
+    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    if (committed.size > 0) {
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        for (const { topic, partition } of owned) {
+          const offset = committed.get(`${topic}-${partition}`);
+          if (offset !== undefined) consumer.seek({ topic, partition, offset });
+        }
+      });
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.config.topics, fromBeginning: this.config.startingOffsets.kind !== 'latest' });
+    const deserialize = this.config.deserializer;
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const split = `${batch.topic}-${batch.partition}`;
+        for (const message of batch.messages) {
+          let value: T;
+          try {
+            value = deserialize(message.value ?? Buffer.alloc(0));
+          } catch (error) {
+            output.reportError(split, `offset ${message.offset}: ${(error as Error).message}`);
+            continue;
+          }
+          output.collect(value, split, Number(message.timestamp));
+        }
+      },
+    });
+  }
+
+  pause(): void {
+    this.consumer?.pause(this.config.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.consumer?.resume(this.config.topics.map((topic) => ({ topic })));
+  }
+
+  async close(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (!consumer) return;
+    await consumer.disconnect();
+    // The group was private to this attempt: remove it rather than leave it behind in the broker.
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.privateGroupId]);
+    } catch {
+      // best effort
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import type { Partitioning, Pipeline, Transformation } from '../job/transformations.js';
+
+export type ShipStrategy = 'FORWARD' | 'HASH' | 'REBALANCE';
+
+/** One operator of the job: a transformation with its resolved parallelism and stable id. */
+export interface StreamNode {
+  /** 32 hex characters; from `uid()` when set, else a hash of the node's position and its upstream ids. */
+  operatorId: string;
+  transformation: Transformation;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+}
+
+export interface JobEdge {
+  source: JobVertex;
+  target: JobVertex;
+  shipStrategy: ShipStrategy;
+  /** Set for HASH. */
+  keySelector: ((value: any) => string | number) | undefined;
+}
+
+/** A chain of operators that runs as one task per subtask (Flink's JobVertex). */
+export interface JobVertex {
+  /** The id of the chain's head operator. */
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  /** Head first. */
+  operators: StreamNode[];
+  inputs: JobEdge[];
+  outputs: JobEdge[];
+}
+
+export interface JobGraph {
+  jobName: string;
+  vertices: JobVertex[];
+  /** Hash of the graph's shape: workers rebuild the graph from the program and must arrive at the same one. */
+  planHash: string;
+  checkpointInterval: number | undefined;
+  maxParallelism: number;
+}
+
+export interface JobGraphOptions {
+  /** `-p` / the REST `parallelism`: used where neither the operator nor the environment sets one. */
+  defaultParallelism: number;
+}
+
+function hex32(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/**
+ * Turns what the program built into a JobGraph: resolves parallelism and partitioning, gives every operator a stable
+ * id (Flink's StreamGraphHasher idea: `uid` when set, else position and upstream ids, so an unchanged program keeps
+ * its ids), and chains forward-connected operators of equal parallelism unless chaining is disabled.
+ */
+export function buildJobGraph(pipeline: Pipeline, options: JobGraphOptions): JobGraph {
+  const transformations = collect(pipeline.sinks);
+  if (transformations.length === 0) {
+    throw new Error("The program didn't contain a Flink job. Perhaps you forgot to call execute() on the execution environment.");
+  }
+  const nodes = new Map<Transformation, StreamNode>();
+  const usedIds = new Set<string>();
+  transformations.forEach((t, position) => {
+    const upstream = t.input ? nodes.get(t.input.transformation)!.operatorId : '';
+    const operatorId = t.uid !== undefined ? hex32(`uid:${t.uid}`) : hex32(`auto:${position}:${t.operator.kind}:${upstream}:${t.input?.partitioning.kind ?? ''}`);
+    if (usedIds.has(operatorId)) throw new Error(`Duplicate operator uid '${t.uid}': every uid must be unique within a job.`);
+    usedIds.add(operatorId);
+    const parallelism = t.parallelism ?? pipeline.config.parallelism ?? options.defaultParallelism;
+    const maxParallelism = t.maxParallelism ?? pipeline.config.maxParallelism;
+    if (parallelism > maxParallelism) {
+      throw new Error(`The parallelism (${parallelism}) of operator '${t.name}' is higher than its maximum parallelism (${maxParallelism}).`);
+    }
+    nodes.set(t, { operatorId, transformation: t, name: t.name, parallelism, maxParallelism });
+  });
+
+  // Resolve each input edge's strategy and decide chaining.
+  const downstreamCount = new Map<Transformation, number>();
+  for (const t of transformations) if (t.input) downstreamCount.set(t.input.transformation, (downstreamCount.get(t.input.transformation) ?? 0) + 1);
+  const strategyOf = (t: Transformation): ShipStrategy => resolveStrategy(t.input!.partitioning, nodes.get(t.input!.transformation)!, nodes.get(t)!);
+  const chainedToInput = (t: Transformation): boolean =>
+    pipeline.config.chaining &&
+    t.input !== undefined &&
+    strategyOf(t) === 'FORWARD' &&
+    downstreamCount.get(t.input.transformation) === 1 &&
+    t.operator.kind !== 'source' &&
+    t.input.transformation.operator.kind !== 'sink';
+
+  const vertexOf = new Map<Transformation, JobVertex>();
+  const vertices: JobVertex[] = [];
+  for (const t of transformations) {
+    const node = nodes.get(t)!;
+    if (chainedToInput(t)) {
+      const vertex = vertexOf.get(t.input!.transformation)!;
+      vertex.operators.push(node);
+      vertex.name = `${vertex.name} -> ${node.name}`;
+      vertexOf.set(t, vertex);
+      continue;
+    }
+    const vertex: JobVertex = { id: node.operatorId, name: node.name, parallelism: node.parallelism, maxParallelism: node.maxParallelism, operators: [node], inputs: [], outputs: [] };
+    vertices.push(vertex);
+    vertexOf.set(t, vertex);
+    if (t.input) {
+      const source = vertexOf.get(t.input.transformation)!;
+      const partitioning = t.input.partitioning;
+      const edge: JobEdge = { source, target: vertex, shipStrategy: strategyOf(t), keySelector: partitioning.kind === 'hash' ? partitioning.keySelector : undefined };
+      source.outputs.push(edge);
+      vertex.inputs.push(edge);
+    }
+  }
+  for (const vertex of vertices) {
+    const keyed = vertex.operators.some((n) => n.transformation.operator.kind === 'window');
+    if (keyed && !(vertex.inputs.length === 1 && vertex.inputs[0]!.shipStrategy === 'HASH')) {
+      throw new Error(`Operator '${vertex.name}' needs a keyed stream: call keyBy() before window().`);
+    }
+  }
+  const shape = vertices.map((v) => ({
+    id: v.id,
+    name: v.name,
+    parallelism: v.parallelism,
+    maxParallelism: v.maxParallelism,
+    operators: v.operators.map((n) => `${n.operatorId}:${n.transformation.operator.kind}`),
+    inputs: v.inputs.map((e) => `${e.source.id}:${e.shipStrategy}`),
+  }));
+  return {
+    jobName: pipeline.jobName,
+    vertices,
+    planHash: hex32(JSON.stringify(shape)),
+    checkpointInterval: pipeline.config.checkpointInterval,
+    maxParallelism: pipeline.config.maxParallelism,
+  };
+}
+
+function resolveStrategy(partitioning: Partitioning, upstream: StreamNode, node: StreamNode): ShipStrategy {
+  switch (partitioning.kind) {
+    case 'hash':
+      return 'HASH';
+    case 'rebalance':
+      return 'REBALANCE';
+    case 'forward':
+      if (upstream.parallelism !== node.parallelism) {
+        throw new Error(
+          `Forward partitioning does not allow change of parallelism. Upstream operation: ${upstream.name} parallelism: ${upstream.parallelism}, downstream operation: ${node.name} parallelism: ${node.parallelism} You must use another partitioning strategy, such as broadcast, rebalance, shuffle or global.`,
+        );
+      }
+      return 'FORWARD';
+    case 'default':
+      return upstream.parallelism === node.parallelism ? 'FORWARD' : 'REBALANCE';
+  }
+}
+
+/** Every transformation the sinks depend on, in creation order (inputs before their consumers). */
+function collect(sinks: readonly Transformation[]): Transformation[] {
+  const seen = new Set<Transformation>();
+  const visit = (t: Transformation) => {
+    if (seen.has(t)) return;
+    if (t.input) visit(t.input.transformation);
+    seen.add(t);
+  };
+  sinks.forEach(visit);
+  return [...seen].sort((a, b) => a.id - b.id);
+}

@@ -1,0 +1,100 @@
+import { randomHex } from '../../common/ids.js';
+import type { JobGraph, JobVertex } from '../../graph/JobGraph.js';
+import { EXECUTION_STATES, JOB_STATUSES, type ExecutionState, type JobStatus } from '../dispatcher/JobStatus.js';
+import type { TaskMetricsReport } from '../resourcemanager/types.js';
+
+/** One attempt to run a subtask (Flink's Execution). */
+export class Execution {
+  state: ExecutionState = 'CREATED';
+  readonly timestamps: Partial<Record<ExecutionState, number>> = { CREATED: Date.now() };
+  resourceId: string | undefined;
+  address: string | undefined;
+  host: string | undefined;
+  metrics: TaskMetricsReport | undefined;
+  failure: { name: string; message: string; stack: string } | undefined;
+
+  constructor(
+    readonly vertex: ExecutionJobVertex,
+    readonly subtaskIndex: number,
+    readonly attemptNumber: number,
+    readonly attemptId: string = randomHex(16),
+  ) {}
+
+  transition(state: ExecutionState): ExecutionState {
+    const old = this.state;
+    this.state = state;
+    this.timestamps[state] = Date.now();
+    return old;
+  }
+
+  isTerminal(): boolean {
+    return this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED';
+  }
+
+  /** `<vertex name> (<i+1>/<parallelism>)#<attempt>`. */
+  get displayName(): string {
+    return `${this.vertex.jobVertex.name} (${this.subtaskIndex + 1}/${this.vertex.parallelism})#${this.attemptNumber}`;
+  }
+}
+
+/** All subtasks of one JobVertex (Flink's ExecutionJobVertex with its ExecutionVertices' current attempts). */
+export class ExecutionJobVertex {
+  readonly executions: Execution[];
+
+  constructor(readonly jobVertex: JobVertex) {
+    this.executions = Array.from({ length: jobVertex.parallelism }, (_, i) => new Execution(this, i, 0));
+  }
+
+  get parallelism(): number {
+    return this.jobVertex.parallelism;
+  }
+
+  /** Counts per ExecutionState (every state present, upper-case keys). */
+  stateCounts(): Record<ExecutionState, number> {
+    const counts = Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0])) as Record<ExecutionState, number>;
+    for (const e of this.executions) counts[e.state]++;
+    return counts;
+  }
+
+  /** The vertex's state as Flink aggregates it from its subtasks. */
+  aggregateState(): ExecutionState {
+    const counts = this.stateCounts();
+    const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'RUNNING', 'INITIALIZING', 'DEPLOYING', 'SCHEDULED', 'RECONCILING', 'FINISHED', 'CREATED'];
+    if (counts.FINISHED === this.executions.length) return 'FINISHED';
+    for (const state of order) if (counts[state] > 0 && state !== 'FINISHED') return state;
+    return 'CREATED';
+  }
+}
+
+/** The job's runtime graph (Flink's ExecutionGraph): its vertices' executions and the job's status history. */
+export class ExecutionGraph {
+  readonly vertices: ExecutionJobVertex[];
+  private readonly byAttempt = new Map<string, Execution>();
+  status: JobStatus = 'INITIALIZING';
+  readonly statusTimestamps: Partial<Record<JobStatus, number>> = { INITIALIZING: Date.now() };
+
+  constructor(readonly jobGraph: JobGraph) {
+    this.vertices = jobGraph.vertices.map((v) => new ExecutionJobVertex(v));
+    for (const v of this.vertices) for (const e of v.executions) this.byAttempt.set(e.attemptId, e);
+  }
+
+  execution(attemptId: string): Execution | undefined {
+    return this.byAttempt.get(attemptId);
+  }
+
+  allExecutions(): Execution[] {
+    return this.vertices.flatMap((v) => v.executions);
+  }
+
+  transition(status: JobStatus): JobStatus {
+    const old = this.status;
+    this.status = status;
+    this.statusTimestamps[status] = Date.now();
+    return old;
+  }
+
+  /** Every JobStatus with the time the job entered it, 0 if never (REST `timestamps`). */
+  timestampsJson(): Record<JobStatus, number> {
+    return Object.fromEntries(JOB_STATUSES.map((s) => [s, this.statusTimestamps[s] ?? 0])) as Record<JobStatus, number>;
+  }
+}

@@ -1,0 +1,273 @@
+import type { Logger } from '../../common/Logger.js';
+import type { TaskDeploymentDescriptor } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import type { JobGraph } from '../../graph/JobGraph.js';
+import type { DispatchedJob, JobDetails } from '../dispatcher/Dispatcher.js';
+import { EXECUTION_STATES, isGloballyTerminal, type ExecutionState, type JobStatus } from '../dispatcher/JobStatus.js';
+import { Execution, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
+import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
+import type { SlotAssignment } from '../resourcemanager/SlotManager.js';
+import type { TaskMetricsReport } from '../resourcemanager/types.js';
+import type { TaskExecutorClients } from './TaskExecutorClients.js';
+
+export interface JobSubmission {
+  jobId: string;
+  jobGraph: JobGraph;
+  /** The bundled job program (ES module), shipped to every TaskExecutor. */
+  jobModule: Buffer;
+  programArgs: string[];
+  defaultParallelism: number;
+}
+
+export interface JobMasterServices {
+  resourceManager: ResourceManager;
+  taskExecutors: TaskExecutorClients;
+  /** host:port where TaskExecutors reach this JobManager's RPC server. */
+  jobMasterAddress: string;
+}
+
+/** One entry of the job's exception history (REST /jobs/:id/exceptions). */
+export interface ExceptionHistoryEntry {
+  exceptionName: string;
+  stacktrace: string;
+  timestamp: number;
+  taskName: string | null;
+  location: string | null;
+  taskManagerId: string | null;
+}
+
+/**
+ * Runs one job (Flink's JobMaster with its scheduler): asks the ResourceManager for one slot per subtask index (slot
+ * sharing: slot i runs subtask i of every vertex), waits with its tasks SCHEDULED while there are not enough slots,
+ * deploys every subtask once they are there, and follows their states to the job's end. A failed subtask or a lost
+ * TaskManager fails the job (restart strategies come with checkpoints).
+ */
+export class JobMaster implements DispatchedJob {
+  readonly graph: ExecutionGraph;
+  readonly exceptions: ExceptionHistoryEntry[] = [];
+  private slots: SlotAssignment[] | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    readonly submission: JobSubmission,
+    private readonly services: JobMasterServices,
+    log: Logger,
+  ) {
+    this.graph = new ExecutionGraph(submission.jobGraph);
+    this.log = log.child('JobMaster', { job: submission.jobId });
+  }
+
+  get jobId(): string {
+    return this.submission.jobId;
+  }
+
+  get name(): string {
+    return this.submission.jobGraph.jobName;
+  }
+
+  get status(): JobStatus {
+    return this.graph.status;
+  }
+
+  start(): void {
+    this.transitionJob('CREATED');
+    this.transitionJob('RUNNING');
+    for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
+    this.tryToDeploy();
+  }
+
+  /** A TaskManager registered: a job waiting for slots may deploy now. */
+  onResourcesAvailable(): void {
+    if (this.status === 'RUNNING' && !this.slots) this.tryToDeploy();
+  }
+
+  onTaskManagerLost(resourceId: string, reason: string): void {
+    const lost = this.graph.allExecutions().filter((e) => e.resourceId === resourceId && !e.isTerminal());
+    if (lost.length === 0) return;
+    for (const execution of lost) {
+      execution.failure = { name: 'TaskManagerLostError', message: reason, stack: `TaskManagerLostError: ${reason}` };
+      this.transitionExecution(execution, 'FAILED');
+    }
+    this.fail(lost[0]!, lost[0]!.failure!);
+  }
+
+  updateTaskExecutionState(attemptId: string, state: string, failure?: { name: string; message: string; stack: string }): boolean {
+    const execution = this.graph.execution(attemptId);
+    if (!execution) return false;
+    if (execution.isTerminal()) return true;
+    if (!(EXECUTION_STATES as readonly string[]).includes(state)) return false;
+    this.transitionExecution(execution, state as ExecutionState);
+    if (state === 'FAILED') {
+      execution.failure = failure ?? { name: 'Error', message: 'unknown failure', stack: 'unknown failure' };
+      this.fail(execution, execution.failure);
+    }
+    this.checkTermination();
+    return true;
+  }
+
+  updateMetrics(report: TaskMetricsReport): void {
+    const execution = this.graph.execution(report.attemptId);
+    if (execution) execution.metrics = report;
+  }
+
+  cancel(): void {
+    if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
+    this.transitionJob('CANCELLING');
+    this.cancelAllExecutions();
+    this.checkTermination();
+  }
+
+  details(): JobDetails {
+    const tasksPerState = Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0])) as Record<ExecutionState, number>;
+    let numTasks = 0;
+    for (const execution of this.graph.allExecutions()) {
+      tasksPerState[execution.state]++;
+      numTasks++;
+    }
+    const ts = this.graph.statusTimestamps;
+    const terminal = isGloballyTerminal(this.status);
+    return {
+      jobId: this.jobId,
+      name: this.name,
+      status: this.status,
+      startTime: ts.INITIALIZING!,
+      endTime: terminal ? ts[this.status]! : -1,
+      lastModification: Math.max(...Object.values(ts).map(Number)),
+      tasksPerState,
+      numTasks,
+    };
+  }
+
+  private tryToDeploy(): void {
+    const needed = Math.max(...this.graph.vertices.map((v) => v.parallelism));
+    const slots = this.services.resourceManager.slotManager.allocateSlots(this.jobId, needed);
+    if (!slots) {
+      const available = this.services.resourceManager.slotManager.getNumberFreeSlots();
+      this.log.info(`Waiting for slots: ${needed} needed, ${available} available; the job's tasks stay SCHEDULED until TaskManagers offer more.`);
+      return;
+    }
+    this.slots = slots;
+    for (const execution of this.graph.allExecutions()) void this.deploy(execution);
+  }
+
+  private async deploy(execution: Execution): Promise<void> {
+    const slot = this.slots![execution.subtaskIndex]!;
+    const taskManager = this.services.resourceManager.getTaskManager(slot.resourceId);
+    if (!taskManager) {
+      this.onTaskManagerLost(slot.resourceId, `TaskManager with id ${slot.resourceId} left before its tasks were deployed.`);
+      return;
+    }
+    execution.resourceId = slot.resourceId;
+    execution.address = taskManager.registration.address;
+    execution.host = taskManager.registration.hostname;
+    this.transitionExecution(execution, 'DEPLOYING');
+    try {
+      await this.services.taskExecutors.submitTask(execution.address, this.deploymentDescriptor(execution, slot));
+    } catch (error) {
+      if (execution.state !== 'DEPLOYING') return;
+      const message = `Could not deploy ${execution.displayName} to ${execution.address}: ${(error as Error).message}`;
+      execution.failure = { name: 'DeploymentError', message, stack: `DeploymentError: ${message}` };
+      this.transitionExecution(execution, 'FAILED');
+      this.fail(execution, execution.failure);
+      this.checkTermination();
+    }
+  }
+
+  /** Where a subtask runs and what it is connected to, as its TaskExecutor needs it. */
+  private deploymentDescriptor(execution: Execution, slot: SlotAssignment): TaskDeploymentDescriptor {
+    const vertex = execution.vertex.jobVertex;
+    const byVertex = new Map(this.graph.vertices.map((v) => [v.jobVertex.id, v]));
+    const addressOf = (e: Execution) => this.services.resourceManager.getTaskManager(this.slots![e.subtaskIndex]!.resourceId)?.registration.address ?? '';
+    const channelId = (producer: Execution, consumer: Execution) => `${producer.attemptId}-${consumer.attemptId}`;
+    const { submission } = this;
+    return {
+      jobId: submission.jobId,
+      jobName: this.name,
+      vertexId: vertex.id,
+      vertexName: vertex.name,
+      subtaskIndex: execution.subtaskIndex,
+      parallelism: vertex.parallelism,
+      maxParallelism: vertex.maxParallelism,
+      attemptId: execution.attemptId,
+      attemptNumber: execution.attemptNumber,
+      allocationId: slot.allocationId,
+      slotIndex: slot.slotIndex,
+      jobModule: submission.jobModule,
+      programArgs: submission.programArgs,
+      defaultParallelism: submission.defaultParallelism,
+      planHash: submission.jobGraph.planHash,
+      jobMasterAddress: this.services.jobMasterAddress,
+      inputs: vertex.inputs.map((edge) => {
+        const producers = byVertex.get(edge.source.id)!.executions;
+        const senders = edge.shipStrategy === 'FORWARD' ? [producers[execution.subtaskIndex]!] : producers;
+        return { sourceVertexId: edge.source.id, channels: senders.map((p) => ({ channelId: channelId(p, execution), peerAddress: addressOf(p) })) };
+      }),
+      outputs: vertex.outputs.map((edge) => {
+        const target = byVertex.get(edge.target.id)!;
+        const receivers = edge.shipStrategy === 'FORWARD' ? [target.executions[execution.subtaskIndex]!] : target.executions;
+        return {
+          targetVertexId: edge.target.id,
+          shipStrategy: edge.shipStrategy,
+          channels: receivers.map((c) => ({ channelId: channelId(execution, c), peerAddress: addressOf(c) })),
+          targetParallelism: target.parallelism,
+          targetMaxParallelism: target.jobVertex.maxParallelism,
+        };
+      }),
+    };
+  }
+
+  private fail(execution: Execution, failure: { name: string; message: string; stack: string }): void {
+    this.exceptions.push({
+      exceptionName: failure.name,
+      stacktrace: failure.stack,
+      timestamp: Date.now(),
+      taskName: execution.displayName,
+      location: execution.address ?? null,
+      taskManagerId: execution.resourceId ?? null,
+    });
+    if (this.status !== 'RUNNING') return;
+    this.log.warn(`${execution.displayName} failed; failing the job: ${failure.message}`);
+    this.transitionJob('FAILING');
+    this.cancelAllExecutions();
+  }
+
+  private cancelAllExecutions(): void {
+    for (const execution of this.graph.allExecutions()) {
+      if (execution.isTerminal()) continue;
+      if (execution.state === 'CREATED' || execution.state === 'SCHEDULED') {
+        this.transitionExecution(execution, 'CANCELED');
+        continue;
+      }
+      this.transitionExecution(execution, 'CANCELING');
+      const address = execution.address!;
+      this.services.taskExecutors.cancelTask(address, execution.attemptId).catch(() => {
+        // The TaskExecutor is gone: its subtasks are gone with it.
+        if (execution.state === 'CANCELING') this.transitionExecution(execution, 'CANCELED');
+        this.checkTermination();
+      });
+    }
+  }
+
+  private checkTermination(): void {
+    const executions = this.graph.allExecutions();
+    if (!executions.every((e) => e.isTerminal())) return;
+    let final: JobStatus | undefined;
+    if (this.status === 'CANCELLING') final = 'CANCELED';
+    else if (this.status === 'FAILING') final = 'FAILED';
+    else if (this.status === 'RUNNING' && executions.every((e) => e.state === 'FINISHED')) final = 'FINISHED';
+    if (!final) return;
+    this.transitionJob(final);
+    this.services.resourceManager.slotManager.freeSlots(this.jobId);
+    this.slots = undefined;
+  }
+
+  private transitionJob(status: JobStatus): void {
+    const old = this.graph.transition(status);
+    this.log.info(`Job ${this.name} (${this.jobId}) switched from state ${old} to ${status}.`);
+  }
+
+  private transitionExecution(execution: Execution, state: ExecutionState): void {
+    const old = execution.transition(state);
+    const where = execution.address ? ` on ${execution.address} (${execution.resourceId})` : '';
+    this.log.info(`${execution.displayName} (${execution.attemptId}) switched from ${old} to ${state}${where}.`);
+  }
+}

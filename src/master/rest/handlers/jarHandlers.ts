@@ -1,0 +1,98 @@
+import { pathToFileURL } from 'node:url';
+import { CoreOptions } from '../../../common/config/options.js';
+import { randomHex } from '../../../common/ids.js';
+import { buildJobGraph } from '../../../graph/JobGraph.js';
+import { extractPipeline, MISSING_JOB_MESSAGE } from '../../../graph/JobProgram.js';
+import { InvalidJobFileError, type JarStore } from '../../dispatcher/JarStore.js';
+import { parseMultipart } from '../../dispatcher/multipart.js';
+import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
+import type { HandlerRequest, Router } from '../Router.js';
+import type { JobManagerServices } from './JobManagerServices.js';
+
+/** The web submission endpoints: POST /jars/upload, GET /jars, DELETE /jars/:jarid, POST /jars/:jarid/run. */
+export function registerJarHandlers(router: Router, services: JobManagerServices, jars: JarStore, restAddress: () => string): void {
+  router.add('POST', '/jars/upload', async ({ body, headers }) => {
+    let parts;
+    try {
+      parts = parseMultipart(body, headers['content-type'] as string | undefined);
+    } catch (error) {
+      throw new BadRequestError(`Bad request: ${(error as Error).message}`);
+    }
+    const files = parts.filter((p) => p.filename !== undefined);
+    if (files.length !== 1) throw new BadRequestError(`Exactly 1 file must be sent, received ${files.length}.`);
+    try {
+      const jar = await jars.upload(files[0]!.filename!, files[0]!.data);
+      return { status: 200, body: { filename: `${jars.directory}/${jar.id}`, status: 'success' } };
+    } catch (error) {
+      if (error instanceof InvalidJobFileError) throw new BadRequestError(error.message);
+      throw error;
+    }
+  });
+
+  router.add('GET', '/jars', () => ({
+    status: 200,
+    body: {
+      address: restAddress(),
+      files: jars.list().map((jar) => ({ id: jar.id, name: jar.name, uploaded: jar.uploaded, entry: [{ name: 'main', description: null }] })),
+    },
+  }));
+
+  router.add('DELETE', '/jars/:jarid', ({ params }) => {
+    if (!jars.delete(params.jarid!)) throw new BadRequestError(`Jar file ${params.jarid} does not exist`);
+    return { status: 200, body: {} };
+  });
+
+  router.add('POST', '/jars/:jarid/run', async (request) => {
+    const jarId = request.params.jarid!;
+    const modulePath = jars.modulePath(jarId);
+    if (!modulePath) throw new NotFoundError(`Jar file ${jarId} does not exist`);
+    const { programArgs, parallelism } = runRequest(request);
+    const defaultParallelism = parallelism ?? services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
+    let jobGraph;
+    try {
+      const pipeline = await extractPipeline(pathToFileURL(modulePath).href, programArgs);
+      jobGraph = buildJobGraph(pipeline, { defaultParallelism });
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new BadRequestError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${jarId}: ${message}`, { cause: error });
+    }
+    const jobId = randomHex(16);
+    services.dispatcher.submitJob({ jobId, jobGraph, jobModule: jars.moduleCode(jarId), programArgs, defaultParallelism });
+    return { status: 200, body: { jobid: jobId } };
+  });
+}
+
+/** The run request: JSON body (whatever its content type; empty means `{}`), with query parameters as fallback. */
+function runRequest({ body, query }: HandlerRequest): { programArgs: string[]; parallelism: number | undefined } {
+  let json: Record<string, unknown> = {};
+  const text = body.toString('utf8').trim();
+  if (text !== '') {
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new BadRequestError('Request did not match expected format JarRunRequestBody.');
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new BadRequestError('Request did not match expected format JarRunRequestBody.');
+  }
+  let programArgs: string[] = [];
+  if (Array.isArray(json.programArgsList)) programArgs = json.programArgsList.map(String);
+  else if (typeof json.programArgs === 'string') programArgs = tokenize(json.programArgs);
+  else if (query.getAll('programArg').length > 0) programArgs = query.getAll('programArg').flatMap((a) => a.split(','));
+  else if (query.get('program-args')) programArgs = tokenize(query.get('program-args')!);
+  const rawParallelism = json.parallelism ?? query.get('parallelism') ?? undefined;
+  let parallelism: number | undefined;
+  if (rawParallelism !== undefined && rawParallelism !== null && rawParallelism !== '') {
+    parallelism = Number(rawParallelism);
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw new BadRequestError(`Bad request, could not parse parameters: parallelism '${rawParallelism}' is not a positive integer.`);
+  }
+  if (json.savepointPath) throw new BadRequestError('Restoring from a savepoint is not supported by this tsflink version yet.');
+  return { programArgs, parallelism };
+}
+
+/** Splits a command line as a shell would for plain words and quotes: `--a "b c" 'd'` → [--a, b c, d]. */
+export function tokenize(line: string): string[] {
+  const tokens: string[] = [];
+  const pattern = /"((?:\\.|[^"\\])*)"|'([^']*)'|(\S+)/g;
+  for (const m of line.matchAll(pattern)) tokens.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+  return tokens;
+}

@@ -1,0 +1,63 @@
+import type { StateKey } from './KeyedStateBackend.js';
+
+export interface Timer {
+  time: number;
+  keyGroup: number;
+  key: StateKey;
+  namespace: number;
+}
+
+/**
+ * Timers of one subtask by time (Flink's InternalTimerService), each for a (key, namespace) and stored with its key
+ * group. Registering the same timer twice keeps one.
+ */
+export class InternalTimerService {
+  /** Distinct timer times, ascending. */
+  private readonly times: number[] = [];
+  private readonly byTime = new Map<number, Map<StateKey, Map<number, Timer>>>();
+
+  register(time: number, keyGroup: number, key: StateKey, namespace: number): void {
+    let byKey = this.byTime.get(time);
+    if (!byKey) {
+      byKey = new Map();
+      this.byTime.set(time, byKey);
+      this.times.splice(upperBound(this.times, time), 0, time);
+    }
+    let byNamespace = byKey.get(key);
+    if (!byNamespace) byKey.set(key, (byNamespace = new Map()));
+    if (!byNamespace.has(namespace)) byNamespace.set(namespace, { time, keyGroup, key, namespace });
+  }
+
+  /** Removes and returns every timer with time <= `time`, earliest first. */
+  popDue(time: number): Timer[] {
+    const due: Timer[] = [];
+    while (this.times.length > 0 && this.times[0]! <= time) {
+      const t = this.times.shift()!;
+      for (const byNamespace of this.byTime.get(t)!.values()) due.push(...byNamespace.values());
+      this.byTime.delete(t);
+    }
+    return due;
+  }
+
+  /** The earliest timer time, if any. */
+  peekTime(): number | undefined {
+    return this.times[0];
+  }
+
+  size(): number {
+    let n = 0;
+    for (const byKey of this.byTime.values()) for (const byNamespace of byKey.values()) n += byNamespace.size;
+    return n;
+  }
+}
+
+function upperBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,136 @@
+import type { ConnectorContext, ReaderOutput, Source, SourceReader } from '../job/connectors.js';
+import { MIN_WATERMARK, type WatermarkStrategy } from '../job/watermarks.js';
+
+/** Flink's default auto-watermark interval. */
+export const WATERMARK_INTERVAL_MS = 200;
+/** Records read but not yet processed before the reader is paused. */
+const MAX_QUEUED_RECORDS = 20_000;
+
+interface SplitState {
+  maxTimestamp: number;
+  lastActivity: number;
+  idle: boolean;
+}
+
+export interface SourceDriverCallbacks {
+  /** Process queued records in the task's mailbox (called when records arrive and none are scheduled). */
+  schedule(): void;
+  /** A record the reader could not read: counted and reported, never silently dropped. */
+  onReadError(splitId: string, message: string): void;
+}
+
+/**
+ * Runs a source reader inside a subtask (Flink's SourceOperator): queues what the reader delivers for the task's
+ * mailbox, pauses the reader while the queue is full (backpressure without blocking the reader's own loop), assigns
+ * timestamps, and derives the watermark per split: the subtask's watermark is the minimum over its splits that are not
+ * idle, and a subtask with no active split is idle, so it does not hold back event time downstream.
+ */
+export class SourceDriver<T> {
+  private readonly reader: SourceReader<T>;
+  private queue: Array<{ record: T; split: string; timestamp: number | undefined }> = [];
+  private scheduled = false;
+  private paused = false;
+  private readonly splits = new Map<string, SplitState>();
+  private emittedWatermark = MIN_WATERMARK;
+  private idle = false;
+  recordsRead = 0;
+
+  constructor(
+    source: Source<T>,
+    context: ConnectorContext,
+    private readonly strategy: WatermarkStrategy<T>,
+    private readonly callbacks: SourceDriverCallbacks,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.reader = source.createReader(context);
+  }
+
+  async start(): Promise<void> {
+    const output: ReaderOutput<T> = {
+      addSplit: (splitId) => {
+        if (!this.splits.has(splitId)) this.splits.set(splitId, { maxTimestamp: MIN_WATERMARK, lastActivity: this.now(), idle: false });
+      },
+      collect: (record, split, timestamp) => {
+        this.queue.push({ record, split, timestamp });
+        if (!this.scheduled) {
+          this.scheduled = true;
+          this.callbacks.schedule();
+        }
+        if (!this.paused && this.queue.length >= MAX_QUEUED_RECORDS) {
+          this.paused = true;
+          this.reader.pause();
+        }
+      },
+      reportError: (split, message) => this.callbacks.onReadError(split, message),
+    };
+    await this.reader.start(output);
+  }
+
+  /** Takes the queued records; the task processes them and then calls `afterBatch`. */
+  drain(): Array<{ record: T; split: string; timestamp: number | undefined }> {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    return batch;
+  }
+
+  /** The event timestamp of a record, as the watermark strategy assigns it; updates its split's progress. */
+  timestampOf(record: T, split: string, recordTimestamp: number | undefined): number | undefined {
+    const assigner = this.strategy.timestampAssigner;
+    const timestamp = assigner ? assigner(record, recordTimestamp ?? MIN_WATERMARK) : recordTimestamp;
+    const state = this.splits.get(split);
+    if (state) {
+      if (timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
+      state.lastActivity = this.now();
+      state.idle = false;
+    }
+    this.recordsRead++;
+    return timestamp;
+  }
+
+  /** Backpressure released: let the reader fetch again. */
+  resumeIfDrained(): void {
+    if (this.paused && this.queue.length < MAX_QUEUED_RECORDS / 2) {
+      this.paused = false;
+      this.reader.resume();
+    }
+  }
+
+  /**
+   * Called every WATERMARK_INTERVAL_MS: the watermark to emit if it advanced, and whether the subtask's idleness
+   * changed.
+   */
+  periodicWatermark(): { watermark?: number; idle?: boolean } {
+    if (this.strategy.kind === 'none') return {};
+    const now = this.now();
+    const idleness = this.strategy.idlenessMs;
+    let min = Number.POSITIVE_INFINITY;
+    for (const state of this.splits.values()) {
+      if (idleness !== undefined && now - state.lastActivity >= idleness) state.idle = true;
+      if (!state.idle && state.maxTimestamp !== MIN_WATERMARK) min = Math.min(min, state.maxTimestamp);
+      else if (!state.idle) min = Math.min(min, MIN_WATERMARK);
+    }
+    const result: { watermark?: number; idle?: boolean } = {};
+    const allIdle = [...this.splits.values()].every((s) => s.idle);
+    if (allIdle !== this.idle) {
+      this.idle = allIdle;
+      result.idle = allIdle;
+    }
+    if (min !== Number.POSITIVE_INFINITY && min !== MIN_WATERMARK) {
+      const watermark = min - this.strategy.outOfOrdernessMs - 1;
+      if (watermark > this.emittedWatermark) {
+        this.emittedWatermark = watermark;
+        result.watermark = watermark;
+      }
+    }
+    return result;
+  }
+
+  get currentWatermark(): number {
+    return this.emittedWatermark;
+  }
+
+  async close(): Promise<void> {
+    await this.reader.close();
+  }
+}

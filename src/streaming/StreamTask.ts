@@ -1,0 +1,349 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { ConnectorContext } from '../job/connectors.js';
+import { MAX_WATERMARK, MIN_WATERMARK } from '../job/watermarks.js';
+import { buildJobGraph, type JobVertex, type StreamNode } from '../graph/JobGraph.js';
+import { extractPipeline } from '../graph/JobProgram.js';
+import { computeKeyGroupRangeForOperatorIndex } from '../state/KeyGroupRangeAssignment.js';
+import { HeapKeyedStateBackend } from '../state/KeyedStateBackend.js';
+import type { FromTaskThread, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult, ToTaskThread } from '../taskmanager/task/thread-protocol.js';
+import { serializeFailure } from '../taskmanager/task/thread-protocol.js';
+import { decodeBatch } from './BatchCodec.js';
+import { InputGate } from './InputGate.js';
+import { ProcessOperator, StreamFilter, StreamFlatMap, StreamMap } from './operators/simple.js';
+import { SinkOperator } from './operators/SinkOperator.js';
+import type { OperatorContext, Output, StreamOperator } from './operators/StreamOperator.js';
+import { WindowOperator } from './operators/WindowOperator.js';
+import { RecordWriter } from './RecordWriter.js';
+import { SourceDriver, WATERMARK_INTERVAL_MS } from './SourceDriver.js';
+
+/** Data batches an input channel may have in flight towards this subtask. */
+export const INITIAL_CREDITS = 4;
+const METRICS_INTERVAL_MS = 1000;
+
+type Mail = () => void | Promise<void>;
+
+class TaskCanceled extends Error {}
+
+/**
+ * One subtask in its worker thread (Flink's StreamTask): rebuilds its operator chain from the job program, then runs
+ * a mailbox — input batches, watermarks, source records and timers, one at a time — until its inputs end, it is
+ * cancelled, or user code fails. After every mail the chain's async work is flushed and the task waits while its
+ * outputs are backpressured, so memory stays bounded.
+ */
+export class StreamTask {
+  private readonly mails: Mail[] = [];
+  private wake: (() => void) | undefined;
+  private canceled = false;
+  private finished = false;
+  private readonly writers: RecordWriter[] = [];
+  private readonly operators: StreamOperator[] = [];
+  private head: StreamOperator | undefined;
+  private inputGate: InputGate | undefined;
+  private source: SourceDriver<unknown> | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly metrics: TaskIOMetrics = {
+    recordsIn: 0,
+    recordsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    lateRecordsDropped: 0,
+    recordsInErrors: 0,
+    currentInputWatermark: MIN_WATERMARK,
+    backPressuredMs: 0,
+  };
+  private readErrorsLogged = 0;
+
+  constructor(
+    private readonly descriptor: TaskThreadDescriptor,
+    private readonly port: MessagePort,
+  ) {}
+
+  async run(): Promise<TaskThreadResult> {
+    this.port.on('message', (message: ToTaskThread) => this.onMessage(message));
+    try {
+      const vertex = await this.loadVertex();
+      this.buildChain(vertex);
+      for (const operator of this.operators) await operator.open();
+      if (this.source) await this.source.start();
+      this.send({ type: 'running' });
+      this.every(METRICS_INTERVAL_MS, () => this.send({ type: 'metrics', metrics: { ...this.metrics } }));
+      if (this.inputGate) for (const channel of this.inputGate.channelIds) this.send({ type: 'credit', channel, credits: INITIAL_CREDITS });
+      if (this.source) this.every(WATERMARK_INTERVAL_MS, () => this.enqueue(() => this.sourceWatermark()));
+      await this.runMailbox();
+      if (this.canceled) return await this.shutDown('CANCELED');
+      return await this.shutDown('FINISHED');
+    } catch (error) {
+      if (error instanceof TaskCanceled || this.canceled) return this.shutDown('CANCELED');
+      const failure = serializeFailure(error);
+      await this.closeQuietly();
+      return { state: 'FAILED', failure };
+    } finally {
+      this.send({ type: 'done' });
+      this.port.close();
+    }
+  }
+
+  private async loadVertex(): Promise<JobVertex> {
+    const d = this.descriptor;
+    const pipeline = await extractPipeline(d.jobModuleUrl, d.programArgs);
+    const graph = buildJobGraph(pipeline, { defaultParallelism: d.defaultParallelism });
+    if (graph.planHash !== d.planHash) {
+      throw new Error(
+        `The job program built a different job graph in this subtask (plan hash ${graph.planHash}, expected ${d.planHash}): main(args) must build the same pipeline every time it runs.`,
+      );
+    }
+    const vertex = graph.vertices.find((v) => v.id === d.vertexId);
+    if (!vertex) throw new Error(`Vertex ${d.vertexId} is not in the job graph.`);
+    return vertex;
+  }
+
+  private buildChain(vertex: JobVertex): void {
+    const d = this.descriptor;
+    for (const out of d.outputs) {
+      const edge = vertex.outputs.find((e) => e.target.id === out.targetVertexId);
+      if (!edge) throw new Error(`No edge from ${vertex.id} to ${out.targetVertexId} in the job graph.`);
+      this.writers.push(
+        new RecordWriter(
+          out.channels.map((c) => c.channelId),
+          out.shipStrategy,
+          d.subtaskIndex,
+          edge.keySelector,
+          out.targetMaxParallelism,
+          (m) => this.send(m),
+          this.metrics,
+        ),
+      );
+    }
+    const writers = this.writers;
+    let output: Output = {
+      collect(value, timestamp) {
+        for (const writer of writers) writer.emit(value, timestamp);
+      },
+      emitWatermark(timestamp) {
+        for (const writer of writers) writer.broadcastWatermark(timestamp);
+      },
+    };
+    const keySelector = vertex.inputs[0]?.keySelector;
+    const context: OperatorContext = {
+      subtaskIndex: d.subtaskIndex,
+      parallelism: d.parallelism,
+      maxParallelism: d.maxParallelism,
+      currentWatermark: () => this.inputGate?.currentWatermark ?? this.source?.currentWatermark ?? MIN_WATERMARK,
+      registerProcessingTimer: (time, callback) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.enqueue(callback);
+        }, Math.max(0, time - Date.now()));
+        this.timers.add(timer);
+      },
+      countLateRecord: () => this.metrics.lateRecordsDropped++,
+    };
+    const connectorContext = (node: StreamNode): ConnectorContext => ({
+      jobId: d.jobId,
+      attemptId: d.attemptId,
+      subtaskIndex: d.subtaskIndex,
+      parallelism: d.parallelism,
+      operatorName: node.name,
+    });
+    // Build from the tail: each operator's output is the next operator.
+    const nodes = [...vertex.operators];
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const node = nodes[i]!;
+      const spec = node.transformation.operator;
+      let operator: StreamOperator | undefined;
+      switch (spec.kind) {
+        case 'source':
+          if (i !== 0) throw new Error('A source must be the head of its chain.');
+          this.source = new SourceDriver(spec.source, connectorContext(node), spec.watermarkStrategy, {
+            schedule: () => this.enqueue(() => this.processSourceRecords()),
+            onReadError: (split, message) => this.onReadError(split, message),
+          });
+          continue;
+        case 'map':
+          operator = new StreamMap(node.name, output, spec.fn);
+          break;
+        case 'filter':
+          operator = new StreamFilter(node.name, output, spec.fn);
+          break;
+        case 'flatMap':
+          operator = new StreamFlatMap(node.name, output, spec.fn);
+          break;
+        case 'process':
+          operator = new ProcessOperator(node.name, output, spec.fn, context);
+          break;
+        case 'window': {
+          if (i !== 0 || !keySelector) throw new Error(`Window operator '${node.name}' must read a keyed stream.`);
+          const range = computeKeyGroupRangeForOperatorIndex(d.maxParallelism, d.parallelism, d.subtaskIndex);
+          operator = new WindowOperator(node.name, output, context, keySelector, spec.assigner, spec.aggregate, spec.windowFunction, new HeapKeyedStateBackend(range));
+          break;
+        }
+        case 'sink':
+          operator = new SinkOperator(node.name, spec.sink, connectorContext(node));
+          break;
+      }
+      this.operators.unshift(operator);
+      const next = operator;
+      output = {
+        collect: (value, timestamp) => next.processElement(value, timestamp),
+        emitWatermark: (timestamp) => next.processWatermark(timestamp),
+      };
+    }
+    this.head = this.operators[0];
+    if (!this.source) {
+      this.inputGate = new InputGate(d.inputs.flatMap((input) => input.channels.map((c) => c.channelId)));
+      if (this.inputGate.channelIds.length === 0) throw new Error(`Vertex ${vertex.name} has neither a source nor inputs.`);
+    }
+    this.sourceOutput = output;
+  }
+
+  /** Where source records enter the chain (the operator after the source, or the writers). */
+  private sourceOutput: Output | undefined;
+
+  private onMessage(message: ToTaskThread): void {
+    switch (message.type) {
+      case 'credit':
+        for (const writer of this.writers) if (writer.addCredit(message.channel, message.credits)) break;
+        return;
+      case 'cancel':
+        this.canceled = true;
+        this.enqueue(() => {
+          throw new TaskCanceled();
+        });
+        return;
+      case 'data':
+        this.enqueue(() => this.processBatch(message.channel, message.bytes));
+        return;
+      case 'watermark':
+        this.enqueue(() => {
+          const advanced = this.inputGate!.onWatermark(message.channel, message.timestamp);
+          if (advanced !== undefined) this.advanceWatermark(advanced);
+        });
+        return;
+      case 'idle':
+        this.enqueue(() => this.applyStatus(this.inputGate!.onIdle(message.channel, message.idle)));
+        return;
+      case 'end':
+        this.enqueue(() => {
+          const change = this.inputGate!.onEnd(message.channel);
+          this.applyStatus(change);
+          if (change.allEnded) {
+            this.advanceWatermark(MAX_WATERMARK);
+            this.finished = true;
+          }
+        });
+        return;
+    }
+  }
+
+  private processBatch(channel: string, bytes: Uint8Array): void {
+    const { values, timestamps } = decodeBatch(bytes);
+    this.metrics.recordsIn += values.length;
+    this.metrics.bytesIn += bytes.length;
+    const head = this.head!;
+    for (let i = 0; i < values.length; i++) head.processElement(values[i], timestamps[i]);
+    this.send({ type: 'credit', channel, credits: 1 });
+  }
+
+  private processSourceRecords(): void {
+    const source = this.source!;
+    const output = this.sourceOutput!;
+    for (const { record, split, timestamp } of source.drain()) output.collect(record, source.timestampOf(record, split, timestamp));
+  }
+
+  private sourceWatermark(): void {
+    const change = this.source!.periodicWatermark();
+    if (change.idle !== undefined) for (const writer of this.writers) writer.broadcastIdle(change.idle);
+    if (change.watermark !== undefined) {
+      this.metrics.currentInputWatermark = change.watermark;
+      this.sourceOutput!.emitWatermark(change.watermark);
+    }
+  }
+
+  private applyStatus(change: { watermark?: number; idle?: boolean }): void {
+    if (change.idle !== undefined) for (const writer of this.writers) writer.broadcastIdle(change.idle);
+    if (change.watermark !== undefined) this.advanceWatermark(change.watermark);
+  }
+
+  private advanceWatermark(timestamp: number): void {
+    this.metrics.currentInputWatermark = timestamp;
+    this.head!.processWatermark(timestamp);
+  }
+
+  private onReadError(split: string, message: string): void {
+    this.metrics.recordsInErrors++;
+    if (this.readErrorsLogged < 10) {
+      this.readErrorsLogged++;
+      this.send({ type: 'log', level: 'WARN', message: `Skipped a record of split ${split} that could not be read: ${message}` });
+    }
+  }
+
+  private enqueue(mail: Mail): void {
+    this.mails.push(mail);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private async runMailbox(): Promise<void> {
+    while (!this.canceled && !this.finished) {
+      const mail = this.mails.shift();
+      if (!mail) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      await mail();
+      for (const operator of this.operators) await operator.flush();
+      for (const writer of this.writers) writer.flush();
+      if (!this.writers.every((w) => w.isAvailable())) {
+        const started = Date.now();
+        for (const writer of this.writers) await writer.available();
+        this.metrics.backPressuredMs += Date.now() - started;
+      }
+      this.source?.resumeIfDrained();
+    }
+  }
+
+  private async shutDown(state: 'FINISHED' | 'CANCELED'): Promise<TaskThreadResult> {
+    for (const timer of this.timers) clearTimeout(timer);
+    if (state === 'FINISHED') {
+      for (const operator of this.operators) await operator.close();
+      for (const writer of this.writers) {
+        writer.endOfPartition();
+        await writer.available();
+      }
+      await this.source?.close();
+      this.send({ type: 'metrics', metrics: { ...this.metrics } });
+      return { state };
+    }
+    await this.closeQuietly();
+    this.send({ type: 'metrics', metrics: { ...this.metrics } });
+    return { state };
+  }
+
+  private async closeQuietly(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    try {
+      await this.source?.close();
+    } catch {
+      // closing after a failure: the first error is what counts
+    }
+    for (const operator of this.operators) {
+      try {
+        await operator.close();
+      } catch {
+        // likewise
+      }
+    }
+  }
+
+  private every(ms: number, action: () => void): void {
+    const timer = setInterval(action, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private send(message: FromTaskThread): void {
+    this.port.postMessage(message);
+  }
+}

@@ -1,0 +1,7 @@
+/** The worker-thread entry of a subtask: piscina runs one call of this function for the subtask's whole life. */
+import type { TaskThreadInput, TaskThreadResult } from '../taskmanager/task/thread-protocol.js';
+import { StreamTask } from './StreamTask.js';
+
+export default async function runTask({ descriptor, port }: TaskThreadInput): Promise<TaskThreadResult> {
+  return new StreamTask(descriptor, port).run();
+}

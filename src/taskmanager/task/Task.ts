@@ -1,0 +1,112 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import type { Logger } from '../../common/Logger.js';
+import type { ChannelEndpointOwner, ShuffleEnvironment } from '../network/ShuffleEnvironment.js';
+import type { ChannelMessage, FromTaskThread, SerializedFailure, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
+
+export type TaskState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
+
+export interface TaskStateListener {
+  (task: Task, state: TaskState, failure?: SerializedFailure): void;
+}
+
+/**
+ * A subtask on the TaskExecutor's main thread (Flink's Task): runs the subtask in a worker thread of the pool for its
+ * whole life, connects its channels to the ShuffleEnvironment, and reports its state changes.
+ */
+export class Task implements ChannelEndpointOwner {
+  state: TaskState = 'DEPLOYING';
+  metrics: TaskIOMetrics | undefined;
+  private readonly port: MessagePort;
+  private readonly workerPort: MessagePort;
+  private readonly peerOf = new Map<string, string>();
+  private result: TaskThreadResult | undefined;
+  private threadDone = false;
+
+  constructor(
+    readonly descriptor: TaskThreadDescriptor,
+    readonly allocationId: string,
+    private readonly shuffle: ShuffleEnvironment,
+    private readonly pool: Piscina,
+    private readonly onStateChange: TaskStateListener,
+    private readonly log: Logger,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.workerPort = port2;
+    for (const input of descriptor.inputs) for (const c of input.channels) this.peerOf.set(c.channelId, c.peerAddress);
+    for (const output of descriptor.outputs) for (const c of output.channels) this.peerOf.set(c.channelId, c.peerAddress);
+  }
+
+  get attemptId(): string {
+    return this.descriptor.attemptId;
+  }
+
+  /** `<vertex name> (<subtask+1>/<parallelism>)#<attempt>`, as Flink names a task in logs. */
+  get displayName(): string {
+    const d = this.descriptor;
+    return `${d.vertexName} (${d.subtaskIndex + 1}/${d.parallelism})#${d.attemptNumber}`;
+  }
+
+  start(): void {
+    this.port.on('message', (message: FromTaskThread) => this.onThreadMessage(message));
+    for (const input of this.descriptor.inputs) for (const c of input.channels) this.shuffle.registerConsumer(c.channelId, this);
+    for (const output of this.descriptor.outputs) for (const c of output.channels) this.shuffle.registerProducer(c.channelId, this);
+    this.transition('INITIALIZING');
+    this.pool
+      .run({ descriptor: this.descriptor, port: this.workerPort }, { transferList: [this.workerPort] as never })
+      .then(
+        (result: TaskThreadResult) => {
+          this.result = result;
+          if (this.threadDone) this.finish(result.state, result.failure);
+        },
+        (error: Error) => this.finish('FAILED', { name: error.name, message: error.message, stack: error.stack ?? error.message }),
+      );
+  }
+
+  /** Asks the subtask to stop; it closes its resources and ends CANCELED. */
+  cancel(): void {
+    if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED' || this.state === 'CANCELING') return;
+    this.transition('CANCELING');
+    this.port.postMessage({ type: 'cancel' });
+  }
+
+  deliver(message: ChannelMessage): void {
+    this.port.postMessage(message);
+  }
+
+  private onThreadMessage(message: FromTaskThread): void {
+    switch (message.type) {
+      case 'running':
+        if (this.state === 'INITIALIZING') this.transition('RUNNING');
+        return;
+      case 'done':
+        // Ordered after everything the subtask sent on this port; the pool's result may arrive before or after it.
+        this.threadDone = true;
+        if (this.result) this.finish(this.result.state, this.result.failure);
+        return;
+      case 'metrics':
+        this.metrics = message.metrics;
+        return;
+      case 'log':
+        this.log[message.level === 'INFO' ? 'info' : message.level === 'WARN' ? 'warn' : 'error'](`${this.displayName}: ${message.message}`);
+        return;
+      default:
+        this.shuffle.route(message, this.peerOf.get(message.channel) ?? '');
+    }
+  }
+
+  private finish(state: 'FINISHED' | 'CANCELED' | 'FAILED', failure?: SerializedFailure): void {
+    if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED') return;
+    this.shuffle.unregister(this.peerOf.keys(), this);
+    this.port.close();
+    this.transition(state, failure);
+  }
+
+  private transition(state: TaskState, failure?: SerializedFailure): void {
+    const old = this.state;
+    this.state = state;
+    this.log.info(`${this.displayName} (${this.attemptId}) switched from ${old} to ${state}.`);
+    this.onStateChange(this, state, failure);
+  }
+}

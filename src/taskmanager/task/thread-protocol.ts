@@ -1,0 +1,79 @@
+import type { MessagePort } from 'node:worker_threads';
+
+/**
+ * Messages between a TaskExecutor's main thread and a subtask's worker thread. Channel messages carry the channel id;
+ * the main thread routes them between local subtasks and to other TaskExecutors.
+ */
+export type ChannelMessage =
+  | { type: 'data'; channel: string; bytes: Uint8Array; records: number }
+  | { type: 'watermark'; channel: string; timestamp: number }
+  | { type: 'idle'; channel: string; idle: boolean }
+  | { type: 'end'; channel: string }
+  | { type: 'credit'; channel: string; credits: number };
+
+export interface TaskIOMetrics {
+  recordsIn: number;
+  recordsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  lateRecordsDropped: number;
+  recordsInErrors: number;
+  currentInputWatermark: number;
+  backPressuredMs: number;
+}
+
+export type ToTaskThread = ChannelMessage | { type: 'cancel' };
+
+export type FromTaskThread =
+  | ChannelMessage
+  | { type: 'running' }
+  /** The last message of a subtask: everything it sent before is on its way. */
+  | { type: 'done' }
+  | { type: 'metrics'; metrics: TaskIOMetrics }
+  | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string };
+
+export interface ChannelEndpoint {
+  channelId: string;
+  peerAddress: string;
+}
+
+/** The subtask as the worker thread needs it (a plain copy of the TaskDeploymentDescriptor). */
+export interface TaskThreadDescriptor {
+  jobId: string;
+  jobName: string;
+  vertexId: string;
+  vertexName: string;
+  subtaskIndex: number;
+  parallelism: number;
+  maxParallelism: number;
+  attemptId: string;
+  attemptNumber: number;
+  /** file: URL of the job module on this TaskExecutor. */
+  jobModuleUrl: string;
+  programArgs: string[];
+  defaultParallelism: number;
+  planHash: string;
+  inputs: Array<{ sourceVertexId: string; channels: ChannelEndpoint[] }>;
+  outputs: Array<{ targetVertexId: string; shipStrategy: string; channels: ChannelEndpoint[]; targetParallelism: number; targetMaxParallelism: number }>;
+}
+
+export interface TaskThreadInput {
+  descriptor: TaskThreadDescriptor;
+  port: MessagePort;
+}
+
+export interface SerializedFailure {
+  name: string;
+  message: string;
+  stack: string;
+}
+
+export interface TaskThreadResult {
+  state: 'FINISHED' | 'CANCELED' | 'FAILED';
+  failure?: SerializedFailure;
+}
+
+export function serializeFailure(error: unknown): SerializedFailure {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack ?? `${error.name}: ${error.message}` };
+  return { name: 'Error', message: String(error), stack: String(error) };
+}
