@@ -56,13 +56,48 @@ export class RestClusterClient {
     return body.jobs.map(parseJobDetails);
   }
 
+  /** Uploads a job program (POST /jars/upload, field `jarfile`); returns the jar id. */
+  async uploadJar(filename: string, content: Buffer): Promise<string> {
+    const boundary = `----tsflink${Date.now().toString(16)}`;
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="${filename.replace(/"/g, '')}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      content,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const response = (await this.send('POST', '/jars/upload', body, `multipart/form-data; boundary=${boundary}`)) as { filename?: string };
+    if (!response.filename) throw new RestClientError('The upload response names no file.', 200);
+    return response.filename.slice(response.filename.lastIndexOf('/') + 1);
+  }
+
+  async runJar(jarId: string, programArgsList: string[], parallelism: number | undefined): Promise<string> {
+    const response = (await this.send('POST', `/jars/${encodeURIComponent(jarId)}/run`, { programArgsList, ...(parallelism ? { parallelism } : {}) })) as { jobid?: string };
+    if (!response.jobid) throw new RestClientError('The run response names no job id.', 200);
+    return response.jobid;
+  }
+
+  async deleteJar(jarId: string): Promise<void> {
+    await this.send('DELETE', `/jars/${encodeURIComponent(jarId)}`);
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.send('PATCH', `/jobs/${jobId}?mode=cancel`);
+  }
+
+  async jobStatus(jobId: string): Promise<string> {
+    return ((await this.send('GET', `/jobs/${jobId}/status`)) as { status: string }).status;
+  }
+
+  async jobDetails(jobId: string): Promise<{ 'start-time': number; 'end-time': number; duration: number; state: string }> {
+    return (await this.send('GET', `/jobs/${jobId}`)) as { 'start-time': number; 'end-time': number; duration: number; state: string };
+  }
+
   /** Sends one request, retrying while the endpoint cannot be reached. */
-  async send(method: string, path: string, body?: unknown): Promise<unknown> {
+  async send(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
     const attempts = Math.max(0, this.config.retryMaxAttempts) + 1;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        return await this.sendOnce(method, path, body);
+        return await this.sendOnce(method, path, body, contentType);
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
         lastError = error;
@@ -72,9 +107,9 @@ export class RestClusterClient {
     throw new RetryError('Could not complete the operation. Number of retries has been exhausted.', { cause: lastError });
   }
 
-  private sendOnce(method: string, path: string, body?: unknown): Promise<unknown> {
+  private sendOnce(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
     const { host, port, connectionTimeoutMs } = this.config;
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
@@ -82,7 +117,7 @@ export class RestClusterClient {
           port,
           method,
           path: `/v1${path}`,
-          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+          headers: payload ? { 'Content-Type': contentType, 'Content-Length': payload.length } : {},
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -7,7 +7,15 @@ import { FlinkException, formatErrorChain, IllegalConfigurationError } from '../
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../common/version.js';
 import { RestClusterClient, type JobStatusMessage } from '../RestClusterClient.js';
 import { CliArgsError } from './CliArgsError.js';
+import { bundleJob } from '../JobBundler.js';
+import { MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
+import { RestClientError } from '../RestClusterClient.js';
 import {
+  CANCEL_OPTIONS,
+  DETACHED_OPTION,
+  PARALLELISM_OPTION,
+  RUN_OPTIONS,
+  SAVEPOINT_PATH_OPTION,
   ADDRESS_OPTION,
   DEFAULT_MODE_OPTIONS,
   DYNAMIC_PROPERTIES,
@@ -54,6 +62,11 @@ export class CliFrontend {
         case 'list':
           await this.list(params);
           return 0;
+        case 'run':
+          return await this.run(params);
+        case 'cancel':
+          await this.cancel(params);
+          return 0;
         case '-h':
         case '--help':
           this.printHelp();
@@ -78,6 +91,76 @@ export class CliFrontend {
     } catch (error) {
       return this.handleError(error);
     }
+  }
+
+  /** `run [-p N] [-d] <job file> [args]`: bundle, upload, run; attached, wait for the job's end. */
+  private async run(args: readonly string[]): Promise<number> {
+    const commandLine = parseCommandLine(RUN_OPTIONS, args, true);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printRunHelp();
+      return 0;
+    }
+    const [file, ...programArgs] = commandLine.args;
+    if (!file) throw new CliArgsError('Missing job file: specify the TypeScript or JavaScript file of the job.');
+    if (commandLine.has(SAVEPOINT_PATH_OPTION)) throw new FlinkException('Restoring from a savepoint (-s) is not supported by this tsflink version yet.');
+    const rawParallelism = commandLine.get(PARALLELISM_OPTION);
+    let parallelism: number | undefined;
+    if (rawParallelism !== undefined) {
+      parallelism = Number(rawParallelism);
+      if (!Number.isInteger(parallelism) || parallelism < 1) {
+        throw new CliArgsError(`The parallelism must be a positive number: ${rawParallelism}`);
+      }
+    }
+    const job = await bundleJob(file);
+    const client = this.clusterClient(commandLine);
+    const jarId = await client.uploadJar(job.filename, job.code);
+    let jobId: string;
+    try {
+      jobId = await client.runJar(jarId, programArgs, parallelism);
+    } catch (error) {
+      if (error instanceof RestClientError && error.message.includes(MISSING_JOB_MESSAGE)) {
+        this.io.err('');
+        this.io.err(MISSING_JOB_MESSAGE);
+        return 1;
+      }
+      throw new FlinkException(`Could not run the job program ${file}.`, { cause: error });
+    } finally {
+      await client.deleteJar(jarId).catch(() => undefined);
+    }
+    this.io.out(`Job has been submitted with JobID ${jobId}`);
+    if (commandLine.has(DETACHED_OPTION)) return 0;
+    for (;;) {
+      const status = await client.jobStatus(jobId);
+      if (status === 'FINISHED') {
+        const details = await client.jobDetails(jobId);
+        this.io.out('Program execution finished');
+        this.io.out(`Job with JobID ${jobId} has finished.`);
+        this.io.out(`Job Runtime: ${details.duration} ms`);
+        return 0;
+      }
+      if (status === 'FAILED' || status === 'CANCELED') {
+        throw new FlinkException(`Job ${status === 'FAILED' ? 'failed' : 'was cancelled'} (JobID: ${jobId}).`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** `cancel <jobId>`. */
+  private async cancel(args: readonly string[]): Promise<void> {
+    const commandLine = parseCommandLine(CANCEL_OPTIONS, args, false);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printCancelHelp();
+      return;
+    }
+    const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a JobID to cancel a job.');
+    const client = this.clusterClient(commandLine);
+    this.io.out(`Cancelling job ${jobId}.`);
+    try {
+      await client.cancel(jobId);
+    } catch (error) {
+      throw new FlinkException(`Could not cancel job ${jobId}.`, { cause: error });
+    }
+    this.io.out(`Cancelled job ${jobId}.`);
   }
 
   private async list(args: readonly string[]): Promise<void> {
@@ -190,8 +273,30 @@ export class CliFrontend {
     this.io.out('./flink <ACTION> [OPTIONS] [ARGUMENTS]');
     this.io.out('');
     this.io.out('The following actions are available:');
+    this.printRunHelp();
     this.printListHelp();
+    this.printCancelHelp();
     this.io.out('');
+  }
+
+  private printRunHelp(): void {
+    this.io.out('');
+    this.io.out('Action "run" compiles and runs a program.');
+    this.io.out('');
+    this.io.out('  Syntax: run [OPTIONS] <job-file> <arguments>');
+    this.io.out('  "run" action options:');
+    for (const line of renderOptions([DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION])) this.io.out(line);
+    this.io.out('  Options for default mode:');
+    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
+  }
+
+  private printCancelHelp(): void {
+    this.io.out('');
+    this.io.out('Action "cancel" cancels a running program.');
+    this.io.out('');
+    this.io.out('  Syntax: cancel [OPTIONS] <Job ID>');
+    this.io.out('  Options for default mode:');
+    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
   }
 
   private printListHelp(): void {
@@ -221,6 +326,15 @@ function formatDate(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** A JobID argument: 32 hex characters (Flink's wording when it is missing or malformed). */
+function parseJobId(text: string | undefined, missingMessage: string): string {
+  if (text === undefined) throw new CliArgsError(missingMessage);
+  if (!/^[0-9a-fA-F]{32}$/.test(text)) {
+    throw new CliArgsError(`Cannot parse JobID from "${text}". The expected format is [0-9a-fA-F]{32}, e.g. fd72014d4c864993a2e5a9287b4a9c5d.`);
+  }
+  return text.toLowerCase();
 }
 
 function isDirectory(path: string): boolean {

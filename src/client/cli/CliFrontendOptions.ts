@@ -28,3 +28,22 @@ export const LIST_ALL: OptionSpec = { short: 'a', long: 'all', arg: 'none', desc
 export const DEFAULT_MODE_OPTIONS: readonly OptionSpec[] = [DYNAMIC_PROPERTIES, ADDRESS_OPTION];
 
 export const LIST_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, LIST_ALL, LIST_RUNNING, LIST_SCHEDULED, ...DEFAULT_MODE_OPTIONS];
+
+export const PARALLELISM_OPTION: OptionSpec = {
+  short: 'p',
+  long: 'parallelism',
+  arg: 'required',
+  argName: 'parallelism',
+  description: 'The parallelism with which to run the program. Optional flag to override the default value specified in the configuration.',
+};
+export const DETACHED_OPTION: OptionSpec = { short: 'd', long: 'detached', arg: 'none', description: 'If present, runs the job in detached mode' };
+export const SAVEPOINT_PATH_OPTION: OptionSpec = {
+  short: 's',
+  long: 'fromSavepoint',
+  arg: 'required',
+  argName: 'savepointPath',
+  description: 'Path to a savepoint to restore the job from (for example hdfs:///flink/savepoint-1537).',
+};
+
+export const RUN_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ...DEFAULT_MODE_OPTIONS];
+export const CANCEL_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, ...DEFAULT_MODE_OPTIONS];
