@@ -102,7 +102,7 @@ start() {
   if [[ ! -f "$DATA_DIR/logs/meta.properties" ]]; then
     local cluster_id
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-    "${JAVA_CMD[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA_DIR/server.properties" >> "$DATA_DIR/format.log" 2>&1 \
+    "${JAVA_CMD[@]}" kafka.tools.StorageTool format "--cluster-id=$cluster_id" -c "$DATA_DIR/server.properties" >> "$DATA_DIR/format.log" 2>&1 \
       || { cat "$DATA_DIR/format.log" >&2; die "formatting the storage in $DATA_DIR/logs failed."; }
   fi
   : > "$LOG_FILE"

@@ -126,6 +126,10 @@ export class SourceDriver<T> {
     return result;
   }
 
+  get splitIds(): string[] {
+    return [...this.splits.keys()];
+  }
+
   get currentWatermark(): number {
     return this.emittedWatermark;
   }

@@ -59,12 +59,16 @@ export class StreamTask {
   ) {}
 
   async run(): Promise<TaskThreadResult> {
-    this.port.on('message', (message: ToTaskThread) => this.onMessage(message));
     try {
       const vertex = await this.loadVertex();
       this.buildChain(vertex);
+      // Only now: a credit must find its writer. Until a listener is attached the port queues what arrives.
+      this.port.on('message', (message: ToTaskThread) => this.onMessage(message));
       for (const operator of this.operators) await operator.open();
-      if (this.source) await this.source.start();
+      if (this.source) {
+        await this.source.start();
+        this.send({ type: 'log', level: 'INFO', message: `Reading splits [${this.source.splitIds.join(', ')}].` });
+      }
       this.send({ type: 'running' });
       this.every(METRICS_INTERVAL_MS, () => this.send({ type: 'metrics', metrics: { ...this.metrics } }));
       if (this.inputGate) for (const channel of this.inputGate.channelIds) this.send({ type: 'credit', channel, credits: INITIAL_CREDITS });

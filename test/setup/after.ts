@@ -25,7 +25,8 @@ if (existsSync(TEST_RUN_FILE)) {
     env: { ...process.env, KAFKA_PORT: String(run.kafka.port), KAFKA_DATA_DIR: run.kafka.dataDir },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  rmSync(run.root, { recursive: true, force: true });
+  if (process.env.TSFLINK_KEEP_TEST_RUN) console.log(`# kept the test run's directory ${run.root} (TSFLINK_KEEP_TEST_RUN)`);
+  else rmSync(run.root, { recursive: true, force: true });
   rmSync(TEST_RUN_FILE, { force: true });
 }
 

@@ -26,6 +26,19 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 
 export type Component = 'standalonesession' | 'taskexecutor';
 
+/**
+ * The environment for cluster processes: the test's own, without tap's process-info and coverage hooks, which tap
+ * passes to child processes through NODE_OPTIONS. Cluster processes run as they do in production; coverage is measured
+ * for the code the test process runs itself.
+ */
+export function clusterProcessEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_V8_COVERAGE;
+  for (const key of Object.keys(env)) if (key.startsWith('TAP') || key.startsWith('_TAPJS')) delete env[key];
+  return env;
+}
+
 /** A JobManager or TaskManager started through bin/jobmanager.sh / bin/taskmanager.sh start-foreground. */
 export class ClusterProcess {
   output = '';
@@ -77,7 +90,7 @@ export class TestingCluster {
   readonly confDir = join(this.dir, 'conf');
   readonly logDir = join(this.dir, 'log');
   readonly pidDir = join(this.dir, 'pid');
-  private readonly processes: ClusterProcess[] = [];
+  readonly processes: ClusterProcess[] = [];
   private counter = 0;
 
   constructor() {
@@ -91,7 +104,7 @@ export class TestingCluster {
     const script = component === 'standalonesession' ? 'jobmanager.sh' : 'taskmanager.sh';
     const child = spawn(join(REPO_ROOT, 'bin', script), ['start-foreground', ...args], {
       cwd: workDir,
-      env: { ...process.env, FLINK_CONF_DIR: this.confDir, FLINK_LOG_DIR: this.logDir, FLINK_PID_DIR: this.pidDir },
+      env: { ...clusterProcessEnv(), FLINK_CONF_DIR: this.confDir, FLINK_LOG_DIR: this.logDir, FLINK_PID_DIR: this.pidDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -40,6 +40,7 @@ export class ShuffleEnvironment {
   addService(server: Server): void {
     server.addService(ShuffleServiceService, {
       exchange: (call: ServerReadableStream<ExchangeRequest, ExchangeResponse>, callback: sendUnaryData<ExchangeResponse>) => {
+        this.log.debug(`Exchange stream opened by ${call.getPeer()}.`);
         call.on('data', (request: ExchangeRequest) => {
           for (const message of request.messages) {
             const decoded = fromWire(message);
@@ -92,6 +93,7 @@ export class ShuffleEnvironment {
       owner.deliver(message);
       return;
     }
+    this.log.debug(`Holding ${message.type} for channel ${message.channel} until its ${towardsProducer ? 'producer' : 'consumer'} registers.`);
     const waiting = towardsProducer ? this.waitingForProducer : this.waitingForConsumer;
     let queue = waiting.get(message.channel);
     if (!queue) waiting.set(message.channel, (queue = []));
@@ -118,6 +120,7 @@ export class ShuffleEnvironment {
       });
       peer = { client, stream };
       this.peers.set(peerAddress, peer);
+      this.log.debug(`Opened the exchange stream to ${peerAddress}.`);
     }
     peer.stream.write({ messages: [toWire(message)] });
   }

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { testRun } from './testRun.js';
+import { getJson, waitFor } from './waitFor.js';
+
+export function kafka(): Kafka {
+  return new Kafka({ clientId: 'tsflink-test', brokers: [testRun().kafka.bootstrapServers], logLevel: logLevel.NOTHING });
+}
+
+/** Fresh input/output topics (2 partitions each) for one test. */
+export async function createTopics(prefix: string, partitions = 2): Promise<{ input: string; output: string }> {
+  const id = randomBytes(4).toString('hex');
+  const topics = { input: `${prefix}-input-${id}`, output: `${prefix}-output-${id}` };
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        { topic: topics.input, numPartitions: partitions, replicationFactor: 1 },
+        { topic: topics.output, numPartitions: 2, replicationFactor: 1 },
+      ],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topics;
+}
+
+/** Uploads a job file through POST /jars/upload and runs it; resolves with the job id. */
+export async function submitJob(restUrl: string, file: string, programArgs: string[], parallelism?: number): Promise<string> {
+  const jarId = await uploadJob(restUrl, file);
+  const run = await fetch(`${restUrl}/jars/${jarId}/run`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ programArgsList: programArgs, ...(parallelism ? { parallelism } : {}) }),
+  });
+  const body = (await run.json()) as { jobid?: string; errors?: string[] };
+  if (!body.jobid) throw new Error(`run failed (${run.status}): ${JSON.stringify(body)}`);
+  return body.jobid;
+}
+
+export async function uploadJob(restUrl: string, file: string, content: Buffer = readFileSync(file)): Promise<string> {
+  const form = new FormData();
+  form.append('jarfile', new Blob([content]), basename(file));
+  const response = await fetch(`${restUrl}/jars/upload`, { method: 'POST', body: form });
+  const body = (await response.json()) as { filename?: string; errors?: string[] };
+  if (!body.filename) throw new Error(`upload failed (${response.status}): ${JSON.stringify(body)}`);
+  return body.filename.slice(body.filename.lastIndexOf('/') + 1);
+}
+
+export async function jobStatus(restUrl: string, jobId: string): Promise<string> {
+  return (await getJson(`${restUrl}/jobs/${jobId}/status`)).body.status;
+}
+
+/** Reads a topic from the beginning, collecting record values, until `done(values)` holds. */
+export async function readTopicUntil(topic: string, done: (values: string[]) => boolean, timeoutMs = 120_000): Promise<string[]> {
+  const consumer: Consumer = kafka().consumer({ groupId: `reader-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  const values: string[] = [];
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) values.push(m.value!.toString());
+      },
+    });
+    await waitFor(`records in ${topic}`, () => done(values), { timeoutMs, intervalMs: 100 });
+    return values;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export interface WindowCount {
+  windowStart: string;
+  windowEnd: string;
+  page: string;
+  count: number;
+}
+
+/** `01-01-1970 00:00:15:000` for window index 1 and so on (the generator starts at epoch 0). */
+export function windowStartText(index: number): string {
+  const d = new Date(index * 15_000);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getUTCDate())}-${p(d.getUTCMonth() + 1)}-${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}:000`;
+}
