@@ -4,7 +4,7 @@ import { MIN_WATERMARK, type WatermarkStrategy } from '../job/watermarks.js';
 /** Flink's default auto-watermark interval. */
 export const WATERMARK_INTERVAL_MS = 200;
 /** Records read but not yet processed before the reader is paused. */
-const MAX_QUEUED_RECORDS = 20_000;
+const MAX_QUEUED_RECORDS = 5_000;
 
 interface SplitState {
   maxTimestamp: number;
