@@ -16,8 +16,11 @@ export interface ConnectorContext {
 export interface ReaderOutput<T> {
   /** The reader owns this split now (its watermark counts, and it may go idle). */
   addSplit(splitId: string): void;
-  /** One record with the timestamp the external system gave it (or `undefined`). */
-  collect(record: T, splitId: string, recordTimestamp: number | undefined): void;
+  /**
+   * One record with the timestamp the external system gave it (or `undefined`) and its size in bytes as read (for
+   * bounding what is buffered; 0 if unknown).
+   */
+  collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes?: number): void;
   /** A record that could not be read (e.g. malformed): counted and logged, never silently dropped. */
   reportError(splitId: string, message: string): void;
 }

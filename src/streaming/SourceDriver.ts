@@ -4,7 +4,9 @@ import { MIN_WATERMARK, type WatermarkStrategy } from '../job/watermarks.js';
 /** Flink's default auto-watermark interval. */
 export const WATERMARK_INTERVAL_MS = 200;
 /** Records read but not yet processed before the reader is paused. */
-const MAX_QUEUED_RECORDS = 5_000;
+/** Bytes read but not yet processed before the reader is paused (records of unknown size count as 64 bytes). */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const UNKNOWN_RECORD_SIZE = 64;
 
 interface SplitState {
   maxTimestamp: number;
@@ -28,6 +30,7 @@ export interface SourceDriverCallbacks {
 export class SourceDriver<T> {
   private readonly reader: SourceReader<T>;
   private queue: Array<{ record: T; split: string; timestamp: number | undefined }> = [];
+  private queuedBytes = 0;
   private scheduled = false;
   private paused = false;
   private readonly splits = new Map<string, SplitState>();
@@ -50,13 +53,14 @@ export class SourceDriver<T> {
       addSplit: (splitId) => {
         if (!this.splits.has(splitId)) this.splits.set(splitId, { maxTimestamp: MIN_WATERMARK, lastActivity: this.now(), idle: false });
       },
-      collect: (record, split, timestamp) => {
+      collect: (record, split, timestamp, sizeBytes) => {
         this.queue.push({ record, split, timestamp });
+        this.queuedBytes += sizeBytes || UNKNOWN_RECORD_SIZE;
         if (!this.scheduled) {
           this.scheduled = true;
           this.callbacks.schedule();
         }
-        if (!this.paused && this.queue.length >= MAX_QUEUED_RECORDS) {
+        if (!this.paused && this.queuedBytes >= MAX_QUEUED_BYTES) {
           this.paused = true;
           this.reader.pause();
         }
@@ -64,12 +68,17 @@ export class SourceDriver<T> {
       reportError: (split, message) => this.callbacks.onReadError(split, message),
     };
     await this.reader.start(output);
+    // Idleness counts from when the reader can deliver, not from when it was asked to start: a reader that takes a
+    // while to connect must not be declared idle, or other subtasks would carry event time past its records.
+    const now = this.now();
+    for (const state of this.splits.values()) state.lastActivity = now;
   }
 
   /** Takes the queued records; the task processes them and then calls `afterBatch`. */
   drain(): Array<{ record: T; split: string; timestamp: number | undefined }> {
     const batch = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     this.scheduled = false;
     return batch;
   }
@@ -90,8 +99,11 @@ export class SourceDriver<T> {
 
   /** Backpressure released: let the reader fetch again. */
   resumeIfDrained(): void {
-    if (this.paused && this.queue.length < MAX_QUEUED_RECORDS / 2) {
+    if (this.paused && this.queuedBytes < MAX_QUEUED_BYTES / 2) {
       this.paused = false;
+      // Time spent paused by backpressure is not idleness: the splits have data the task could not take yet.
+      const now = this.now();
+      for (const state of this.splits.values()) state.lastActivity = now;
       this.reader.resume();
     }
   }
@@ -106,7 +118,7 @@ export class SourceDriver<T> {
     const idleness = this.strategy.idlenessMs;
     let min = Number.POSITIVE_INFINITY;
     for (const state of this.splits.values()) {
-      if (idleness !== undefined && now - state.lastActivity >= idleness) state.idle = true;
+      if (idleness !== undefined && !this.paused && this.queue.length === 0 && now - state.lastActivity >= idleness) state.idle = true;
       if (!state.idle && state.maxTimestamp !== MIN_WATERMARK) min = Math.min(min, state.maxTimestamp);
       else if (!state.idle) min = Math.min(min, MIN_WATERMARK);
     }

@@ -164,7 +164,9 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         return { name: ASSIGNER_NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
       },
     });
-    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false });
+    // A short fetch wait: kafkajs only notices resume() after its current fetch wait, and a paused reader must pick up
+    // quickly once backpressure eases.
+    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
     this.consumer = consumer;
     if (committed.size > 0) {
       consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -189,7 +191,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
             output.reportError(split, `offset ${message.offset}: ${(error as Error).message}`);
             continue;
           }
-          output.collect(value, split, Number(message.timestamp));
+          output.collect(value, split, Number(message.timestamp), message.value?.length ?? 0);
         }
       },
     });
