@@ -62,7 +62,6 @@ export class TaskExecutor implements TaskExecutorGateway {
       {
         registrationRequest: () => this.registrationRequest(),
         heartbeatPayload: () => this.heartbeatPayload(),
-        onRegistered: () => undefined,
         onConnectionLost: (reason) => this.onResourceManagerLost(reason),
       },
       log.child('ResourceManagerConnection'),

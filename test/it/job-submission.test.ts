@@ -31,7 +31,7 @@ t.test('bad programs are refused with 400 and a clear message, over REST and the
   form.append('jarfile', new Blob(['hello']), 'notes.txt');
   const wrongType = await fetch(`${jm.restUrl}/jars/upload`, { method: 'POST', body: form });
   t.equal(wrongType.status, 400);
-  t.match((await wrongType.json()).errors[0], "Only TypeScript or JavaScript job files (.ts, .mts, .js, .mjs) are allowed; got 'notes.txt'.");
+  t.match(((await wrongType.json()) as { errors: string[] }).errors[0], "Only TypeScript or JavaScript job files (.ts, .mts, .js, .mjs) are allowed; got 'notes.txt'.");
 
   const syntax = await uploadJob(jm.restUrl, join(FIXTURES, 'SyntaxError.ts')).catch((e: Error) => e.message);
   t.match(syntax, /upload failed \(400\).*The job file could not be compiled: SyntaxError\.ts:3:\d+: Unexpected/);
@@ -50,6 +50,14 @@ t.test('bad programs are refused with 400 and a clear message, over REST and the
 
   const unknownJar = await run(jm.restUrl, 'nope.ts', {});
   t.equal(unknownJar.status, 404);
+
+  const jars = (await getJson(`${jm.restUrl}/jars`)).body;
+  t.same(jars.files.map((f: any) => f.name).sort(), ['MainThrows.ts', 'NoExecute.ts', 'NoMain.ts']);
+  t.same(jars.files[0].entry, [{ name: 'main', description: null }]);
+  const deleted = await fetch(`${jm.restUrl}/jars/${jars.files[0].id}`, { method: 'DELETE' });
+  t.equal(deleted.status, 200);
+  t.equal((await getJson(`${jm.restUrl}/jars`)).body.files.length, 2);
+  t.equal((await fetch(`${jm.restUrl}/jars/${jars.files[0].id}`, { method: 'DELETE' })).status, 400, 'deleting twice');
 
   const cli = flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'NoExecute.ts')], cluster.confDir);
   t.equal(cli.code, 1);

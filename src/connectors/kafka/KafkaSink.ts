@@ -9,11 +9,17 @@ export interface KafkaRecordSerializationSchema<T> {
   serializeValue(element: T): Buffer | string;
 }
 
+export interface KafkaRecordSerializationSchemaBuilder<T> {
+  setTopic(topic: string): KafkaRecordSerializationSchemaBuilder<T>;
+  setValueSerializationSchema(schema: SerializationSchema<T>): KafkaRecordSerializationSchemaBuilder<T>;
+  build(): KafkaRecordSerializationSchema<T>;
+}
+
 export const KafkaRecordSerializationSchema = {
-  builder<T>() {
+  builder<T>(): KafkaRecordSerializationSchemaBuilder<T> {
     let topic: string | undefined;
     let serializer: ((element: T) => Buffer | string) | undefined;
-    const builder = {
+    const builder: KafkaRecordSerializationSchemaBuilder<T> = {
       setTopic(t: string) {
         topic = t;
         return builder;

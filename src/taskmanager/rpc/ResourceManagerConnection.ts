@@ -20,8 +20,6 @@ export interface RegistrationTimeouts {
 export interface TaskExecutorReporter {
   registrationRequest(): RegisterTaskExecutorRequest;
   heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics' | 'taskMetrics'>;
-  /** The ResourceManager accepted the registration. */
-  onRegistered(success: RegistrationSuccess): void;
   /** The registration ended (JobManager gone, heartbeat timeout, or the ResourceManager dropped it). */
   onConnectionLost(reason: string): void;
 }
@@ -116,7 +114,6 @@ export class ResourceManagerConnection {
     this.log.info(`Successful registration at resource manager ${this.address} under registration id ${registration.registrationId}.`, {
       resourceManagerId: registration.resourceManagerId,
     });
-    this.reporter.onRegistered(registration);
     const { resourceId } = this.reporter.registrationRequest();
     return new Promise<string>((resolve) => {
       const stream = client.heartbeat();
