@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { build } from 'esbuild';
+import { bundleJobModule } from '../common/jobBundle.js';
 import { CliArgsError } from './cli/CliArgsError.js';
 
 /**
@@ -11,23 +11,5 @@ export async function bundleJob(path: string): Promise<{ filename: string; code:
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new CliArgsError(`Could not get job program and dependencies from file: File does not exist: ${path}`);
   }
-  let result;
-  try {
-    result = await build({
-      entryPoints: [path],
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['tsflink', 'tsflink/*'],
-      logLevel: 'silent',
-      sourcemap: 'inline',
-    });
-  } catch (error) {
-    const messages = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> }).errors ?? [];
-    const detail = messages.map((m) => `${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ''}${m.text}`).join('\n');
-    throw new Error(`The job program ${path} could not be compiled:\n${detail || (error as Error).message}`);
-  }
-  return { filename: `${basename(path, extname(path))}.js`, code: Buffer.from(result.outputFiles[0]!.contents) };
+  return { filename: `${basename(path, extname(path))}.js`, code: await bundleJobModule(path, path) };
 }

@@ -34,7 +34,7 @@ t.test('bad programs are refused with 400 and a clear message, over REST and the
   t.match(((await wrongType.json()) as { errors: string[] }).errors[0], "Only TypeScript or JavaScript job files (.ts, .mts, .js, .mjs) are allowed; got 'notes.txt'.");
 
   const syntax = await uploadJob(jm.restUrl, join(FIXTURES, 'SyntaxError.ts')).catch((e: Error) => e.message);
-  t.match(syntax, /upload failed \(400\).*The job file could not be compiled: SyntaxError\.ts:3:\d+: Unexpected/);
+  t.match(syntax, /upload failed \(400\).*The job program could not be compiled: SyntaxError\.ts:3:\d+: Unexpected/);
 
   const noMain = await run(jm.restUrl, await uploadJob(jm.restUrl, join(FIXTURES, 'NoMain.ts')), {});
   t.equal(noMain.status, 400);

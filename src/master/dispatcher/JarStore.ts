@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleJobModule, JobCompilationError } from '../../common/jobBundle.js';
 import { provideTsflink } from '../../common/jobModules.js';
 
 /** Extensions of job programs the cluster accepts (the analogue of Flink's `.jar`). */
@@ -35,22 +35,11 @@ export class JarStore {
     const source = join(this.directory, id);
     writeFileSync(source, content);
     try {
-      await build({
-        entryPoints: [source],
-        outfile: `${source}.mjs`,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        external: ['tsflink', 'tsflink/*'],
-        logLevel: 'silent',
-        sourcemap: 'inline',
-      });
+      writeFileSync(`${source}.mjs`, await bundleJobModule(source, name));
     } catch (error) {
       rmSync(source, { force: true });
-      const messages = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> }).errors ?? [];
-      const detail = messages.map((m) => `${name}${m.location ? `:${m.location.line}:${m.location.column}` : ''}: ${m.text}`).join('; ');
-      throw new InvalidJobFileError(`The job file could not be compiled: ${detail || (error as Error).message}`);
+      if (error instanceof JobCompilationError) throw new InvalidJobFileError(error.message);
+      throw error;
     }
     return { id, name, uploaded: statSync(source).mtimeMs };
   }
