@@ -23,6 +23,8 @@ export interface ReaderOutput<T> {
   collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes?: number): void;
   /** A record that could not be read (e.g. malformed): counted and logged, never silently dropped. */
   reportError(splitId: string, message: string): void;
+  /** The reader cannot go on (e.g. its client gave up): the subtask fails with this error. */
+  fail(error: Error): void;
 }
 
 export interface SourceReader<T> {

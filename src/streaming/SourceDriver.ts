@@ -19,6 +19,8 @@ export interface SourceDriverCallbacks {
   schedule(): void;
   /** A record the reader could not read: counted and reported, never silently dropped. */
   onReadError(splitId: string, message: string): void;
+  /** The reader failed for good: the subtask must fail. */
+  onFatalError(error: Error): void;
 }
 
 /**
@@ -66,6 +68,7 @@ export class SourceDriver<T> {
         }
       },
       reportError: (split, message) => this.callbacks.onReadError(split, message),
+      fail: (error) => this.callbacks.onFatalError(error),
     };
     await this.reader.start(output);
     // Idleness counts from when the reader can deliver, not from when it was asked to start: a reader that takes a

@@ -161,6 +161,10 @@ export class StreamTask {
           this.source = new SourceDriver(spec.source, connectorContext(node), spec.watermarkStrategy, {
             schedule: () => this.enqueue(() => this.processSourceRecords()),
             onReadError: (split, message) => this.onReadError(split, message),
+            onFatalError: (error) =>
+              this.enqueue(() => {
+                throw error;
+              }),
           });
           continue;
         case 'map':

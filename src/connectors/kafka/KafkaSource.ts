@@ -176,6 +176,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         }
       });
     }
+    consumer.on(consumer.events.CRASH, (event) => {
+      // kafkajs restarts the consumer after retriable errors; anything else ends the reader and fails the subtask.
+      if (!event.payload.restart) output.fail(new Error(`The Kafka consumer of ${this.context.operatorName} stopped: ${event.payload.error.message}`, { cause: event.payload.error }));
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.config.topics, fromBeginning: this.config.startingOffsets.kind !== 'latest' });
     const deserialize = this.config.deserializer;
