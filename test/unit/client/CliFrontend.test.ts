@@ -60,3 +60,10 @@ t.test('job lines: local start time, id, name, state; ordered by start time', as
     `16.07.2019 16:37:56 : ${'b'.repeat(32)} : Later (RUNNING)`,
   ]);
 });
+
+t.test('programArgs strings split like a shell: quotes group, nothing else is interpreted', async (t) => {
+  const { tokenize } = await import('../../../src/master/rest/handlers/jarHandlers.js');
+  t.same(tokenize('--bootstrap.servers kafka:9092 --checkpointing --event-time'), ['--bootstrap.servers', 'kafka:9092', '--checkpointing', '--event-time']);
+  t.same(tokenize(`--name "two words" --x 'single quoted' --y a\\"b`), ['--name', 'two words', '--x', 'single quoted', '--y', 'a\\"b']);
+  t.same(tokenize('   '), []);
+});
