@@ -138,3 +138,25 @@ t.test('an exception in user code fails the job and shows in /jobs/:id/exception
   t.equal((await getJson(`${jm.restUrl}/overview`)).body['jobs-failed'], 1);
   t.equal((await getJson(`${jm.restUrl}/overview`)).body['slots-available'], 2, 'its slot is free again');
 });
+
+t.test('without checkpointing, killing a TaskManager fails the job (as in Flink: no restart strategy applies)', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('tmloss');
+  const jm = await cluster.startJobManager();
+  const tm1 = await cluster.startTaskManager(jm.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
+  await cluster.startTaskManager(jm.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
+  await waitFor('2 TaskManagers', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 2);
+  const args = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
+  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 2);
+  await waitFor('all tasks RUNNING', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body['status-counts'].RUNNING === 6);
+
+  tm1.process.kill('SIGKILL');
+  await waitFor('job FAILED', async () => (await jobStatus(jm.restUrl, jobId)) === 'FAILED', { timeoutMs: 30_000 });
+  const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`);
+  t.match(body['root-exception'], `TaskManager with id ${tm1.resourceId}`);
+  const details = (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body;
+  t.equal(details['status-counts'].RUNNING, 0, 'no task is left running');
+  t.ok(details['end-time'] > 0);
+  await waitFor('the surviving TaskManager\'s slot is free', async () => (await getJson(`${jm.restUrl}/overview`)).body['slots-available'] === 1);
+});
