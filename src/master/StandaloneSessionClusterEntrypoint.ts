@@ -56,6 +56,7 @@ export class StandaloneSessionClusterEntrypoint {
     const entrypoint = this;
     this.dispatcher = new Dispatcher(
       {
+        configuration,
         resourceManager: this.resourceManager,
         taskExecutors: this.taskExecutors,
         get jobMasterAddress() {

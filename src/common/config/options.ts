@@ -70,6 +70,22 @@ export const WebOptions = {
   UPLOAD_DIR: stringOption('web.upload.dir', { defaultValue: undefined, description: 'Where uploaded job programs are stored; a new temporary directory when unset.' }),
 } as const;
 
+/** Flink 1.20's restart-strategy keys and defaults. */
+export const RestartStrategyOptions = {
+  TYPE: stringOption('restart-strategy.type', { defaultValue: undefined, deprecatedKeys: ['restart-strategy'], description: 'none, fixed-delay, failure-rate or exponential-delay; unset: exponential-delay with checkpointing, else none.' }),
+  FIXED_DELAY_ATTEMPTS: intOption('restart-strategy.fixed-delay.attempts', { defaultValue: 1, description: 'Restarts before the job fails.' }),
+  FIXED_DELAY_DELAY: durationOption('restart-strategy.fixed-delay.delay', { defaultValue: 1000, description: 'Delay between restarts.' }),
+  FAILURE_RATE_MAX_FAILURES: intOption('restart-strategy.failure-rate.max-failures-per-interval', { defaultValue: 1, description: 'Failures per interval before the job fails.' }),
+  FAILURE_RATE_INTERVAL: durationOption('restart-strategy.failure-rate.failure-rate-interval', { defaultValue: 60_000, description: 'The interval failures are counted in.' }),
+  FAILURE_RATE_DELAY: durationOption('restart-strategy.failure-rate.delay', { defaultValue: 1000, description: 'Delay between restarts.' }),
+  EXPONENTIAL_INITIAL_BACKOFF: durationOption('restart-strategy.exponential-delay.initial-backoff', { defaultValue: 1000, description: 'First delay.' }),
+  EXPONENTIAL_MAX_BACKOFF: durationOption('restart-strategy.exponential-delay.max-backoff', { defaultValue: 60_000, description: 'Longest delay.' }),
+  EXPONENTIAL_MULTIPLIER: stringOption('restart-strategy.exponential-delay.backoff-multiplier', { defaultValue: '1.5', description: 'Growth of the delay per failure.' }),
+  EXPONENTIAL_RESET_THRESHOLD: durationOption('restart-strategy.exponential-delay.reset-backoff-threshold', { defaultValue: 3_600_000, description: 'Quiet time after which the delay starts over.' }),
+  EXPONENTIAL_JITTER: stringOption('restart-strategy.exponential-delay.jitter-factor', { defaultValue: '0.1', description: 'Random spread of the delay.' }),
+  EXPONENTIAL_ATTEMPTS_BEFORE_RESET: intOption('restart-strategy.exponential-delay.attempts-before-reset-backoff', { defaultValue: 2_147_483_647, description: 'Restarts before the job fails.' }),
+} as const;
+
 export const CoreOptions = {
   DEFAULT_PARALLELISM: intOption('parallelism.default', { defaultValue: 1, description: 'Parallelism of a job that sets none.' }),
 } as const;

@@ -66,6 +66,9 @@ export class Dispatcher {
 
   /** Cancels every running job (JobManager shutdown). */
   close(): void {
-    for (const job of this.jobs.values()) job.cancel();
+    for (const job of this.jobs.values()) {
+      job.close();
+      job.cancel();
+    }
   }
 }

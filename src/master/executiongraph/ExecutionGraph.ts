@@ -39,7 +39,7 @@ export class Execution {
 
 /** All subtasks of one JobVertex (Flink's ExecutionJobVertex with its ExecutionVertices' current attempts). */
 export class ExecutionJobVertex {
-  readonly executions: Execution[];
+  executions: Execution[];
 
   constructor(readonly jobVertex: JobVertex) {
     this.executions = Array.from({ length: jobVertex.parallelism }, (_, i) => new Execution(this, i, 0));
@@ -47,6 +47,11 @@ export class ExecutionJobVertex {
 
   get parallelism(): number {
     return this.jobVertex.parallelism;
+  }
+
+  /** Replaces every subtask's execution with a new attempt (a restart). */
+  newAttempts(): void {
+    this.executions = this.executions.map((e) => new Execution(this, e.subtaskIndex, e.attemptNumber + 1));
   }
 
   /** Counts per ExecutionState (every state present, upper-case keys). */
@@ -78,8 +83,18 @@ export class ExecutionGraph {
     for (const v of this.vertices) for (const e of v.executions) this.byAttempt.set(e.attemptId, e);
   }
 
+  /** The current attempt with this id; an earlier attempt's id is unknown (its messages are stale). */
   execution(attemptId: string): Execution | undefined {
     return this.byAttempt.get(attemptId);
+  }
+
+  /** Starts a new attempt of every subtask, forgetting the old attempts' ids. */
+  resetForRestart(): void {
+    this.byAttempt.clear();
+    for (const v of this.vertices) {
+      v.newAttempts();
+      for (const e of v.executions) this.byAttempt.set(e.attemptId, e);
+    }
   }
 
   allExecutions(): Execution[] {

@@ -1,4 +1,6 @@
+import type { Configuration } from '../../common/config/Configuration.js';
 import type { Logger } from '../../common/Logger.js';
+import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from '../scheduler/failover/RestartBackoffTimeStrategy.js';
 import type { TaskDeploymentDescriptor } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import type { JobGraph } from '../../graph/JobGraph.js';
 import type { DispatchedJob, JobDetails } from '../dispatcher/Dispatcher.js';
@@ -19,6 +21,7 @@ export interface JobSubmission {
 }
 
 export interface JobMasterServices {
+  configuration: Configuration;
   resourceManager: ResourceManager;
   taskExecutors: TaskExecutorClients;
   /** host:port where TaskExecutors reach this JobManager's RPC server. */
@@ -39,13 +42,18 @@ export interface ExceptionHistoryEntry {
  * Runs one job (Flink's JobMaster with its scheduler): asks the ResourceManager for one slot per subtask index (slot
  * sharing: slot i runs subtask i of every vertex), waits with its tasks SCHEDULED while there are not enough slots,
  * deploys every subtask once they are there, and follows their states to the job's end. A failed subtask or a lost
- * TaskManager fails the job (restart strategies come with checkpoints).
+ * TaskManager restarts the whole job when the restart strategy allows (RESTARTING: every subtask cancelled, new
+ * attempts deployed after the backoff; messages of earlier attempts are ignored), else fails it.
  */
 export class JobMaster implements DispatchedJob {
   readonly graph: ExecutionGraph;
   readonly exceptions: ExceptionHistoryEntry[] = [];
   private slots: SlotAssignment[] | undefined;
   private readonly log: Logger;
+  private readonly restartStrategy: RestartBackoffTimeStrategy;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Flink's `numRestarts`. */
+  numRestarts = 0;
 
   constructor(
     readonly submission: JobSubmission,
@@ -54,6 +62,11 @@ export class JobMaster implements DispatchedJob {
   ) {
     this.graph = new ExecutionGraph(submission.jobGraph);
     this.log = log.child('JobMaster', { job: submission.jobId });
+    this.restartStrategy = createRestartBackoffTimeStrategy(services.configuration, submission.jobGraph.checkpointInterval !== undefined);
+  }
+
+  get restartStrategyDescription(): string {
+    return this.restartStrategy.description;
   }
 
   get jobId(): string {
@@ -88,6 +101,7 @@ export class JobMaster implements DispatchedJob {
       this.transitionExecution(execution, 'FAILED');
     }
     this.fail(lost[0]!, lost[0]!.failure!);
+    this.checkTermination();
   }
 
   updateTaskExecutionState(attemptId: string, state: string, failure?: { name: string; message: string; stack: string }): boolean {
@@ -111,6 +125,7 @@ export class JobMaster implements DispatchedJob {
 
   cancel(): void {
     if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
+    clearTimeout(this.restartTimer);
     this.transitionJob('CANCELLING');
     this.cancelAllExecutions();
     this.checkTermination();
@@ -225,9 +240,35 @@ export class JobMaster implements DispatchedJob {
       taskManagerId: execution.resourceId ?? null,
     });
     if (this.status !== 'RUNNING') return;
-    this.log.warn(`${execution.displayName} failed; failing the job: ${failure.message}`);
-    this.transitionJob('FAILING');
+    this.restartStrategy.notifyFailure(Date.now());
+    if (this.restartStrategy.canRestart()) {
+      this.log.warn(`${execution.displayName} failed; restarting the job: ${failure.message}`);
+      this.transitionJob('RESTARTING');
+    } else {
+      this.log.warn(`${execution.displayName} failed; failing the job (${this.restartStrategy.description}): ${failure.message}`);
+      this.transitionJob('FAILING');
+    }
     this.cancelAllExecutions();
+  }
+
+  /** After every subtask of the failed attempt ended: wait out the backoff, then deploy new attempts. */
+  private scheduleRestart(): void {
+    const backoff = this.restartStrategy.getBackoffTime();
+    this.log.info(`Restarting job ${this.name} (${this.jobId}) in ${backoff} ms.`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.status !== 'RESTARTING') return;
+      this.numRestarts++;
+      this.graph.resetForRestart();
+      this.transitionJob('RUNNING');
+      for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
+      this.tryToDeploy();
+    }, backoff);
+  }
+
+  /** Stops a pending restart (JobManager shutdown). */
+  close(): void {
+    clearTimeout(this.restartTimer);
   }
 
   private cancelAllExecutions(): void {
@@ -250,6 +291,14 @@ export class JobMaster implements DispatchedJob {
   private checkTermination(): void {
     const executions = this.graph.allExecutions();
     if (!executions.every((e) => e.isTerminal())) return;
+    if (this.status === 'RESTARTING') {
+      if (this.slots) {
+        this.services.resourceManager.slotManager.freeSlots(this.jobId);
+        this.slots = undefined;
+        this.scheduleRestart();
+      }
+      return;
+    }
     let final: JobStatus | undefined;
     if (this.status === 'CANCELLING') final = 'CANCELED';
     else if (this.status === 'FAILING') final = 'FAILED';
