@@ -54,6 +54,8 @@ t.test('kill -9 a TaskManager: the job goes RESTARTING, redeploys on a new TaskM
   const { body: exceptions } = await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`);
   t.match(exceptions['root-exception'], `TaskManager with id ${tm1.resourceId}`);
   t.equal((await getJson(`${jm.restUrl}/jobs/overview`)).body.jobs[0].state, 'RUNNING');
+  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '1' }]);
+  t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/config`)).body['execution-config']['restart-strategy'], /^ExponentialDelayRestartBackoffTimeStrategy\(initialBackoffMS=1000/);
 });
 
 t.test('fixed-delay restarts: a task exception restarts the job until the attempts are used up, then it fails', async (t) => {
@@ -80,6 +82,7 @@ t.test('fixed-delay restarts: a task exception restarts the job until the attemp
   t.ok(body.exceptionHistory.entries.every((e: any) => e.stacktrace.includes("Cannot digest record 'poison'")));
   const subtasks = (await getJson(`${jm.restUrl}/jobs/${jobId}/vertices/${(await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.vertices[0].id}`)).body.subtasks;
   t.equal(subtasks[0].attempt, 2, 'the last attempt is number 2');
+  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts,noSuchMetric`)).body, [{ id: 'numRestarts', value: '2' }]);
   const log = cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('\n');
   t.match(log, /failed; restarting the job/);
   t.match(log, /failed; failing the job \(Restart with fixed delay \(100 ms\)\. #2 restart attempts\.\)/);

@@ -58,6 +58,37 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     };
   });
 
+  router.add('GET', '/jobs/:jobid/config', ({ params }) => {
+    const j = job(params.jobid!);
+    return {
+      status: 200,
+      body: {
+        jid: j.jobId,
+        name: j.name,
+        'execution-config': {
+          'execution-mode': 'PIPELINED',
+          'restart-strategy': j.restartStrategyDescription,
+          'job-parallelism': j.submission.defaultParallelism,
+          'object-reuse-mode': false,
+          'user-config': {},
+        },
+      },
+    };
+  });
+
+  // Job-scoped metrics (Flink's MetricCollectionResponseBody: ids, or ids with string values).
+  router.add('GET', '/jobs/:jobid/metrics', ({ params, query }) => {
+    const j = job(params.jobid!);
+    const available: Record<string, () => number> = {
+      numRestarts: () => j.numRestarts,
+      fullRestarts: () => j.numRestarts,
+    };
+    const get = query.get('get');
+    if (get === null) return { status: 200, body: Object.keys(available).map((id) => ({ id })) };
+    const ids = get.split(',').map((id) => id.trim()).filter((id) => id in available);
+    return { status: 200, body: ids.map((id) => ({ id, value: String(available[id]!()) })) };
+  });
+
   router.add('GET', '/jobs/:jobid/vertices/:vertexid', ({ params }) => {
     const j = job(params.jobid!);
     const vertex = j.graph.vertices.find((v) => v.jobVertex.id === params.vertexid);
