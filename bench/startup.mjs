@@ -35,7 +35,7 @@ const rss = { jm: [], tm: [] };
 for (let i = 0; i < runs; i++) {
   const dir = mkdtempSync(join(tmpdir(), 'tsflink-startup-'));
   mkdirSync(join(dir, 'conf'));
-  writeFileSync(join(dir, 'conf', 'config.yaml'), readFileSync(join(root, 'conf', 'config.yaml')));
+  writeFileSync(join(dir, 'conf', 'config.yaml'), `${readFileSync(join(root, 'conf', 'config.yaml'), 'utf8')}\nio.tmp.dirs: ${join(dir, 'tmp')}\nweb.tmpdir: ${join(dir, 'tmp')}\n`);
   const env = { ...process.env, FLINK_CONF_DIR: join(dir, 'conf'), FLINK_LOG_DIR: join(dir, 'log'), FLINK_PID_DIR: join(dir, 'pid') };
   const t0 = performance.now();
   const jm = start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0'], dir, env);

@@ -64,7 +64,7 @@ try {
 
   // 2. The job on a cluster.
   mkdirSync(join(dir, 'conf'));
-  writeFileSync(join(dir, 'conf', 'config.yaml'), readFileSync(join(root, 'conf', 'config.yaml')));
+  writeFileSync(join(dir, 'conf', 'config.yaml'), `${readFileSync(join(root, 'conf', 'config.yaml'), 'utf8')}\nio.tmp.dirs: ${join(dir, 'tmp')}\nweb.tmpdir: ${join(dir, 'tmp')}\n`);
   const env = { ...process.env, FLINK_CONF_DIR: join(dir, 'conf'), FLINK_LOG_DIR: join(dir, 'log'), FLINK_PID_DIR: join(dir, 'pid') };
   const start = (script, args) => {
     const work = mkdtempSync(join(dir, 'p-'));

@@ -5,7 +5,7 @@ import { HeartbeatManagerOptions, JobManagerOptions, RestOptions, WebOptions } f
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dispatcher } from './dispatcher/Dispatcher.js';
@@ -38,6 +38,7 @@ export class StandaloneSessionClusterEntrypoint {
   /** host:port TaskExecutors use to reach this JobManager; known once the RPC server is bound. */
   private jobMasterAddress = '';
   private restAddress = '';
+  private webTmpDir: string | undefined;
   private readonly rpcServer: Server = createServer();
   private readonly rest: RestServerEndpoint;
   private readonly configuration: Configuration;
@@ -72,7 +73,14 @@ export class StandaloneSessionClusterEntrypoint {
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);
-    const uploadDir = join(configuration.get(WebOptions.UPLOAD_DIR) ?? mkdtempSync(join(tmpdir(), 'flink-web-')), 'flink-web-upload');
+    // Flink's layout: <web.tmpdir>/flink-web-<random>/flink-web-upload, removed on shutdown; or web.upload.dir, kept.
+    const configuredUploadDir = configuration.get(WebOptions.UPLOAD_DIR);
+    if (!configuredUploadDir) {
+      const base = configuration.get(WebOptions.TMP_DIR) ?? tmpdir();
+      mkdirSync(base, { recursive: true });
+      this.webTmpDir = mkdtempSync(join(base, 'flink-web-'));
+    }
+    const uploadDir = join(configuredUploadDir ?? this.webTmpDir!, 'flink-web-upload');
     registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
     this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'));
   }
@@ -100,6 +108,7 @@ export class StandaloneSessionClusterEntrypoint {
     this.resourceManager.close();
     this.taskExecutors.close();
     await Promise.all([this.rest.close(), shutdownServer(this.rpcServer)]);
+    if (this.webTmpDir) rmSync(this.webTmpDir, { recursive: true, force: true });
   }
 }
 

@@ -1,9 +1,9 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { ClusterOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
+import { ClusterOptions, CoreOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
@@ -19,12 +19,16 @@ export class TaskManagerRunner {
   private readonly rpcServer: Server = createServer();
   private taskExecutor: TaskExecutor | undefined;
   private shuffle: ShuffleEnvironment | undefined;
-  private readonly workingDirectory = mkdtempSync(join(tmpdir(), 'tsflink-taskexecutor-'));
+  private readonly workingDirectory: string;
 
   constructor(
     private readonly configuration: Configuration,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const base = configuration.get(CoreOptions.TMP_DIRS)?.split(/[,:]/)[0] || tmpdir();
+    mkdirSync(base, { recursive: true });
+    this.workingDirectory = mkdtempSync(join(base, 'tsflink-taskexecutor-'));
+  }
 
   async start(): Promise<{ resourceId: string; rpcPort: number }> {
     const config = this.configuration;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, testDir } from './testRun.js';
 import { waitFor } from './waitFor.js';
@@ -96,6 +96,8 @@ export class TestingCluster {
   constructor() {
     mkdirSync(this.confDir, { recursive: true });
     copyFileSync(join(REPO_ROOT, 'conf', 'config.yaml'), join(this.confDir, 'config.yaml'));
+    // Working files of killed processes stay inside the test run's directory, which the run's 'after' step removes.
+    appendFileSync(join(this.confDir, 'config.yaml'), `\nio.tmp.dirs: ${join(this.dir, 'tmp')}\nweb.tmpdir: ${join(this.dir, 'tmp')}\n`);
   }
 
   start(component: Component, args: string[] = []): ClusterProcess {

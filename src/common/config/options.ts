@@ -67,6 +67,7 @@ export const WebOptions = {
   SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: 'Allow job submission through the web UI.' }),
   CANCEL_ENABLE: booleanOption('web.cancel.enable', { defaultValue: true, description: 'Allow cancelling jobs through the web UI.' }),
   RESCALE_ENABLE: booleanOption('web.rescale.enable', { defaultValue: false, description: 'Allow rescaling through the web UI.' }),
+  TMP_DIR: stringOption('web.tmpdir', { defaultValue: undefined, description: "Where the JobManager keeps uploaded programs when web.upload.dir is unset; the system's temp directory when unset." }),
   UPLOAD_DIR: stringOption('web.upload.dir', { defaultValue: undefined, description: 'Where uploaded job programs are stored; a new temporary directory when unset.' }),
 } as const;
 
@@ -88,4 +89,5 @@ export const RestartStrategyOptions = {
 
 export const CoreOptions = {
   DEFAULT_PARALLELISM: intOption('parallelism.default', { defaultValue: 1, description: 'Parallelism of a job that sets none.' }),
+  TMP_DIRS: stringOption('io.tmp.dirs', { defaultValue: undefined, description: "Where a TaskManager keeps its working files (the first of a ','-separated list); the system's temp directory when unset." }),
 } as const;
