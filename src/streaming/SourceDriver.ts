@@ -38,7 +38,6 @@ export class SourceDriver<T> {
   private readonly splits = new Map<string, SplitState>();
   private emittedWatermark = MIN_WATERMARK;
   private idle = false;
-  recordsRead = 0;
 
   constructor(
     source: Source<T>,
@@ -77,27 +76,32 @@ export class SourceDriver<T> {
     for (const state of this.splits.values()) state.lastActivity = now;
   }
 
-  /** Takes the queued records; the task processes them and then calls `afterBatch`. */
-  drain(): Array<{ record: T; split: string; timestamp: number | undefined }> {
+  /**
+   * Hands every queued record to `emit` with its event timestamp (as the watermark strategy assigns it), and records
+   * each split's progress. Split bookkeeping happens once per run of records from the same split, not per record.
+   */
+  emitQueued(emit: (record: T, timestamp: number | undefined) => void): void {
     const batch = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
     this.scheduled = false;
-    return batch;
-  }
-
-  /** The event timestamp of a record, as the watermark strategy assigns it; updates its split's progress. */
-  timestampOf(record: T, split: string, recordTimestamp: number | undefined): number | undefined {
     const assigner = this.strategy.timestampAssigner;
-    const timestamp = assigner ? assigner(record, recordTimestamp ?? MIN_WATERMARK) : recordTimestamp;
-    const state = this.splits.get(split);
-    if (state) {
-      if (timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
-      state.lastActivity = this.now();
-      state.idle = false;
+    const now = this.now();
+    let currentSplit: string | undefined;
+    let state: SplitState | undefined;
+    for (const { record, split, timestamp: recordTimestamp } of batch) {
+      if (split !== currentSplit) {
+        currentSplit = split;
+        state = this.splits.get(split);
+        if (state) {
+          state.lastActivity = now;
+          state.idle = false;
+        }
+      }
+      const timestamp = assigner ? assigner(record, recordTimestamp ?? MIN_WATERMARK) : recordTimestamp;
+      if (state && timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
+      emit(record, timestamp);
     }
-    this.recordsRead++;
-    return timestamp;
   }
 
   /** Backpressure released: let the reader fetch again. */

@@ -253,9 +253,8 @@ export class StreamTask {
   }
 
   private processSourceRecords(): void {
-    const source = this.source!;
     const output = this.sourceOutput!;
-    for (const { record, split, timestamp } of source.drain()) output.collect(record, source.timestampOf(record, split, timestamp));
+    this.source!.emitQueued((record, timestamp) => output.collect(record, timestamp));
   }
 
   private sourceWatermark(): void {

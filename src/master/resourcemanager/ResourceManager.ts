@@ -61,7 +61,6 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> {
       registrationId: randomHex(16),
       registeredAt: now,
       lastHeartbeat: now,
-      slots: [...slots],
       metrics: undefined,
       heartbeatTimer: setTimeout(() => this.heartbeatTimedOut(worker), this.config.heartbeatTimeoutMs),
     };
@@ -81,11 +80,10 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> {
     };
   }
 
-  /** Records a heartbeat; false when the registration it names is no longer current (the sender must register again). */
+  /** Records a heartbeat (slots are the JobManager's to track, see SlotManager); false when the registration it names is no longer current (the sender must register again). */
   receiveHeartbeat(
     resourceId: string,
     registrationId: string,
-    slots: readonly SlotStatus[],
     metrics: TaskExecutorMetrics | undefined,
     taskMetrics: readonly TaskMetricsReport[] = [],
   ): boolean {
@@ -93,7 +91,6 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> {
     if (!worker) return false;
     worker.lastHeartbeat = Date.now();
     worker.heartbeatTimer.refresh();
-    worker.slots = [...slots];
     worker.metrics = metrics;
     if (taskMetrics.length > 0) this.emit('taskMetrics', taskMetrics);
     return true;

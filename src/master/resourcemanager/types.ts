@@ -55,7 +55,6 @@ export interface TaskManagerView {
   registrationId: string;
   registeredAt: number;
   lastHeartbeat: number;
-  slots: readonly SlotStatus[];
   metrics: TaskExecutorMetrics | undefined;
 }
 

@@ -69,7 +69,6 @@ export function addResourceManagerService(server: Server, resourceManager: Resou
         const known = resourceManager.receiveHeartbeat(
           identity.resourceId,
           identity.registrationId,
-          toSlots(request.slotReport?.slots),
           request.metrics,
           request.taskMetrics,
         );
