@@ -112,9 +112,9 @@ export function buildJobGraph(pipeline: Pipeline, options: JobGraphOptions): Job
     }
   }
   for (const vertex of vertices) {
-    const keyed = vertex.operators.some((n) => n.transformation.operator.kind === 'window');
-    if (keyed && !(vertex.inputs.length === 1 && vertex.inputs[0]!.shipStrategy === 'HASH')) {
-      throw new Error(`Operator '${vertex.name}' needs a keyed stream: call keyBy() before window().`);
+    const keyed = vertex.operators.find((n) => n.transformation.operator.kind === 'window' || n.transformation.operator.kind === 'keyedProcess');
+    if (keyed && !(vertex.inputs.length === 1 && vertex.inputs[0]!.shipStrategy === 'HASH' && vertex.operators[0] === keyed)) {
+      throw new Error(`Operator '${keyed.name}' needs a keyed stream: call keyBy() right before it.`);
     }
   }
   const shape = vertices.map((v) => ({

@@ -7,6 +7,7 @@ import {
   type FlatMapFunction,
   type Key,
   type KeySelector,
+  type KeyedProcessFunction,
   type MapFunction,
   type ProcessFunction,
   type ProcessWindowFunction,
@@ -118,6 +119,13 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     readonly keySelector: (value: T) => K,
   ) {
     super(env, transformation);
+  }
+
+  /** Processes each element with keyed state and timers (Flink's KeyedStream.process with a KeyedProcessFunction). */
+  override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): DataStream<R> {
+    const keyed: KeyedProcessFunction<K, T, R> = typeof fn === 'function' ? { processElement: fn as never } : (fn as KeyedProcessFunction<K, T, R>);
+    if (typeof keyed.processElement !== 'function') throw new TypeError('Expected a function or an object with a processElement() method.');
+    return this.apply<R>('KeyedProcess', { kind: 'keyedProcess', fn: keyed as KeyedProcessFunction<any, any, any> });
   }
 
   window(assigner: WindowAssigner): WindowedStream<T, K> {

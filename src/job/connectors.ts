@@ -7,20 +7,34 @@ export interface ConnectorContext {
   jobId: string;
   /** Unique per execution attempt of the subtask (e.g. for private consumer group ids). */
   attemptId: string;
+  /** 0 for the first run of the subtask, +1 with every restart. */
+  attemptNumber: number;
   subtaskIndex: number;
   parallelism: number;
   operatorName: string;
+  /** The operator's stable id (the same across restarts and rescaling), e.g. for Kafka transactional ids. */
+  operatorId: string;
+}
+
+/** A source split and where its reader resumes (e.g. a Kafka partition and its next offset). */
+export interface SplitState {
+  splitId: string;
+  position: string;
 }
 
 /** Where a source reader puts what it reads. Splits are the unit of watermarking (e.g. Kafka partitions). */
 export interface ReaderOutput<T> {
-  /** The reader owns this split now (its watermark counts, and it may go idle). */
-  addSplit(splitId: string): void;
   /**
-   * One record with the timestamp the external system gave it (or `undefined`) and its size in bytes as read (for
-   * bounding what is buffered; 0 if unknown).
+   * The reader owns this split now (its watermark counts, and it may go idle), starting at `position`: the split's
+   * checkpointed state until a record of it is processed.
    */
-  collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes?: number): void;
+  addSplit(splitId: string, position: string): void;
+  /**
+   * One record with the timestamp the external system gave it (or `undefined`), its size in bytes as read (for
+   * bounding what is buffered; 0 if unknown), and the split's position after it (what a checkpoint stores once the
+   * record is processed, so a restore resumes right after it).
+   */
+  collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes: number, position: string): void;
   /** A record that could not be read (e.g. malformed): counted and logged, never silently dropped. */
   reportError(splitId: string, message: string): void;
   /** The reader cannot go on (e.g. its client gave up): the subtask fails with this error. */
@@ -30,6 +44,11 @@ export interface ReaderOutput<T> {
 export interface SourceReader<T> {
   /** Starts reading into `output`; resolves once reading is under way. */
   start(output: ReaderOutput<T>): Promise<void>;
+  /**
+   * Checkpoint `checkpointId` completed with these split positions (e.g. commit them to Kafka for lag monitoring).
+   * Not awaited by the task; failures are the reader's to report.
+   */
+  notifyCheckpointComplete?(checkpointId: number, splits: readonly SplitState[]): void;
   /** Backpressure: stop fetching until `resume()`. */
   pause(): void;
   resume(): void;
@@ -38,16 +57,43 @@ export interface SourceReader<T> {
 
 export interface Source<T> {
   readonly connectorName: string;
-  createReader(context: ConnectorContext): SourceReader<T>;
+  /**
+   * `restoredSplits` are the splits of every subtask of the checkpoint the job restores from (empty on a fresh
+   * start): the reader resumes those it owns at their positions.
+   */
+  createReader(context: ConnectorContext, restoredSplits: readonly SplitState[]): SourceReader<T>;
 }
 
 export interface SinkWriter<T> {
-  /** Writes a batch; resolves when the batch is acknowledged (at-least-once). */
+  /** Writes a batch, called after every unit of work of the subtask. */
   write(records: readonly T[]): Promise<void>;
+  /**
+   * Checkpoint barrier: everything written before belongs to checkpoint `checkpointId`. Resolves with the writer's
+   * state for that checkpoint (plain data: objects, arrays, strings, numbers, booleans, Uint8Array), or undefined.
+   * An at-least-once writer makes sure everything written so far is acknowledged before it resolves.
+   */
+  snapshotState?(checkpointId: number): Promise<unknown>;
+  /** Checkpoint `checkpointId` completed on every subtask (e.g. commit its transaction). */
+  notifyCheckpointComplete?(checkpointId: number): Promise<void>;
+  /** Checkpoint `checkpointId` will never complete. */
+  notifyCheckpointAborted?(checkpointId: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One subtask's sink writer state in the checkpoint a job restores from. */
+export interface RestoredSinkState {
+  /** The subtask that wrote it, and the parallelism of the job that took the checkpoint. */
+  subtaskIndex: number;
+  parallelism: number;
+  checkpointId: number;
+  state: unknown;
 }
 
 export interface Sink<T> {
   readonly connectorName: string;
-  createWriter(context: ConnectorContext): Promise<SinkWriter<T>>;
+  /**
+   * `restored` holds the writer state of every subtask of the checkpoint the job restores from (empty on a fresh
+   * start), whatever the parallelism then: old subtask i belongs to new subtask i % parallelism.
+   */
+  createWriter(context: ConnectorContext, restored: readonly RestoredSinkState[]): Promise<SinkWriter<T>>;
 }

@@ -64,3 +64,35 @@ export function resolveFunction<F extends (...args: any[]) => any>(fn: F | Recor
   if (typeof m !== 'function') throw new TypeError(`Expected a function or an object with a ${method}() method.`);
   return m.bind(fn) as F;
 }
+
+/** Flink's TimerService as a KeyedProcessFunction sees it: timers belong to the current key and are checkpointed. */
+export interface TimerService {
+  currentProcessingTime(): number;
+  currentWatermark(): number;
+  /** Calls `onTimer` once the watermark passes `time` (the same key and time registers one timer). */
+  registerEventTimeTimer(time: number): void;
+  /** Calls `onTimer` once the wall clock passes `time`. */
+  registerProcessingTimeTimer(time: number): void;
+}
+
+export interface KeyedProcessFunctionContext<K extends Key> extends ProcessFunctionContext {
+  /** The element's event timestamp (in `onTimer`: the timer's time), if it has one. */
+  timestamp(): number | undefined;
+  getCurrentKey(): K;
+  timerService(): TimerService;
+}
+
+export interface OnTimerContext<K extends Key> extends KeyedProcessFunctionContext<K> {
+  timeDomain(): 'EVENT_TIME' | 'PROCESSING_TIME';
+}
+
+/**
+ * Flink's KeyedProcessFunction: sees one key at a time, with keyed state (obtained in `open` from the runtime
+ * context) and timers. Both are checkpointed and restored.
+ */
+export interface KeyedProcessFunction<K extends Key, IN, OUT> {
+  open?(context: import('./state.js').RuntimeContext): void | Promise<void>;
+  processElement(value: IN, context: KeyedProcessFunctionContext<K>, out: Collector<OUT>): void;
+  onTimer?(timestamp: number, context: OnTimerContext<K>, out: Collector<OUT>): void;
+  close?(): void | Promise<void>;
+}

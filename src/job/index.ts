@@ -12,6 +12,10 @@ export {
   type FlatMapFunction,
   type Key,
   type KeySelector,
+  type KeyedProcessFunction,
+  type KeyedProcessFunctionContext,
+  type OnTimerContext,
+  type TimerService,
   type MapFunction,
   type ProcessFunction,
   type ProcessFunctionContext,
@@ -19,5 +23,18 @@ export {
   type ProcessWindowFunctionContext,
   type ReduceFunction,
 } from './functions.js';
-export type { ConnectorContext, ReaderOutput, Sink, SinkWriter, Source, SourceReader } from './connectors.js';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  type ValueState,
+  type ListState,
+  type MapState,
+  type ReducingState,
+  type AggregatingState,
+  type RuntimeContext,
+} from './state.js';
+export type { RestoredSinkState, ConnectorContext, ReaderOutput, Sink, SinkWriter, Source, SourceReader } from './connectors.js';
 export type { JobExecutionResult } from './transformations.js';

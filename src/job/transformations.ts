@@ -1,5 +1,5 @@
 import type { Sink, Source } from './connectors.js';
-import type { AggregateFunction, Key } from './functions.js';
+import type { AggregateFunction, Key, KeyedProcessFunction } from './functions.js';
 import type { WatermarkStrategy } from './watermarks.js';
 import type { WindowAssigner } from './windowing.js';
 
@@ -17,6 +17,7 @@ export type OperatorSpec =
   | { kind: 'filter'; fn: (value: any) => boolean }
   | { kind: 'flatMap'; fn: (value: any, out: { collect(v: any): void }) => void }
   | { kind: 'process'; fn: (value: any, ctx: any, out: { collect(v: any): void }) => void }
+  | { kind: 'keyedProcess'; fn: KeyedProcessFunction<any, any, any> }
   | {
       kind: 'window';
       assigner: WindowAssigner;

@@ -1,4 +1,4 @@
-import type { StateKey } from './KeyedStateBackend.js';
+import type { KeyedStateBackend, StateKey } from './KeyedStateBackend.js';
 
 export interface Timer {
   time: number;
@@ -16,7 +16,8 @@ export class InternalTimerService {
   private readonly times: number[] = [];
   private readonly byTime = new Map<number, Map<StateKey, Map<number, Timer>>>();
 
-  register(time: number, keyGroup: number, key: StateKey, namespace: number): void {
+  /** Returns whether the timer is new. */
+  register(time: number, keyGroup: number, key: StateKey, namespace: number): boolean {
     let byKey = this.byTime.get(time);
     if (!byKey) {
       byKey = new Map();
@@ -25,7 +26,9 @@ export class InternalTimerService {
     }
     let byNamespace = byKey.get(key);
     if (!byNamespace) byKey.set(key, (byNamespace = new Map()));
-    if (!byNamespace.has(namespace)) byNamespace.set(namespace, { time, keyGroup, key, namespace });
+    if (byNamespace.has(namespace)) return false;
+    byNamespace.set(namespace, { time, keyGroup, key, namespace });
+    return true;
   }
 
   /** Removes and returns every timer with time <= `time`, earliest first. */
@@ -60,4 +63,44 @@ function upperBound(sorted: number[], value: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Timers kept in keyed state as well as in memory, so they are checkpointed with the state and rebuilt on restore:
+ * one entry per (key, time) in state `stateName`, holding the timers' namespaces.
+ */
+export class PersistentTimerService {
+  private readonly queue = new InternalTimerService();
+
+  constructor(
+    private readonly backend: KeyedStateBackend,
+    private readonly stateName: string,
+  ) {}
+
+  /** Rebuilds the in-memory queue from the state (after a restore). */
+  async restore(): Promise<void> {
+    await this.backend.forEach<number[]>(this.stateName, (keyGroup, key, time, namespaces) => {
+      for (const namespace of namespaces) this.queue.register(time, keyGroup, key, namespace);
+    });
+  }
+
+  register(time: number, keyGroup: number, key: StateKey, namespace: number): void {
+    if (!this.queue.register(time, keyGroup, key, namespace)) return;
+    const namespaces = this.backend.get<number[]>(this.stateName, keyGroup, key, time) ?? [];
+    this.backend.put(this.stateName, keyGroup, key, time, [...namespaces, namespace]);
+  }
+
+  popDue(time: number): Timer[] {
+    const due = this.queue.popDue(time);
+    for (const timer of due) this.backend.remove(this.stateName, timer.keyGroup, timer.key, timer.time);
+    return due;
+  }
+
+  peekTime(): number | undefined {
+    return this.queue.peekTime();
+  }
+
+  size(): number {
+    return this.queue.size();
+  }
 }

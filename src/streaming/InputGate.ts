@@ -28,6 +28,10 @@ export class InputGate {
     return this.combined;
   }
 
+  isEnded(channelId: string): boolean {
+    return this.channels.get(channelId)?.ended ?? false;
+  }
+
   has(channelId: string): boolean {
     return this.channels.has(channelId);
   }

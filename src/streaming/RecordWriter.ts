@@ -24,7 +24,7 @@ export interface WriterMetrics {
 /**
  * The producing side of one job edge for one subtask (Flink's RecordWriter + ResultPartition): picks each record's
  * channel (FORWARD, HASH by key group, REBALANCE), batches records per channel, and sends a batch only when the
- * consumer has granted credit for it. Watermarks and idleness go out in order behind the data before them.
+ * consumer has granted credit for it. Watermarks, idleness and checkpoint barriers go out in order behind the data before them.
  * Backpressure: while any channel holds more than a couple of batches waiting for credit, `available()` blocks the task.
  */
 export class RecordWriter {
@@ -62,6 +62,11 @@ export class RecordWriter {
 
   broadcastIdle(idle: boolean): void {
     this.broadcast((id) => ({ type: 'idle', channel: id, idle }));
+  }
+
+  /** Checkpoint barrier: in order behind every record emitted before it, on every channel. */
+  broadcastBarrier(checkpointId: number, timestamp: number): void {
+    this.broadcast((id) => ({ type: 'barrier', channel: id, checkpointId, timestamp }));
   }
 
   endOfPartition(): void {

@@ -1,4 +1,4 @@
-import type { ConnectorContext, ReaderOutput, Source, SourceReader } from '../job/connectors.js';
+import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../job/connectors.js';
 import { MIN_WATERMARK, type WatermarkStrategy } from '../job/watermarks.js';
 
 /** Flink's default auto-watermark interval. */
@@ -8,7 +8,9 @@ export const WATERMARK_INTERVAL_MS = 200;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const UNKNOWN_RECORD_SIZE = 64;
 
-interface SplitState {
+interface SplitProgress {
+  /** Where the split resumes after the records emitted so far. */
+  position: string;
   maxTimestamp: number;
   lastActivity: number;
   idle: boolean;
@@ -31,11 +33,11 @@ export interface SourceDriverCallbacks {
  */
 export class SourceDriver<T> {
   private readonly reader: SourceReader<T>;
-  private queue: Array<{ record: T; split: string; timestamp: number | undefined }> = [];
+  private queue: Array<{ record: T; split: string; timestamp: number | undefined; position: string }> = [];
   private queuedBytes = 0;
   private scheduled = false;
   private paused = false;
-  private readonly splits = new Map<string, SplitState>();
+  private readonly splits = new Map<string, SplitProgress>();
   private emittedWatermark = MIN_WATERMARK;
   private idle = false;
 
@@ -44,18 +46,19 @@ export class SourceDriver<T> {
     context: ConnectorContext,
     private readonly strategy: WatermarkStrategy<T>,
     private readonly callbacks: SourceDriverCallbacks,
+    restoredSplits: readonly SplitState[] = [],
     private readonly now: () => number = Date.now,
   ) {
-    this.reader = source.createReader(context);
+    this.reader = source.createReader(context, restoredSplits);
   }
 
   async start(): Promise<void> {
     const output: ReaderOutput<T> = {
-      addSplit: (splitId) => {
-        if (!this.splits.has(splitId)) this.splits.set(splitId, { maxTimestamp: MIN_WATERMARK, lastActivity: this.now(), idle: false });
+      addSplit: (splitId, position) => {
+        if (!this.splits.has(splitId)) this.splits.set(splitId, { position, maxTimestamp: MIN_WATERMARK, lastActivity: this.now(), idle: false });
       },
-      collect: (record, split, timestamp, sizeBytes) => {
-        this.queue.push({ record, split, timestamp });
+      collect: (record, split, timestamp, sizeBytes, position) => {
+        this.queue.push({ record, split, timestamp, position });
         this.queuedBytes += sizeBytes || UNKNOWN_RECORD_SIZE;
         if (!this.scheduled) {
           this.scheduled = true;
@@ -88,8 +91,8 @@ export class SourceDriver<T> {
     const assigner = this.strategy.timestampAssigner;
     const now = this.now();
     let currentSplit: string | undefined;
-    let state: SplitState | undefined;
-    for (const { record, split, timestamp: recordTimestamp } of batch) {
+    let state: SplitProgress | undefined;
+    for (const { record, split, timestamp: recordTimestamp, position } of batch) {
       if (split !== currentSplit) {
         currentSplit = split;
         state = this.splits.get(split);
@@ -99,7 +102,10 @@ export class SourceDriver<T> {
         }
       }
       const timestamp = assigner ? assigner(record, recordTimestamp ?? MIN_WATERMARK) : recordTimestamp;
-      if (state && timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
+      if (state) {
+        if (timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
+        state.position = position;
+      }
       emit(record, timestamp);
     }
   }
@@ -143,6 +149,15 @@ export class SourceDriver<T> {
       }
     }
     return result;
+  }
+
+  /** Every split with the position after the records emitted so far (a checkpoint's source state). */
+  snapshotSplits(): SplitState[] {
+    return [...this.splits].map(([splitId, progress]) => ({ splitId, position: progress.position }));
+  }
+
+  notifyCheckpointComplete(checkpointId: number, splits: readonly SplitState[]): void {
+    this.reader.notifyCheckpointComplete?.(checkpointId, splits);
   }
 
   get splitIds(): string[] {

@@ -3,12 +3,16 @@ import type { ConnectorContext } from '../job/connectors.js';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../job/watermarks.js';
 import { buildJobGraph, type JobVertex, type StreamNode } from '../graph/JobGraph.js';
 import { extractPipeline } from '../graph/JobProgram.js';
+import { join } from 'node:path';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/KeyGroupRangeAssignment.js';
-import { HeapKeyedStateBackend } from '../state/KeyedStateBackend.js';
-import type { FromTaskThread, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult, ToTaskThread } from '../taskmanager/task/thread-protocol.js';
+import { LevelDbKeyedStateBackend } from '../state/LevelDbKeyedStateBackend.js';
+import { encodeState, type OperatorRestore, type OperatorSubtaskState, type SubtaskState } from '../state/StateHandles.js';
+import type { ChannelMessage, FromTaskThread, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult, ToTaskThread } from '../taskmanager/task/thread-protocol.js';
 import { serializeFailure } from '../taskmanager/task/thread-protocol.js';
 import { decodeBatch } from './BatchCodec.js';
+import { CheckpointBarrierAligner } from './CheckpointBarrierAligner.js';
 import { InputGate } from './InputGate.js';
+import { KeyedProcessOperator } from './operators/KeyedProcessOperator.js';
 import { ProcessOperator, StreamFilter, StreamFlatMap, StreamMap } from './operators/simple.js';
 import { SinkOperator } from './operators/SinkOperator.js';
 import type { OperatorContext, Output, StreamOperator } from './operators/StreamOperator.js';
@@ -40,6 +44,14 @@ export class StreamTask {
   private head: StreamOperator | undefined;
   private inputGate: InputGate | undefined;
   private source: SourceDriver<unknown> | undefined;
+  private sourceOperatorId: string | undefined;
+  /** The chain's keyed state (only the head of a chain reads a keyed stream), and its operator id. */
+  private keyed: { operatorId: string; backend: LevelDbKeyedStateBackend } | undefined;
+  /** Operators by id, for snapshots and notifications. */
+  private readonly operatorIds = new Map<StreamOperator, string>();
+  private aligner: CheckpointBarrierAligner | undefined;
+  /** Source positions per checkpoint, until the checkpoint completes or is aborted. */
+  private readonly pendingSourcePositions = new Map<number, OperatorSubtaskState['splits']>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly metrics: TaskIOMetrics = {
     recordsIn: 0,
@@ -61,7 +73,7 @@ export class StreamTask {
   async run(): Promise<TaskThreadResult> {
     try {
       const vertex = await this.loadVertex();
-      this.buildChain(vertex);
+      await this.buildChain(vertex);
       // Only now: a credit must find its writer. Until a listener is attached the port queues what arrives.
       this.port.on('message', (message: ToTaskThread) => this.onMessage(message));
       for (const operator of this.operators) await operator.open();
@@ -101,8 +113,9 @@ export class StreamTask {
     return vertex;
   }
 
-  private buildChain(vertex: JobVertex): void {
+  private async buildChain(vertex: JobVertex): Promise<void> {
     const d = this.descriptor;
+    const restoreOf = (node: StreamNode): OperatorRestore | undefined => d.restore?.operators[node.operatorId];
     for (const out of d.outputs) {
       const edge = vertex.outputs.find((e) => e.target.id === out.targetVertexId);
       if (!edge) throw new Error(`No edge from ${vertex.id} to ${out.targetVertexId} in the job graph.`);
@@ -141,13 +154,25 @@ export class StreamTask {
         this.timers.add(timer);
       },
       countLateRecord: () => this.metrics.lateRecordsDropped++,
+      attemptNumber: d.attemptNumber,
+    };
+    const keyedBackend = async (node: StreamNode, index: number): Promise<LevelDbKeyedStateBackend> => {
+      if (index !== 0 || !keySelector) throw new Error(`Operator '${node.name}' must read a keyed stream.`);
+      const range = computeKeyGroupRangeForOperatorIndex(d.maxParallelism, d.parallelism, d.subtaskIndex);
+      const backend = await LevelDbKeyedStateBackend.create(join(d.localStateDirectory, node.operatorId), range);
+      this.keyed = { operatorId: node.operatorId, backend };
+      const restore = restoreOf(node);
+      if (restore && restore.keyed.length > 0) await backend.restore(d.restore!.checkpointDirectory, restore.keyed);
+      return backend;
     };
     const connectorContext = (node: StreamNode): ConnectorContext => ({
       jobId: d.jobId,
       attemptId: d.attemptId,
+      attemptNumber: d.attemptNumber,
       subtaskIndex: d.subtaskIndex,
       parallelism: d.parallelism,
       operatorName: node.name,
+      operatorId: node.operatorId,
     });
     // Build from the tail: each operator's output is the next operator.
     const nodes = [...vertex.operators];
@@ -158,14 +183,21 @@ export class StreamTask {
       switch (spec.kind) {
         case 'source':
           if (i !== 0) throw new Error('A source must be the head of its chain.');
-          this.source = new SourceDriver(spec.source, connectorContext(node), spec.watermarkStrategy, {
-            schedule: () => this.enqueue(() => this.processSourceRecords()),
-            onReadError: (split, message) => this.onReadError(split, message),
-            onFatalError: (error) =>
-              this.enqueue(() => {
-                throw error;
-              }),
-          });
+          this.source = new SourceDriver(
+            spec.source,
+            connectorContext(node),
+            spec.watermarkStrategy,
+            {
+              schedule: () => this.enqueue(() => this.processSourceRecords()),
+              onReadError: (split, message) => this.onReadError(split, message),
+              onFatalError: (error) =>
+                this.enqueue(() => {
+                  throw error;
+                }),
+            },
+            restoreOf(node)?.splits ?? [],
+          );
+          this.sourceOperatorId = node.operatorId;
           continue;
         case 'map':
           operator = new StreamMap(node.name, output, spec.fn);
@@ -179,17 +211,18 @@ export class StreamTask {
         case 'process':
           operator = new ProcessOperator(node.name, output, spec.fn, context);
           break;
-        case 'window': {
-          if (i !== 0 || !keySelector) throw new Error(`Window operator '${node.name}' must read a keyed stream.`);
-          const range = computeKeyGroupRangeForOperatorIndex(d.maxParallelism, d.parallelism, d.subtaskIndex);
-          operator = new WindowOperator(node.name, output, context, keySelector, spec.assigner, spec.aggregate, spec.windowFunction, new HeapKeyedStateBackend(range));
+        case 'window':
+          operator = new WindowOperator(node.name, output, context, keySelector!, spec.assigner, spec.aggregate, spec.windowFunction, await keyedBackend(node, i));
           break;
-        }
+        case 'keyedProcess':
+          operator = new KeyedProcessOperator(node.name, output, context, keySelector!, spec.fn, await keyedBackend(node, i));
+          break;
         case 'sink':
-          operator = new SinkOperator(node.name, spec.sink, connectorContext(node));
+          operator = new SinkOperator(node.name, spec.sink, connectorContext(node), restoreOf(node)?.sinkWriters ?? []);
           break;
       }
       this.operators.unshift(operator);
+      this.operatorIds.set(operator, node.operatorId);
       const next = operator;
       output = {
         collect: (value, timestamp) => next.processElement(value, timestamp),
@@ -200,6 +233,7 @@ export class StreamTask {
     if (!this.source) {
       this.inputGate = new InputGate(d.inputs.flatMap((input) => input.channels.map((c) => c.channelId)));
       if (this.inputGate.channelIds.length === 0) throw new Error(`Vertex ${vertex.name} has neither a source nor inputs.`);
+      this.aligner = new CheckpointBarrierAligner(this.inputGate.channelIds, (message) => this.enqueueChannelMessage(message));
     }
     this.sourceOutput = output;
   }
@@ -217,6 +251,26 @@ export class StreamTask {
         this.enqueue(() => {
           throw new TaskCanceled();
         });
+        return;
+      case 'triggerCheckpoint':
+        this.enqueue(() => this.triggerCheckpoint(message.checkpointId, message.timestamp));
+        return;
+      case 'checkpointComplete':
+        this.enqueue(() => this.notifyCheckpointComplete(message.checkpointId));
+        return;
+      case 'checkpointAborted':
+        this.enqueue(() => this.notifyCheckpointAborted(message.checkpointId));
+        return;
+      default:
+        // Channel messages pass the barrier aligner: a channel that delivered barrier N waits until all have.
+        this.aligner!.onArrival(message);
+    }
+  }
+
+  private enqueueChannelMessage(message: ChannelMessage): void {
+    switch (message.type) {
+      case 'barrier':
+        this.enqueue(() => this.onBarrier(message.channel, message.checkpointId, message.timestamp));
         return;
       case 'data':
         this.enqueue(() => this.processBatch(message.channel, message.bytes));
@@ -238,9 +292,101 @@ export class StreamTask {
             this.advanceWatermark(MAX_WATERMARK);
             this.finished = true;
           }
+          return this.completeAlignmentIfDone();
         });
         return;
+      case 'credit':
+        return;
     }
+  }
+
+  /** A source subtask starts checkpoint `checkpointId`: its state is what it emitted so far. */
+  private async triggerCheckpoint(checkpointId: number, timestamp: number): Promise<void> {
+    if (!this.source || this.finished) {
+      this.send({ type: 'checkpointDecline', checkpointId, reason: 'The task is not running a source any more.' });
+      return;
+    }
+    await this.performCheckpoint(checkpointId, timestamp, 0);
+  }
+
+  /** Barrier N arrived (in order) on a channel; once every live channel has delivered it, the task checkpoints. */
+  private async onBarrier(channel: string, checkpointId: number, _timestamp: number): Promise<void> {
+    this.aligner!.onBarrierProcessed(channel, checkpointId);
+    await this.completeAlignmentIfDone();
+  }
+
+  private async completeAlignmentIfDone(): Promise<void> {
+    const aligned = this.aligner?.takeCompleted((channel) => this.inputGate!.isEnded(channel));
+    if (!aligned) return;
+    try {
+      await this.performCheckpoint(aligned.checkpointId, aligned.timestamp, aligned.alignmentMs);
+    } finally {
+      this.aligner!.release();
+    }
+  }
+
+  /**
+   * Flink's snapshot at a barrier: the barrier goes downstream first, then the synchronous part of every snapshot runs
+   * in the mailbox (source positions, sink pre-commit, the keyed backend's write-through and LevelDB snapshot); the
+   * asynchronous part (writing the state file) runs while processing goes on, and the acknowledgement follows it.
+   */
+  private async performCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): Promise<void> {
+    const started = Date.now();
+    const d = this.descriptor;
+    for (const writer of this.writers) writer.broadcastBarrier(checkpointId, timestamp);
+    const operators: SubtaskState['operators'] = {};
+    const asyncParts: Array<Promise<void>> = [];
+    try {
+      if (this.source) {
+        const splits = this.source.snapshotSplits();
+        operators[this.sourceOperatorId!] = { splits };
+        this.pendingSourcePositions.set(checkpointId, splits);
+      }
+      for (const operator of this.operators) {
+        const state = await operator.snapshotState?.(checkpointId);
+        if (state) operators[this.operatorIds.get(operator)!] = { ...operators[this.operatorIds.get(operator)!], ...state };
+      }
+      if (this.keyed) {
+        const { operatorId, backend } = this.keyed;
+        const write = await backend.snapshot(join(d.checkpointDirectory, `chk-${checkpointId}`), `${operatorId}-${d.subtaskIndex}-${d.attemptNumber}.keyed`);
+        asyncParts.push(write().then((handle) => void (operators[operatorId] = { ...operators[operatorId], keyed: [handle] })));
+      }
+    } catch (error) {
+      this.send({ type: 'checkpointDecline', checkpointId, reason: `Snapshot of ${d.vertexName} failed: ${(error as Error).message}` });
+      return;
+    }
+    const syncDone = Date.now();
+    void Promise.all(asyncParts).then(
+      () => {
+        const subtaskState = encodeState({ operators });
+        let stateSize = subtaskState.length;
+        for (const state of Object.values(operators)) for (const handle of state.keyed ?? []) stateSize += handle.size;
+        this.send({
+          type: 'checkpointAck',
+          checkpointId,
+          subtaskState,
+          stateSize,
+          syncDurationMs: syncDone - started,
+          asyncDurationMs: Date.now() - syncDone,
+          alignmentDurationMs: alignmentMs,
+          startDelayMs: Math.max(0, started - timestamp - alignmentMs),
+        });
+      },
+      (error: Error) => this.send({ type: 'checkpointDecline', checkpointId, reason: `Writing the state of ${d.vertexName} failed: ${error.message}` }),
+    );
+  }
+
+  private async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    const splits = this.pendingSourcePositions.get(checkpointId);
+    for (const id of this.pendingSourcePositions.keys()) if (id <= checkpointId) this.pendingSourcePositions.delete(id);
+    if (splits) this.source?.notifyCheckpointComplete(checkpointId, splits);
+    for (const operator of this.operators) await operator.notifyCheckpointComplete?.(checkpointId);
+  }
+
+  private async notifyCheckpointAborted(checkpointId: number): Promise<void> {
+    this.pendingSourcePositions.delete(checkpointId);
+    if (this.aligner?.abort(checkpointId)) this.send({ type: 'log', level: 'INFO', message: `Checkpoint ${checkpointId} was aborted during alignment.` });
+    for (const operator of this.operators) await operator.notifyCheckpointAborted?.(checkpointId);
   }
 
   private processBatch(channel: string, bytes: Uint8Array): void {
@@ -319,6 +465,7 @@ export class StreamTask {
         await writer.available();
       }
       await this.source?.close();
+      await this.keyed?.backend.dispose();
       this.send({ type: 'metrics', metrics: { ...this.metrics } });
       return { state };
     }
@@ -342,6 +489,7 @@ export class StreamTask {
         // likewise
       }
     }
+    await this.keyed?.backend.dispose().catch(() => undefined);
   }
 
   private every(ms: number, action: () => void): void {

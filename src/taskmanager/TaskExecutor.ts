@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Piscina } from 'piscina';
 import { storeJobModule } from '../common/jobModules.js';
+import { decodeTaskRestore } from '../state/StateHandles.js';
 import type { Logger } from '../common/Logger.js';
 import type { HeartbeatRequest, RegisterTaskExecutorRequest } from '../generated/tsflink/resourcemanager/v1/resourcemanager.js';
 import type { TaskDeploymentDescriptor } from '../generated/tsflink/taskexecutor/v1/taskexecutor.js';
@@ -98,6 +99,9 @@ export class TaskExecutor implements TaskExecutorGateway {
       programArgs: tdd.programArgs,
       defaultParallelism: tdd.defaultParallelism,
       planHash: tdd.planHash,
+      checkpointDirectory: tdd.checkpointDirectory,
+      localStateDirectory: join(this.config.workingDirectory, 'state', tdd.jobId, `${tdd.vertexId}_${tdd.subtaskIndex}_${tdd.attemptId}`),
+      restore: decodeTaskRestore(tdd.taskRestore),
       inputs: tdd.inputs.map((i) => ({ sourceVertexId: i.sourceVertexId, channels: i.channels.map((c) => ({ channelId: c.channelId, peerAddress: c.peerAddress })) })),
       outputs: tdd.outputs.map((o) => ({
         targetVertexId: o.targetVertexId,
@@ -114,6 +118,10 @@ export class TaskExecutor implements TaskExecutorGateway {
       this.shuffle,
       this.pool,
       (t, state, failure) => this.onTaskState(t, state, jobMaster, failure),
+      {
+        acknowledge: (t, ack) => this.jobMasters.acknowledgeCheckpoint(jobMaster, t.descriptor.jobId, t.attemptId, ack),
+        decline: (t, checkpointId, reason) => this.jobMasters.declineCheckpoint(jobMaster, t.descriptor.jobId, t.attemptId, checkpointId, reason),
+      },
       this.log.child('Task', { job: tdd.jobId }),
     );
     this.tasks.set(tdd.attemptId, task);
@@ -122,6 +130,16 @@ export class TaskExecutor implements TaskExecutorGateway {
 
   cancelTask(attemptId: string): void {
     this.tasks.get(attemptId)?.cancel();
+  }
+
+  triggerCheckpoint(attemptId: string, checkpointId: number, timestamp: number): void {
+    const task = this.tasks.get(attemptId);
+    if (task) task.triggerCheckpoint(checkpointId, timestamp);
+    else throw new Error(`Task ${attemptId} is not running on this TaskExecutor: cannot trigger checkpoint ${checkpointId}.`);
+  }
+
+  notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void {
+    for (const attemptId of attemptIds) this.tasks.get(attemptId)?.notifyCheckpoint(checkpointId, completed);
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,42 @@
-// With checkpointing enabled (the example's --checkpointing), a killed TaskManager restarts the job instead of failing
-// it. There are no completed checkpoints yet in this version, so the restarted job reads its input again from the
-// start: windows are emitted again (at-least-once), and every count is still exactly 1000.
+// Failure and recovery as in Flink's playground: a killed TaskManager (kill -9) makes the job restart from its latest
+// completed checkpoint on the TaskManagers that are left or new; every window is still exactly 1000. With the
+// exactly-once sink and a read_committed reader every window appears exactly once, across three kills. Without
+// checkpointing a lost TaskManager fails the job, as in Flink.
 import t from 'tap';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
-import { TestingCluster } from '../testing/TestingCluster.js';
+import { TestingCluster, type ClusterProcess } from '../testing/TestingCluster.js';
 import { createTopics, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
-const WINDOWS = 6;
 const PAGES = 6;
+const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
 
-t.test('kill -9 a TaskManager: the job goes RESTARTING, redeploys on a new TaskManager, and every window is 1000', async (t) => {
+function parseWindows(values: string[]): WindowCount[] {
+  return values.map((v) => JSON.parse(v) as WindowCount);
+}
+
+/** Every (window, page) of windows 0 … n-1 is in the output. */
+function complete(records: WindowCount[], windows: number): boolean {
+  const seen = new Set(records.map((r) => `${r.windowStart}|${r.page}`));
+  for (let w = 0; w < windows; w++) if ([...seen].filter((k) => k.startsWith(`${windowStartText(w)}|`)).length < PAGES) return false;
+  return true;
+}
+
+async function waitUntilRunning(restUrl: string, jobId: string, subtasks: number): Promise<void> {
+  await waitFor('the job RUNNING with every subtask RUNNING', async () => {
+    const { body } = await getJson(`${restUrl}/jobs/${jobId}`);
+    return body.state === 'RUNNING' && body['status-counts'].RUNNING === subtasks;
+  }, { timeoutMs: 90_000 });
+}
+
+async function completedCheckpoints(restUrl: string, jobId: string): Promise<number> {
+  return (await getJson(`${restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
+}
+
+t.test('kill -9 a TaskManager mid-run: the job restarts from its checkpoint, every window is 1000 and none is missing (at-least-once)', async (t) => {
+  const WINDOWS = 8;
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
   const topics = await createTopics('failover');
@@ -22,40 +46,93 @@ t.test('kill -9 a TaskManager: the job goes RESTARTING, redeploys on a new TaskM
   await waitFor('2 TaskManagers', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 2);
 
   const args = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing'];
-  const jobId = await submitJob(jm.restUrl, join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts'), args, 2);
-  await runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 0, maxWindows: WINDOWS });
-  const once = (WINDOWS - 1) * PAGES;
-  await readTopicUntil(topics.output, (values) => values.length >= once);
-
-  const attemptIds = async () => {
-    const ids: string[] = [];
-    for (const v of (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.vertices) {
-      ids.push(...(await getJson(`${jm.restUrl}/jobs/${jobId}/vertices/${v.id}`)).body.subtasks.map((s: any) => `${s.subtask}#${s.attempt}`));
-    }
-    return ids;
-  };
-  t.ok((await attemptIds()).every((id) => id.endsWith('#0')));
+  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 2);
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 3000, maxWindows: WINDOWS });
+  await readTopicUntil(topics.output, (values) => values.length >= PAGES);
+  await waitFor('a completed checkpoint', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= 1);
 
   tm1.process.kill('SIGKILL');
   await waitFor('RESTARTING', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.timestamps.RESTARTING > 0, { timeoutMs: 30_000 });
   await cluster.startTaskManager(jm.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
-  await waitFor('RUNNING again with every subtask RUNNING', async () => {
-    const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}`);
-    return body.state === 'RUNNING' && body['status-counts'].RUNNING === 6;
-  }, { timeoutMs: 60_000 });
-  t.ok((await attemptIds()).every((id) => id.endsWith('#1')), 'every subtask runs as attempt 1');
+  await waitUntilRunning(jm.restUrl, jobId, 6);
+  await generator;
 
-  const output = await readTopicUntil(topics.output, (values) => values.length >= 2 * once);
-  const records = output.map((v) => JSON.parse(v) as WindowCount);
+  const records = parseWindows(await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
-  for (let w = 0; w < WINDOWS - 1; w++) {
-    t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, 2 * PAGES, `window ${w}: every page, once per attempt`);
-  }
+  t.ok(complete(records, WINDOWS - 1), `windows 0 … ${WINDOWS - 2}: every page present`);
+
+  const { body: checkpoints } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`);
+  t.ok(checkpoints.latest.restored, 'the job restored from a checkpoint');
+  t.equal(checkpoints.latest.restored.is_savepoint, false);
+  t.match(checkpoints.latest.restored.external_path, new RegExp(`${jobId}/chk-\\d+$`));
   const { body: exceptions } = await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`);
   t.match(exceptions['root-exception'], `TaskManager with id ${tm1.resourceId}`);
-  t.equal((await getJson(`${jm.restUrl}/jobs/overview`)).body.jobs[0].state, 'RUNNING');
   t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '1' }]);
   t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/config`)).body['execution-config']['restart-strategy'], /^ExponentialDelayRestartBackoffTimeStrategy\(initialBackoffMS=1000/);
+  const log = cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('\n');
+  t.match(log, new RegExp(`Completed checkpoint \\d+ for job ${jobId} \\(\\d+ bytes, checkpointDuration=\\d+ ms, finalizationTime=\\d+ ms\\)\\.`));
+  t.match(log, /Restoring job .* from Checkpoint \d+/);
+});
+
+t.test('three kills of different TaskManagers in one run, exactly-once sink: every window exactly once for a read_committed reader', async (t) => {
+  const WINDOWS = 10;
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('three-kills');
+  const jm = await cluster.startJobManager();
+  const slot1 = ['-D', 'taskmanager.numberOfTaskSlots=1'];
+  const live: Array<{ process: ClusterProcess }> = [await cluster.startTaskManager(jm.rpcPort, slot1), await cluster.startTaskManager(jm.rpcPort, slot1)];
+  await waitFor('2 TaskManagers', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 2);
+  const args = [
+    '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output,
+    '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once',
+  ];
+  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 2);
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 3000, maxWindows: WINDOWS });
+
+  for (let kill = 1; kill <= 3; kill++) {
+    const before = await completedCheckpoints(jm.restUrl, jobId);
+    await waitFor('a new completed checkpoint', async () => (await completedCheckpoints(jm.restUrl, jobId)) > before, { timeoutMs: 60_000 });
+    const victim = live.shift()!;
+    victim.process.kill('SIGKILL');
+    await waitFor(`restart ${kill}`, async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body[0]?.value === String(kill), { timeoutMs: 60_000 });
+    live.push(await cluster.startTaskManager(jm.rpcPort, slot1));
+    await waitUntilRunning(jm.restUrl, jobId, 6);
+  }
+  await generator;
+
+  await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1));
+  // Whatever else a restart could have written would be in a transaction of an earlier checkpoint: let two more
+  // checkpoints complete, then read everything committed.
+  const after = await completedCheckpoints(jm.restUrl, jobId);
+  await waitFor('two more checkpoints', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= after + 2, { timeoutMs: 60_000 });
+  const records = parseWindows(await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1)));
+  t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
+  for (let w = 0; w < WINDOWS - 1; w++) {
+    const window = records.filter((r) => r.windowStart === windowStartText(w));
+    t.equal(window.length, PAGES, `window ${w}: each page exactly once`);
+    t.equal(new Set(window.map((r) => r.page)).size, PAGES);
+  }
+  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '3' }]);
+});
+
+t.test('without checkpointing a lost TaskManager fails the job, as in Flink', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('no-checkpointing');
+  const jm = await cluster.startJobManager();
+  const tm = await cluster.startTaskManager(jm.rpcPort);
+  await waitFor('TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
+  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output]);
+  await waitUntilRunning(jm.restUrl, jobId, 3);
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).status, 404);
+  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body, { errors: ['Checkpointing has not been enabled.'] });
+  tm.process.kill('SIGKILL');
+  await waitFor('FAILED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'FAILED', { timeoutMs: 60_000 });
+  const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}`);
+  t.equal(body.timestamps.RESTARTING, 0, 'never restarted');
+  t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`)).body['root-exception'], `TaskManager with id ${tm.resourceId}`);
+  t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/config`)).body['execution-config']['restart-strategy'], /^Restart deactivated\./);
 });
 
 t.test('fixed-delay restarts: a task exception restarts the job until the attempts are used up, then it fails', async (t) => {

@@ -90,6 +90,8 @@ export class TestingCluster {
   readonly confDir = join(this.dir, 'conf');
   readonly logDir = join(this.dir, 'log');
   readonly pidDir = join(this.dir, 'pid');
+  /** `execution.checkpointing.dir` of this cluster: checkpoints of job J are in `<checkpointDir>/J/chk-N`. */
+  readonly checkpointDir = join(this.dir, 'checkpoints');
   readonly processes: ClusterProcess[] = [];
   private counter = 0;
 
@@ -97,7 +99,17 @@ export class TestingCluster {
     mkdirSync(this.confDir, { recursive: true });
     copyFileSync(join(REPO_ROOT, 'conf', 'config.yaml'), join(this.confDir, 'config.yaml'));
     // Working files of killed processes stay inside the test run's directory, which the run's 'after' step removes.
-    appendFileSync(join(this.confDir, 'config.yaml'), `\nio.tmp.dirs: ${join(this.dir, 'tmp')}\nweb.tmpdir: ${join(this.dir, 'tmp')}\n`);
+    appendFileSync(
+      join(this.confDir, 'config.yaml'),
+      [
+        '',
+        `io.tmp.dirs: ${join(this.dir, 'tmp')}`,
+        `web.tmpdir: ${join(this.dir, 'tmp')}`,
+        `execution.checkpointing.dir: file://${this.checkpointDir}`,
+        `execution.checkpointing.savepoint-dir: file://${join(this.dir, 'savepoints')}`,
+        '',
+      ].join('\n'),
+    );
   }
 
   start(component: Component, args: string[] = []): ClusterProcess {

@@ -87,6 +87,24 @@ export const RestartStrategyOptions = {
   EXPONENTIAL_ATTEMPTS_BEFORE_RESET: intOption('restart-strategy.exponential-delay.attempts-before-reset-backoff', { defaultValue: 2_147_483_647, description: 'Restarts before the job fails.' }),
 } as const;
 
+/** Flink 1.20's CheckpointingOptions (with the `state.*` keys they replaced). */
+export const CheckpointingOptions = {
+  CHECKPOINTS_DIRECTORY: stringOption('execution.checkpointing.dir', {
+    defaultValue: undefined,
+    deprecatedKeys: ['state.checkpoints.dir'],
+    description: "Where checkpoints are written (a path or file:// URI), one sub-directory per job; unset: 'tsflink-checkpoints' in the JobManager's io.tmp.dirs.",
+  }),
+  SAVEPOINT_DIRECTORY: stringOption('execution.checkpointing.savepoint-dir', { defaultValue: undefined, deprecatedKeys: ['state.savepoints.dir'], description: 'Default savepoint directory.' }),
+  MAX_RETAINED_CHECKPOINTS: intOption('execution.checkpointing.num-retained', { defaultValue: 1, deprecatedKeys: ['state.checkpoints.num-retained'], description: 'Completed checkpoints kept.' }),
+  CHECKPOINTING_INTERVAL: durationOption('execution.checkpointing.interval', { defaultValue: 0, description: "Checkpoint interval for jobs that set none; 0: checkpointing is off unless the job enables it." }),
+  CHECKPOINTING_TIMEOUT: durationOption('execution.checkpointing.timeout', { defaultValue: 600_000, description: 'A checkpoint not completed within this time fails.' }),
+  MIN_PAUSE_BETWEEN_CHECKPOINTS: durationOption('execution.checkpointing.min-pause', { defaultValue: 0, description: 'Least time between the end of a checkpoint and the start of the next.' }),
+  TOLERABLE_FAILURE_NUMBER: intOption('execution.checkpointing.tolerable-failed-checkpoints', {
+    defaultValue: -1,
+    description: 'Consecutive failed checkpoints after which the job fails over; unset (-1): a failed checkpoint never fails the job.',
+  }),
+} as const;
+
 export const CoreOptions = {
   DEFAULT_PARALLELISM: intOption('parallelism.default', { defaultValue: 1, description: 'Parallelism of a job that sets none.' }),
   TMP_DIRS: stringOption('io.tmp.dirs', { defaultValue: undefined, description: "Where a TaskManager keeps its working files (the first of a ','-separated list); the system's temp directory when unset." }),

@@ -1,5 +1,5 @@
-import { AssignerProtocol, Kafka, logLevel, type Consumer, type PartitionAssigner } from 'kafkajs';
-import type { ConnectorContext, ReaderOutput, Source, SourceReader } from '../../job/connectors.js';
+import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
+import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';
 
 /** Turns a record value into the stream's type (Flink's DeserializationSchema). */
 export type DeserializationSchema<T> = ((value: Buffer) => T) | { deserialize(value: Buffer): T };
@@ -34,8 +34,8 @@ export class KafkaSource<T> implements Source<T> {
     return new KafkaSourceBuilder<T>();
   }
 
-  createReader(context: ConnectorContext): SourceReader<T> {
-    return new KafkaSourceReader(this.config, context);
+  createReader(context: ConnectorContext, restoredSplits: readonly SplitState[]): SourceReader<T> {
+    return new KafkaSourceReader(this.config, context, restoredSplits);
   }
 }
 
@@ -105,17 +105,24 @@ const ASSIGNER_NAME = 'TsflinkSplitAssigner';
 /**
  * One subtask's Kafka reader: a kafkajs consumer in a consumer group private to this execution attempt (so a restarted
  * job never waits for a dead member's session to time out), with an assigner that hands it exactly the partitions the
- * subtask owns. Backpressure pauses fetching, so the consumer keeps heartbeating.
+ * subtask owns, each seeked to its position: the restored offset, else where the starting-offsets initializer says.
+ * The positions are the split state the runtime checkpoints. Backpressure pauses fetching, so the consumer keeps
+ * heartbeating. A completed checkpoint's offsets are committed to the configured group id, for lag monitoring only.
  */
 class KafkaSourceReader<T> implements SourceReader<T> {
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
+  private committer: Admin | undefined;
+  private committing = false;
   private owned: Array<{ topic: string; partition: number }> = [];
+  /** Per `topic-partition`: the next offset to fetch (kept across consumer rejoins, which must not re-read). */
+  private readonly fetchPositions = new Map<string, string>();
   private readonly privateGroupId: string;
 
   constructor(
     private readonly config: KafkaSourceConfig<T>,
     private readonly context: ConnectorContext,
+    private readonly restoredSplits: readonly SplitState[],
   ) {
     this.kafka = new Kafka({
       clientId: `tsflink-${context.operatorName.replace(/[^A-Za-z0-9._-]/g, '_')}-${context.subtaskIndex}`,
@@ -126,9 +133,9 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   async start(output: ReaderOutput<T>): Promise<void> {
+    const restored = new Map(this.restoredSplits.map((s) => [s.splitId, s.position]));
     const admin = this.kafka.admin();
     await admin.connect();
-    let committed = new Map<string, string>();
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: this.config.topics });
       for (const topic of metadata.topics) {
@@ -138,14 +145,16 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           }
         }
       }
-      if (this.config.startingOffsets.kind === 'committed' && this.owned.length > 0) {
-        const offsets = await admin.fetchOffsets({ groupId: this.config.groupId, topics: this.config.topics });
-        committed = new Map(offsets.flatMap((t) => t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [`${t.topic}-${p.partition}`, p.offset] as [string, string])));
+      const unresolved = this.owned.filter(({ topic, partition }) => !restored.has(`${topic}-${partition}`));
+      const initial = await this.initialOffsets(admin, unresolved);
+      for (const { topic, partition } of this.owned) {
+        const split = `${topic}-${partition}`;
+        this.fetchPositions.set(split, restored.get(split) ?? initial.get(split)!);
       }
     } finally {
       await admin.disconnect();
     }
-    for (const split of this.owned) output.addSplit(`${split.topic}-${split.partition}`);
+    for (const [split, position] of this.fetchPositions) output.addSplit(split, position);
     if (this.owned.length === 0) return;
 
     const owned = this.owned;
@@ -168,26 +177,23 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     // quickly once backpressure eases.
     const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
     this.consumer = consumer;
-    if (committed.size > 0) {
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        for (const { topic, partition } of owned) {
-          const offset = committed.get(`${topic}-${partition}`);
-          if (offset !== undefined) consumer.seek({ topic, partition, offset });
-        }
-      });
-    }
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // Every (re)join starts each partition where fetching left off: nothing is read twice, nothing skipped.
+      for (const { topic, partition } of owned) consumer.seek({ topic, partition, offset: this.fetchPositions.get(`${topic}-${partition}`)! });
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       // kafkajs restarts the consumer after retriable errors; anything else ends the reader and fails the subtask.
       if (!event.payload.restart) output.fail(new Error(`The Kafka consumer of ${this.context.operatorName} stopped: ${event.payload.error.message}`, { cause: event.payload.error }));
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: this.config.topics, fromBeginning: this.config.startingOffsets.kind !== 'latest' });
+    await consumer.subscribe({ topics: this.config.topics, fromBeginning: true });
     const deserialize = this.config.deserializer;
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const split = `${batch.topic}-${batch.partition}`;
         for (const message of batch.messages) {
+          const next = String(Number(message.offset) + 1);
           let value: T;
           try {
             value = deserialize(message.value ?? Buffer.alloc(0));
@@ -195,10 +201,56 @@ class KafkaSourceReader<T> implements SourceReader<T> {
             output.reportError(split, `offset ${message.offset}: ${(error as Error).message}`);
             continue;
           }
-          output.collect(value, split, Number(message.timestamp), message.value?.length ?? 0);
+          output.collect(value, split, Number(message.timestamp), message.value?.length ?? 0, next);
         }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) this.fetchPositions.set(split, String(Number(last.offset) + 1));
       },
     });
+  }
+
+  /** Start offsets of partitions without a restored position, as the OffsetsInitializer says. */
+  private async initialOffsets(admin: Admin, partitions: Array<{ topic: string; partition: number }>): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    if (topics.length === 0) return result;
+    const kind = this.config.startingOffsets.kind;
+    const committed = new Map<string, string>();
+    if (kind === 'committed') {
+      for (const t of await admin.fetchOffsets({ groupId: this.config.groupId, topics })) {
+        for (const p of t.partitions) if (Number(p.offset) >= 0) committed.set(`${t.topic}-${p.partition}`, p.offset);
+      }
+    }
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        const split = `${topic}-${p.partition}`;
+        result.set(split, kind === 'latest' ? p.high : (committed.get(split) ?? p.low));
+      }
+    }
+    return result;
+  }
+
+  notifyCheckpointComplete(_checkpointId: number, splits: readonly SplitState[]): void {
+    if (this.committing || splits.length === 0) return;
+    this.committing = true;
+    void this.commitOffsets(splits).finally(() => (this.committing = false));
+  }
+
+  private async commitOffsets(splits: readonly SplitState[]): Promise<void> {
+    try {
+      if (!this.committer) {
+        this.committer = this.kafka.admin();
+        await this.committer.connect();
+      }
+      const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+      for (const { topic, partition } of this.owned) {
+        const position = splits.find((s) => s.splitId === `${topic}-${partition}`)?.position;
+        if (position !== undefined) (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push({ partition, offset: position });
+      }
+      for (const [topic, partitions] of byTopic) await this.committer.setOffsets({ groupId: this.config.groupId, topic, partitions });
+    } catch {
+      // For monitoring only: the next completed checkpoint commits again.
+    }
   }
 
   pause(): void {
@@ -210,6 +262,9 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   async close(): Promise<void> {
+    const committer = this.committer;
+    this.committer = undefined;
+    await committer?.disconnect().catch(() => undefined);
     const consumer = this.consumer;
     this.consumer = undefined;
     if (!consumer) return;

@@ -1,4 +1,11 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Configuration } from '../../common/config/Configuration.js';
+import { CoreOptions } from '../../common/config/options.js';
+import { encodeState } from '../../state/StateHandles.js';
+import { CheckpointCoordinator, checkpointCoordinatorConfig } from '../checkpoint/CheckpointCoordinator.js';
+import { taskRestoreFor, type CheckpointMetadata } from '../checkpoint/CheckpointMetadata.js';
+import type { SubtaskCheckpointStats } from '../checkpoint/CheckpointStatsTracker.js';
 import type { Logger } from '../../common/Logger.js';
 import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from '../scheduler/failover/RestartBackoffTimeStrategy.js';
 import type { TaskDeploymentDescriptor } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
@@ -54,6 +61,10 @@ export class JobMaster implements DispatchedJob {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Flink's `numRestarts`. */
   numRestarts = 0;
+  /** Set when the job checkpoints. */
+  readonly checkpointCoordinator: CheckpointCoordinator | undefined;
+  /** The checkpoint the current attempts restore from. */
+  private restoreFrom: { metadata: CheckpointMetadata; directory: string } | undefined;
 
   constructor(
     readonly submission: JobSubmission,
@@ -62,7 +73,17 @@ export class JobMaster implements DispatchedJob {
   ) {
     this.graph = new ExecutionGraph(submission.jobGraph);
     this.log = log.child('JobMaster', { job: submission.jobId });
-    this.restartStrategy = createRestartBackoffTimeStrategy(services.configuration, submission.jobGraph.checkpointInterval !== undefined);
+    const interval = submission.jobGraph.checkpointInterval;
+    this.restartStrategy = createRestartBackoffTimeStrategy(services.configuration, interval !== undefined);
+    if (interval !== undefined) {
+      const tmp = services.configuration.get(CoreOptions.TMP_DIRS)?.split(/[,:]/)[0] || tmpdir();
+      this.checkpointCoordinator = new CheckpointCoordinator(
+        checkpointCoordinatorConfig(services.configuration, submission.jobId, interval, join(tmp, 'tsflink-checkpoints')),
+        submission.jobId,
+        { graph: this.graph, taskExecutors: services.taskExecutors, failJob: (reason) => this.failGlobally(reason) },
+        this.log.child('CheckpointCoordinator'),
+      );
+    }
   }
 
   get restartStrategyDescription(): string {
@@ -86,6 +107,15 @@ export class JobMaster implements DispatchedJob {
     this.transitionJob('RUNNING');
     for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
     this.tryToDeploy();
+    this.checkpointCoordinator?.start();
+  }
+
+  acknowledgeCheckpoint(attemptId: string, checkpointId: number, subtaskState: Uint8Array, metrics: Omit<SubtaskCheckpointStats, 'ackTimestamp'>): void {
+    if (this.graph.execution(attemptId)) this.checkpointCoordinator?.acknowledge(attemptId, checkpointId, subtaskState, metrics);
+  }
+
+  declineCheckpoint(attemptId: string, checkpointId: number, reason: string): void {
+    if (this.graph.execution(attemptId)) this.checkpointCoordinator?.decline(attemptId, checkpointId, reason);
   }
 
   /** A TaskManager registered: a job waiting for slots may deploy now. */
@@ -126,6 +156,7 @@ export class JobMaster implements DispatchedJob {
   cancel(): void {
     if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
     clearTimeout(this.restartTimer);
+    this.checkpointCoordinator?.stop('The job is cancelled.');
     this.transitionJob('CANCELLING');
     this.cancelAllExecutions();
     this.checkTermination();
@@ -211,6 +242,8 @@ export class JobMaster implements DispatchedJob {
       defaultParallelism: submission.defaultParallelism,
       planHash: submission.jobGraph.planHash,
       jobMasterAddress: this.services.jobMasterAddress,
+      checkpointDirectory: this.checkpointCoordinator?.config.jobDirectory ?? '',
+      taskRestore: this.taskRestore(execution),
       inputs: vertex.inputs.map((edge) => {
         const producers = byVertex.get(edge.source.id)!.executions;
         const senders = edge.shipStrategy === 'FORWARD' ? [producers[execution.subtaskIndex]!] : producers;
@@ -230,22 +263,38 @@ export class JobMaster implements DispatchedJob {
     };
   }
 
-  private fail(execution: Execution, failure: { name: string; message: string; stack: string }): void {
+  private taskRestore(execution: Execution): Buffer {
+    if (!this.restoreFrom) return Buffer.alloc(0);
+    const restore = taskRestoreFor(this.restoreFrom.metadata, this.restoreFrom.directory, execution.vertex.jobVertex, execution.subtaskIndex);
+    if (!restore || Object.keys(restore.operators).length === 0) return Buffer.alloc(0);
+    const bytes = encodeState(restore);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A failure of the job as a whole (not of one task), e.g. too many failed checkpoints. */
+  private failGlobally(reason: string): void {
+    this.fail(undefined, { name: 'FlinkRuntimeException', message: reason, stack: `FlinkRuntimeException: ${reason}` });
+    this.checkTermination();
+  }
+
+  private fail(execution: Execution | undefined, failure: { name: string; message: string; stack: string }): void {
     this.exceptions.push({
       exceptionName: failure.name,
       stacktrace: failure.stack,
       timestamp: Date.now(),
-      taskName: execution.displayName,
-      location: execution.address ?? null,
-      taskManagerId: execution.resourceId ?? null,
+      taskName: execution?.displayName ?? null,
+      location: execution?.address ?? null,
+      taskManagerId: execution?.resourceId ?? null,
     });
     if (this.status !== 'RUNNING') return;
+    this.checkpointCoordinator?.abortPending('The job is failing over.');
+    const what = execution ? `${execution.displayName} failed` : 'The job failed';
     this.restartStrategy.notifyFailure(Date.now());
     if (this.restartStrategy.canRestart()) {
-      this.log.warn(`${execution.displayName} failed; restarting the job: ${failure.message}`);
+      this.log.warn(`${what}; restarting the job: ${failure.message}`);
       this.transitionJob('RESTARTING');
     } else {
-      this.log.warn(`${execution.displayName} failed; failing the job (${this.restartStrategy.description}): ${failure.message}`);
+      this.log.warn(`${what}; failing the job (${this.restartStrategy.description}): ${failure.message}`);
       this.transitionJob('FAILING');
     }
     this.cancelAllExecutions();
@@ -258,17 +307,40 @@ export class JobMaster implements DispatchedJob {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.status !== 'RESTARTING') return;
-      this.numRestarts++;
-      this.graph.resetForRestart();
-      this.transitionJob('RUNNING');
-      for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
-      this.tryToDeploy();
+      void this.restart();
     }, backoff);
+  }
+
+  /** New attempts of every subtask, restoring from the latest intact checkpoint. */
+  private async restart(): Promise<void> {
+    try {
+      const latest = await this.checkpointCoordinator?.latestRestorable();
+      if (latest) {
+        this.restoreFrom = latest;
+        this.checkpointCoordinator!.reportRestored(latest.metadata.checkpointId, latest.directory);
+      }
+    } catch (error) {
+      if (this.status !== 'RESTARTING') return;
+      const message = (error as Error).message;
+      this.exceptions.push({ exceptionName: 'FlinkRuntimeException', stacktrace: `FlinkRuntimeException: ${message}`, timestamp: Date.now(), taskName: null, location: null, taskManagerId: null });
+      this.log.error(`Cannot restart job ${this.name} (${this.jobId}): ${message}`);
+      this.transitionJob('FAILING');
+      this.transitionJob('FAILED');
+      this.checkpointCoordinator?.stop('The job failed.');
+      return;
+    }
+    if (this.status !== 'RESTARTING') return;
+    this.numRestarts++;
+    this.graph.resetForRestart();
+    this.transitionJob('RUNNING');
+    for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
+    this.tryToDeploy();
   }
 
   /** Stops a pending restart (JobManager shutdown). */
   close(): void {
     clearTimeout(this.restartTimer);
+    this.checkpointCoordinator?.stop('The JobManager is shutting down.');
   }
 
   private cancelAllExecutions(): void {
@@ -304,6 +376,7 @@ export class JobMaster implements DispatchedJob {
     else if (this.status === 'FAILING') final = 'FAILED';
     else if (this.status === 'RUNNING' && executions.every((e) => e.state === 'FINISHED')) final = 'FINISHED';
     if (!final) return;
+    this.checkpointCoordinator?.stop(`The job is ${final}.`);
     this.transitionJob(final);
     this.services.resourceManager.slotManager.freeSlots(this.jobId);
     this.slots = undefined;

@@ -18,6 +18,21 @@ export class TaskExecutorClients {
     );
   }
 
+  triggerCheckpoint(address: string, attemptId: string, checkpointId: number, timestamp: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client(address).triggerCheckpoint({ attemptId, checkpointId, timestamp }, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  notifyCheckpoint(address: string, attemptIds: string[], checkpointId: number, completed: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const client = this.client(address);
+      const done = (error: Error | null) => (error ? reject(error) : resolve());
+      if (completed) client.notifyCheckpointComplete({ attemptIds, checkpointId }, new Metadata(), { deadline: deadlineIn(10_000) }, done);
+      else client.notifyCheckpointAborted({ attemptIds, checkpointId }, new Metadata(), { deadline: deadlineIn(10_000) }, done);
+    });
+  }
+
   /** Forgets a TaskExecutor that left the cluster. */
   remove(address: string): void {
     this.clients.get(address)?.close();

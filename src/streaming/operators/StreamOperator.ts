@@ -1,3 +1,5 @@
+import type { OperatorSubtaskState } from '../../state/StateHandles.js';
+
 /** Where an operator sends what it produces: the next operator of its chain, or the task's outputs. */
 export interface Output {
   collect(value: unknown, timestamp: number | undefined): void;
@@ -14,6 +16,13 @@ export interface StreamOperator {
   /** Called after each unit of work (an input batch, a timer): finish asynchronous work such as sink writes. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The operator's own part of checkpoint `checkpointId` at the barrier (keyed state is snapshotted by the task):
+   * e.g. a sink writer's pre-committed transaction. The task's mailbox waits for it.
+   */
+  snapshotState?(checkpointId: number): Promise<OperatorSubtaskState | undefined>;
+  notifyCheckpointComplete?(checkpointId: number): Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): Promise<void>;
 }
 
 /** Runtime services an operator may use. */
@@ -25,6 +34,7 @@ export interface OperatorContext {
   /** Runs `callback` in the task's mailbox at (or after) wall-clock time `time`. */
   registerProcessingTimer(time: number, callback: () => void): void;
   countLateRecord(): void;
+  attemptNumber: number;
 }
 
 /** Base for stateless one-input operators. */

@@ -1,20 +1,21 @@
 import { TimeWindow, type AggregateFunction, type Collector, type Key, type ProcessWindowFunctionContext } from '../../job/functions.js';
 import type { WindowAssigner } from '../../job/windowing.js';
 import { assignToKeyGroup } from '../../state/KeyGroupRangeAssignment.js';
-import { InternalTimerService } from '../../state/InternalTimerService.js';
+import { PersistentTimerService } from '../../state/InternalTimerService.js';
 import type { KeyedStateBackend } from '../../state/KeyedStateBackend.js';
 import type { OperatorContext, Output, StreamOperator } from './StreamOperator.js';
 
-const WINDOW_STATE = 'window-contents';
+const WINDOW_STATE = '_window-contents';
+const TIMERS = '_window-timers';
 
 /**
  * Keyed windows with incremental aggregation (Flink's WindowOperator): one accumulator per key and window in keyed
- * state, one timer per key and window at its last timestamp. Event-time windows fire when the watermark passes them;
+ * state, one timer per key and window at its last timestamp, kept in keyed state as well so both are checkpointed. Event-time windows fire when the watermark passes them;
  * processing-time windows when the wall clock does. An element for an event-time window the watermark already passed
  * is late: it is dropped and counted (no allowed lateness).
  */
 export class WindowOperator implements StreamOperator {
-  private readonly timers = new InternalTimerService();
+  private readonly timers: PersistentTimerService;
   private scheduledProcessingTimer: number | undefined;
   private currentKey: Key | undefined;
   private currentWindow = new TimeWindow(0, 0);
@@ -31,6 +32,7 @@ export class WindowOperator implements StreamOperator {
     private readonly windowFunction: ((key: any, ctx: ProcessWindowFunctionContext, elements: Iterable<any>, out: Collector<any>) => void) | undefined,
     private readonly state: KeyedStateBackend,
   ) {
+    this.timers = new PersistentTimerService(state, TIMERS);
     this.collector = { collect: (value) => this.output.collect(value, this.currentWindow.maxTimestamp()) };
     const operator = this;
     this.windowContext = {
@@ -42,7 +44,11 @@ export class WindowOperator implements StreamOperator {
     };
   }
 
-  async open(): Promise<void> {}
+  /** Timers come back with restored state: they live in the state backend too. */
+  async open(): Promise<void> {
+    await this.timers.restore();
+    if (!this.assigner.isEventTime) this.scheduleProcessingTimer();
+  }
 
   processElement(value: unknown, timestamp: number | undefined): void {
     const key = this.keySelector(value);

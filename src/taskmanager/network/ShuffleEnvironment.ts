@@ -21,7 +21,7 @@ const SHUFFLE_CHANNEL_OPTIONS = { ...DEFAULT_CHANNEL_OPTIONS, 'grpc-node.flow_co
 /**
  * Moves channel messages between subtasks (Flink's ShuffleEnvironment, with the roles of its network stack):
  * between two subtasks of this TaskExecutor directly, to another TaskExecutor over one gRPC Exchange stream per
- * peer. Data, watermarks, idleness and end-of-partition travel towards the consumer; credits towards the producer.
+ * peer. Data, watermarks, idleness, checkpoint barriers and end-of-partition travel towards the consumer; credits towards the producer.
  * A message for a subtask that is not deployed yet waits here until it registers (credits bound how much that is).
  */
 export class ShuffleEnvironment {
@@ -139,6 +139,8 @@ function toWire(message: ChannelMessage): ShuffleMessage {
       return { channelId, payload: { $case: 'endOfPartition', value: true } };
     case 'credit':
       return { channelId, payload: { $case: 'credit', value: message.credits } };
+    case 'barrier':
+      return { channelId, payload: { $case: 'barrier', value: { checkpointId: message.checkpointId, timestamp: message.timestamp } } };
   }
 }
 
@@ -156,6 +158,8 @@ function fromWire(message: ShuffleMessage): ChannelMessage | undefined {
       return { type: 'end', channel };
     case 'credit':
       return { type: 'credit', channel, credits: payload.value };
+    case 'barrier':
+      return { type: 'barrier', channel, checkpointId: payload.value.checkpointId, timestamp: payload.value.timestamp };
     default:
       return undefined;
   }

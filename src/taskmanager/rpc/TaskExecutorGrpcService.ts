@@ -3,6 +3,10 @@ import {
   TaskExecutorServiceService,
   type CancelTaskRequest,
   type CancelTaskResponse,
+  type NotifyCheckpointRequest,
+  type NotifyCheckpointResponse,
+  type TriggerCheckpointRequest,
+  type TriggerCheckpointResponse,
   type SubmitTaskRequest,
   type SubmitTaskResponse,
   type TaskDeploymentDescriptor,
@@ -13,6 +17,8 @@ import { serviceError } from '../../rpc/RpcService.js';
 export interface TaskExecutorGateway {
   submitTask(descriptor: TaskDeploymentDescriptor): void;
   cancelTask(attemptId: string): void;
+  triggerCheckpoint(attemptId: string, checkpointId: number, timestamp: number): void;
+  notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void;
 }
 
 /** Serves the TaskExecutorGateway over gRPC. */
@@ -33,6 +39,22 @@ export function addTaskExecutorService(server: Server, gateway: TaskExecutorGate
     },
     cancelTask(call: ServerUnaryCall<CancelTaskRequest, CancelTaskResponse>, callback: sendUnaryData<CancelTaskResponse>) {
       gateway.cancelTask(call.request.attemptId);
+      callback(null, {});
+    },
+    triggerCheckpoint(call: ServerUnaryCall<TriggerCheckpointRequest, TriggerCheckpointResponse>, callback: sendUnaryData<TriggerCheckpointResponse>) {
+      try {
+        gateway.triggerCheckpoint(call.request.attemptId, call.request.checkpointId, call.request.timestamp);
+        callback(null, {});
+      } catch (error) {
+        callback(serviceError(status.NOT_FOUND, (error as Error).message));
+      }
+    },
+    notifyCheckpointComplete(call: ServerUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>, callback: sendUnaryData<NotifyCheckpointResponse>) {
+      gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, true);
+      callback(null, {});
+    },
+    notifyCheckpointAborted(call: ServerUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>, callback: sendUnaryData<NotifyCheckpointResponse>) {
+      gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, false);
       callback(null, {});
     },
   });

@@ -2,12 +2,18 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { Logger } from '../../common/Logger.js';
 import type { ChannelEndpointOwner, ShuffleEnvironment } from '../network/ShuffleEnvironment.js';
-import type { ChannelMessage, FromTaskThread, SerializedFailure, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
+import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
 
 export type TaskState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
 
 export interface TaskStateListener {
   (task: Task, state: TaskState, failure?: SerializedFailure): void;
+}
+
+/** Where a subtask's checkpoint acknowledgements and declines go (to its JobMaster). */
+export interface CheckpointResponder {
+  acknowledge(task: Task, ack: CheckpointAck): void;
+  decline(task: Task, checkpointId: number, reason: string): void;
 }
 
 /**
@@ -29,6 +35,7 @@ export class Task implements ChannelEndpointOwner {
     private readonly shuffle: ShuffleEnvironment,
     private readonly pool: Piscina,
     private readonly onStateChange: TaskStateListener,
+    private readonly checkpointResponder: CheckpointResponder,
     private readonly log: Logger,
   ) {
     const { port1, port2 } = new MessageChannel();
@@ -75,6 +82,15 @@ export class Task implements ChannelEndpointOwner {
     this.port.postMessage(message);
   }
 
+  triggerCheckpoint(checkpointId: number, timestamp: number): void {
+    if (this.state === 'RUNNING') this.port.postMessage({ type: 'triggerCheckpoint', checkpointId, timestamp });
+    else this.checkpointResponder.decline(this, checkpointId, `${this.displayName} is ${this.state}, not RUNNING.`);
+  }
+
+  notifyCheckpoint(checkpointId: number, completed: boolean): void {
+    if (this.state === 'RUNNING') this.port.postMessage({ type: completed ? 'checkpointComplete' : 'checkpointAborted', checkpointId });
+  }
+
   private onThreadMessage(message: FromTaskThread): void {
     switch (message.type) {
       case 'running':
@@ -87,6 +103,16 @@ export class Task implements ChannelEndpointOwner {
         return;
       case 'metrics':
         this.metrics = message.metrics;
+        return;
+      case 'checkpointAck':
+        this.log.info(
+          `${this.displayName}: checkpoint ${message.checkpointId} taken (${message.stateSize} bytes, sync ${message.syncDurationMs} ms, async ${message.asyncDurationMs} ms, alignment ${message.alignmentDurationMs} ms).`,
+        );
+        this.checkpointResponder.acknowledge(this, message);
+        return;
+      case 'checkpointDecline':
+        this.log.warn(`${this.displayName}: declined checkpoint ${message.checkpointId}: ${message.reason}`);
+        this.checkpointResponder.decline(this, message.checkpointId, message.reason);
         return;
       case 'log':
         this.log[message.level === 'INFO' ? 'info' : message.level === 'WARN' ? 'warn' : 'error'](`${this.displayName}: ${message.message}`);

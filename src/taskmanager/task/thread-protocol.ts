@@ -1,3 +1,4 @@
+import type { TaskRestore } from '../../state/StateHandles.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /**
@@ -9,7 +10,8 @@ export type ChannelMessage =
   | { type: 'watermark'; channel: string; timestamp: number }
   | { type: 'idle'; channel: string; idle: boolean }
   | { type: 'end'; channel: string }
-  | { type: 'credit'; channel: string; credits: number };
+  | { type: 'credit'; channel: string; credits: number }
+  | { type: 'barrier'; channel: string; checkpointId: number; timestamp: number };
 
 export interface TaskIOMetrics {
   recordsIn: number;
@@ -22,7 +24,25 @@ export interface TaskIOMetrics {
   backPressuredMs: number;
 }
 
-export type ToTaskThread = ChannelMessage | { type: 'cancel' };
+/** Checkpoint `checkpointId` as one subtask took it: its state (msgpack SubtaskState) and Flink's CheckpointMetrics. */
+export interface CheckpointAck {
+  type: 'checkpointAck';
+  checkpointId: number;
+  subtaskState: Uint8Array;
+  stateSize: number;
+  syncDurationMs: number;
+  asyncDurationMs: number;
+  alignmentDurationMs: number;
+  startDelayMs: number;
+}
+
+export type ToTaskThread =
+  | ChannelMessage
+  | { type: 'cancel' }
+  /** Source subtasks only: take checkpoint `checkpointId` and send its barrier downstream. */
+  | { type: 'triggerCheckpoint'; checkpointId: number; timestamp: number }
+  | { type: 'checkpointComplete'; checkpointId: number }
+  | { type: 'checkpointAborted'; checkpointId: number };
 
 export type FromTaskThread =
   | ChannelMessage
@@ -30,6 +50,8 @@ export type FromTaskThread =
   /** The last message of a subtask: everything it sent before is on its way. */
   | { type: 'done' }
   | { type: 'metrics'; metrics: TaskIOMetrics }
+  | CheckpointAck
+  | { type: 'checkpointDecline'; checkpointId: number; reason: string }
   | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string };
 
 export interface ChannelEndpoint {
@@ -53,6 +75,12 @@ export interface TaskThreadDescriptor {
   programArgs: string[];
   defaultParallelism: number;
   planHash: string;
+  /** The job's checkpoint directory (`<state.checkpoints.dir>/<jobId>`); checkpoint N goes to `chk-N` in it. */
+  checkpointDirectory: string;
+  /** Where this subtask keeps its local state (LevelDB); private to this execution attempt. */
+  localStateDirectory: string;
+  /** The state to start from (JobManagerTaskRestore), if the job restores from a checkpoint. */
+  restore: TaskRestore | undefined;
   inputs: Array<{ sourceVertexId: string; channels: ChannelEndpoint[] }>;
   outputs: Array<{ targetVertexId: string; shipStrategy: string; channels: ChannelEndpoint[]; targetParallelism: number; targetMaxParallelism: number }>;
 }

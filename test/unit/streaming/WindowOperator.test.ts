@@ -1,10 +1,19 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { TumblingEventTimeWindows } from '../../../src/job/windowing.js';
-import { HeapKeyedStateBackend } from '../../../src/state/KeyedStateBackend.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LevelDbKeyedStateBackend } from '../../../src/state/LevelDbKeyedStateBackend.js';
 import { WindowOperator } from '../../../src/streaming/operators/WindowOperator.js';
 import type { OperatorContext } from '../../../src/streaming/operators/StreamOperator.js';
 
-function harness() {
+async function harness(t: Test, backend?: LevelDbKeyedStateBackend) {
+  if (!backend) {
+    const dir = mkdtempSync(join(tmpdir(), 'window-test-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    backend = await LevelDbKeyedStateBackend.create(join(dir, 'db'), { startKeyGroup: 0, endKeyGroup: 127 });
+    t.teardown(() => backend!.dispose());
+  }
   const out: Array<{ value: unknown; timestamp: number | undefined }> = [];
   const watermarks: number[] = [];
   let watermark = Number.MIN_SAFE_INTEGER;
@@ -16,6 +25,7 @@ function harness() {
     currentWatermark: () => watermark,
     registerProcessingTimer: () => undefined,
     countLateRecord: () => late++,
+    attemptNumber: 0,
   };
   const operator = new WindowOperator(
     'Counter',
@@ -27,9 +37,11 @@ function harness() {
     (key, ctx, counts, collector) => {
       for (const count of counts) collector.collect({ key, start: ctx.window.start, end: ctx.window.end, count });
     },
-    new HeapKeyedStateBackend({ startKeyGroup: 0, endKeyGroup: 127 }),
+    backend,
   );
+  await operator.open();
   return {
+    backend,
     operator,
     out,
     watermarks,
@@ -44,7 +56,7 @@ function harness() {
 }
 
 t.test('windows fire once the watermark passes their last timestamp, per key, and state is cleared', async (t) => {
-  const h = harness();
+  const h = await harness(t);
   for (let ts = 0; ts < 2000; ts += 100) {
     h.operator.processElement({ page: 'a' }, ts);
     if (ts % 200 === 0) h.operator.processElement({ page: 'b' }, ts);
@@ -65,7 +77,7 @@ t.test('windows fire once the watermark passes their last timestamp, per key, an
 });
 
 t.test('late elements are dropped and counted; elements without timestamps are refused', async (t) => {
-  const h = harness();
+  const h = await harness(t);
   h.advance(1500);
   h.operator.processElement({ page: 'a' }, 999);
   h.operator.processElement({ page: 'a' }, 1600);
@@ -73,4 +85,54 @@ t.test('late elements are dropped and counted; elements without timestamps are r
   h.advance(1999);
   t.same(h.out.map((o) => o.value), [{ key: 'a', start: 1000, end: 2000, count: 1 }]);
   t.throws(() => h.operator.processElement({ page: 'a' }, undefined), { message: /Record has no timestamp/ });
+});
+
+t.test('window contents and timers survive a snapshot and restore into a new backend, also split by key group', async (t) => {
+  const h = await harness(t);
+  for (let ts = 0; ts < 1000; ts += 100) {
+    h.operator.processElement({ page: 'a' }, ts);
+    h.operator.processElement({ page: 'b' }, ts);
+  }
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'window-chk-'));
+  t.teardown(() => rmSync(checkpointDir, { recursive: true, force: true }));
+  const write = await h.backend.snapshot(checkpointDir, 'state');
+  h.operator.processElement({ page: 'a' }, 500); // after the snapshot: not in it
+  const handle = await write();
+  t.equal(handle.offsets.length, 128);
+
+  // Two subtasks of a rescaled job, each restoring its half of the key groups.
+  const outputs: unknown[] = [];
+  for (const range of [{ startKeyGroup: 0, endKeyGroup: 63 }, { startKeyGroup: 64, endKeyGroup: 127 }]) {
+    const dir = mkdtempSync(join(tmpdir(), 'window-restore-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const backend = await LevelDbKeyedStateBackend.create(join(dir, 'db'), range);
+    t.teardown(() => backend.dispose());
+    await backend.restore(checkpointDir, [handle]);
+    const restored = await harness(t, backend);
+    restored.advance(999);
+    outputs.push(...restored.out.map((o) => o.value));
+  }
+  t.same(
+    (outputs as Array<{ key: string }>).sort((x, y) => x.key.localeCompare(y.key)),
+    [
+      { key: 'a', start: 0, end: 1000, count: 10 },
+      { key: 'b', start: 0, end: 1000, count: 10 },
+    ],
+    'each window fires once, from the subtask that owns its key, with the count at the snapshot',
+  );
+});
+
+t.test('a state file that changed after the snapshot is refused', async (t) => {
+  const h = await harness(t);
+  h.operator.processElement({ page: 'a' }, 1);
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'window-chk-'));
+  t.teardown(() => rmSync(checkpointDir, { recursive: true, force: true }));
+  const handle = await (await h.backend.snapshot(checkpointDir, 'state'))();
+  const { appendFileSync } = await import('node:fs');
+  appendFileSync(join(checkpointDir, 'state'), 'x');
+  const dir = mkdtempSync(join(tmpdir(), 'window-restore-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const backend = await LevelDbKeyedStateBackend.create(join(dir, 'db'), { startKeyGroup: 0, endKeyGroup: 127 });
+  t.teardown(() => backend.dispose());
+  await t.rejects(backend.restore(checkpointDir, [handle]), { message: /does not match its checkpoint metadata/ });
 });

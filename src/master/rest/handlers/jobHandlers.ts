@@ -79,14 +79,63 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   // Job-scoped metrics (Flink's MetricCollectionResponseBody: ids, or ids with string values).
   router.add('GET', '/jobs/:jobid/metrics', ({ params, query }) => {
     const j = job(params.jobid!);
-    const available: Record<string, () => number> = {
+    const checkpointMetrics = j.checkpointCoordinator?.stats.metrics() ?? {};
+    const available: Record<string, () => number | string> = {
       numRestarts: () => j.numRestarts,
       fullRestarts: () => j.numRestarts,
+      ...Object.fromEntries(Object.entries(checkpointMetrics).map(([id, value]) => [id, () => value])),
     };
     const get = query.get('get');
     if (get === null) return { status: 200, body: Object.keys(available).map((id) => ({ id })) };
     const ids = get.split(',').map((id) => id.trim()).filter((id) => id in available);
     return { status: 200, body: ids.map((id) => ({ id, value: String(available[id]!()) })) };
+  });
+
+  const checkpoints = (jobId: string) => {
+    const coordinator = job(jobId).checkpointCoordinator;
+    if (!coordinator) throw new NotFoundError('Checkpointing has not been enabled.');
+    return coordinator;
+  };
+  router.add('GET', '/jobs/:jobid/checkpoints', ({ params }) => ({ status: 200, body: checkpoints(params.jobid!).stats.overviewJson() }));
+  router.add('GET', '/jobs/:jobid/checkpoints/config', ({ params }) => {
+    const coordinator = job(params.jobid!).checkpointCoordinator;
+    if (!coordinator) throw new NotFoundError(`Checkpointing is not enabled for this job (${params.jobid}).`);
+    const c = coordinator.config;
+    return {
+      status: 200,
+      body: {
+        mode: 'exactly_once',
+        interval: c.interval,
+        timeout: c.timeout,
+        min_pause: c.minPause,
+        max_concurrent: 1,
+        externalization: { enabled: false, delete_on_cancellation: true },
+        state_backend: 'EmbeddedRocksDBStateBackend',
+        checkpoint_storage: 'FileSystemCheckpointStorage',
+        unaligned_checkpoints: false,
+        tolerable_failed_checkpoints: Math.max(0, c.tolerableFailures),
+        aligned_checkpoint_timeout: 0,
+        checkpoints_after_tasks_finish: false,
+        state_changelog_enabled: false,
+        changelog_periodic_materialization_interval: 600000,
+        changelog_storage: 'memory',
+      },
+    };
+  });
+  const checkpointId = (text: string) => {
+    const id = Number(text);
+    if (!Number.isInteger(id) || id < 0) throw new BadRequestError(`Could not parse checkpoint id '${text}'.`);
+    return id;
+  };
+  router.add('GET', '/jobs/:jobid/checkpoints/details/:checkpointid', ({ params }) => {
+    const body = checkpoints(params.jobid!).stats.detailsJson(checkpointId(params.checkpointid!));
+    if (body === undefined) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${params.checkpointid}.`);
+    return { status: 200, body };
+  });
+  router.add('GET', '/jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid', ({ params }) => {
+    const body = checkpoints(params.jobid!).stats.subtasksJson(checkpointId(params.checkpointid!), params.vertexid!);
+    if (body === undefined) throw new NotFoundError(`There is no checkpoint statistics for task ${params.vertexid}.`);
+    return { status: 200, body };
   });
 
   router.add('GET', '/jobs/:jobid/vertices/:vertexid', ({ params }) => {

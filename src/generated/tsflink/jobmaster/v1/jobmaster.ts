@@ -43,6 +43,33 @@ export interface UpdateTaskExecutionStateResponse {
   accepted: boolean;
 }
 
+/** What one subtask took for a checkpoint (Flink's TaskStateSnapshot with its CheckpointMetrics). */
+export interface AcknowledgeCheckpointRequest {
+  jobId: string;
+  attemptId: string;
+  checkpointId: number;
+  /** msgpack-encoded SubtaskState: per operator id, keyed state handles and operator state. */
+  subtaskState: Buffer;
+  stateSize: number;
+  syncDurationMs: number;
+  asyncDurationMs: number;
+  alignmentDurationMs: number;
+  startDelayMs: number;
+}
+
+export interface AcknowledgeCheckpointResponse {
+}
+
+export interface DeclineCheckpointRequest {
+  jobId: string;
+  attemptId: string;
+  checkpointId: number;
+  reason: string;
+}
+
+export interface DeclineCheckpointResponse {
+}
+
 function createBaseTaskFailure(): TaskFailure {
   return { name: "", message: "", stack: "" };
 }
@@ -364,6 +391,482 @@ export const UpdateTaskExecutionStateResponse: MessageFns<UpdateTaskExecutionSta
   },
 };
 
+function createBaseAcknowledgeCheckpointRequest(): AcknowledgeCheckpointRequest {
+  return {
+    jobId: "",
+    attemptId: "",
+    checkpointId: 0,
+    subtaskState: Buffer.alloc(0),
+    stateSize: 0,
+    syncDurationMs: 0,
+    asyncDurationMs: 0,
+    alignmentDurationMs: 0,
+    startDelayMs: 0,
+  };
+}
+
+export const AcknowledgeCheckpointRequest: MessageFns<AcknowledgeCheckpointRequest> = {
+  encode(message: AcknowledgeCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.attemptId !== "") {
+      writer.uint32(18).string(message.attemptId);
+    }
+    if (message.checkpointId !== 0) {
+      writer.uint32(24).int64(message.checkpointId);
+    }
+    if (message.subtaskState.length !== 0) {
+      writer.uint32(34).bytes(message.subtaskState);
+    }
+    if (message.stateSize !== 0) {
+      writer.uint32(40).int64(message.stateSize);
+    }
+    if (message.syncDurationMs !== 0) {
+      writer.uint32(48).int64(message.syncDurationMs);
+    }
+    if (message.asyncDurationMs !== 0) {
+      writer.uint32(56).int64(message.asyncDurationMs);
+    }
+    if (message.alignmentDurationMs !== 0) {
+      writer.uint32(64).int64(message.alignmentDurationMs);
+    }
+    if (message.startDelayMs !== 0) {
+      writer.uint32(72).int64(message.startDelayMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.checkpointId = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subtaskState = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stateSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.syncDurationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.asyncDurationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.alignmentDurationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.startDelayMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeCheckpointRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      checkpointId: isSet(object.checkpointId)
+        ? globalThis.Number(object.checkpointId)
+        : isSet(object.checkpoint_id)
+        ? globalThis.Number(object.checkpoint_id)
+        : 0,
+      subtaskState: isSet(object.subtaskState)
+        ? Buffer.from(bytesFromBase64(object.subtaskState))
+        : isSet(object.subtask_state)
+        ? Buffer.from(bytesFromBase64(object.subtask_state))
+        : Buffer.alloc(0),
+      stateSize: isSet(object.stateSize)
+        ? globalThis.Number(object.stateSize)
+        : isSet(object.state_size)
+        ? globalThis.Number(object.state_size)
+        : 0,
+      syncDurationMs: isSet(object.syncDurationMs)
+        ? globalThis.Number(object.syncDurationMs)
+        : isSet(object.sync_duration_ms)
+        ? globalThis.Number(object.sync_duration_ms)
+        : 0,
+      asyncDurationMs: isSet(object.asyncDurationMs)
+        ? globalThis.Number(object.asyncDurationMs)
+        : isSet(object.async_duration_ms)
+        ? globalThis.Number(object.async_duration_ms)
+        : 0,
+      alignmentDurationMs: isSet(object.alignmentDurationMs)
+        ? globalThis.Number(object.alignmentDurationMs)
+        : isSet(object.alignment_duration_ms)
+        ? globalThis.Number(object.alignment_duration_ms)
+        : 0,
+      startDelayMs: isSet(object.startDelayMs)
+        ? globalThis.Number(object.startDelayMs)
+        : isSet(object.start_delay_ms)
+        ? globalThis.Number(object.start_delay_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: AcknowledgeCheckpointRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.checkpointId !== 0) {
+      obj.checkpointId = Math.round(message.checkpointId);
+    }
+    if (message.subtaskState.length !== 0) {
+      obj.subtaskState = base64FromBytes(message.subtaskState);
+    }
+    if (message.stateSize !== 0) {
+      obj.stateSize = Math.round(message.stateSize);
+    }
+    if (message.syncDurationMs !== 0) {
+      obj.syncDurationMs = Math.round(message.syncDurationMs);
+    }
+    if (message.asyncDurationMs !== 0) {
+      obj.asyncDurationMs = Math.round(message.asyncDurationMs);
+    }
+    if (message.alignmentDurationMs !== 0) {
+      obj.alignmentDurationMs = Math.round(message.alignmentDurationMs);
+    }
+    if (message.startDelayMs !== 0) {
+      obj.startDelayMs = Math.round(message.startDelayMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeCheckpointRequest>, I>>(base?: I): AcknowledgeCheckpointRequest {
+    return AcknowledgeCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeCheckpointRequest>, I>>(object: I): AcknowledgeCheckpointRequest {
+    const message = createBaseAcknowledgeCheckpointRequest();
+    message.jobId = object.jobId ?? "";
+    message.attemptId = object.attemptId ?? "";
+    message.checkpointId = object.checkpointId ?? 0;
+    message.subtaskState = object.subtaskState ?? Buffer.alloc(0);
+    message.stateSize = object.stateSize ?? 0;
+    message.syncDurationMs = object.syncDurationMs ?? 0;
+    message.asyncDurationMs = object.asyncDurationMs ?? 0;
+    message.alignmentDurationMs = object.alignmentDurationMs ?? 0;
+    message.startDelayMs = object.startDelayMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseAcknowledgeCheckpointResponse(): AcknowledgeCheckpointResponse {
+  return {};
+}
+
+export const AcknowledgeCheckpointResponse: MessageFns<AcknowledgeCheckpointResponse> = {
+  encode(_: AcknowledgeCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeCheckpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeCheckpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AcknowledgeCheckpointResponse {
+    return {};
+  },
+
+  toJSON(_: AcknowledgeCheckpointResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeCheckpointResponse>, I>>(base?: I): AcknowledgeCheckpointResponse {
+    return AcknowledgeCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeCheckpointResponse>, I>>(_: I): AcknowledgeCheckpointResponse {
+    const message = createBaseAcknowledgeCheckpointResponse();
+    return message;
+  },
+};
+
+function createBaseDeclineCheckpointRequest(): DeclineCheckpointRequest {
+  return { jobId: "", attemptId: "", checkpointId: 0, reason: "" };
+}
+
+export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
+  encode(message: DeclineCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.attemptId !== "") {
+      writer.uint32(18).string(message.attemptId);
+    }
+    if (message.checkpointId !== 0) {
+      writer.uint32(24).int64(message.checkpointId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeclineCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeclineCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.checkpointId = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeclineCheckpointRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      checkpointId: isSet(object.checkpointId)
+        ? globalThis.Number(object.checkpointId)
+        : isSet(object.checkpoint_id)
+        ? globalThis.Number(object.checkpoint_id)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DeclineCheckpointRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.checkpointId !== 0) {
+      obj.checkpointId = Math.round(message.checkpointId);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeclineCheckpointRequest>, I>>(base?: I): DeclineCheckpointRequest {
+    return DeclineCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeclineCheckpointRequest>, I>>(object: I): DeclineCheckpointRequest {
+    const message = createBaseDeclineCheckpointRequest();
+    message.jobId = object.jobId ?? "";
+    message.attemptId = object.attemptId ?? "";
+    message.checkpointId = object.checkpointId ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDeclineCheckpointResponse(): DeclineCheckpointResponse {
+  return {};
+}
+
+export const DeclineCheckpointResponse: MessageFns<DeclineCheckpointResponse> = {
+  encode(_: DeclineCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeclineCheckpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeclineCheckpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeclineCheckpointResponse {
+    return {};
+  },
+
+  toJSON(_: DeclineCheckpointResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeclineCheckpointResponse>, I>>(base?: I): DeclineCheckpointResponse {
+    return DeclineCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeclineCheckpointResponse>, I>>(_: I): DeclineCheckpointResponse {
+    const message = createBaseDeclineCheckpointResponse();
+    return message;
+  },
+};
+
 /** The JobMaster as TaskExecutors see it (Flink's JobMasterGateway, task side). */
 export type JobMasterServiceService = typeof JobMasterServiceService;
 export const JobMasterServiceService = {
@@ -381,11 +884,35 @@ export const JobMasterServiceService = {
     responseDeserialize: (value: Buffer): UpdateTaskExecutionStateResponse =>
       UpdateTaskExecutionStateResponse.decode(value),
   },
+  acknowledgeCheckpoint: {
+    path: "/tsflink.jobmaster.v1.JobMasterService/AcknowledgeCheckpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcknowledgeCheckpointRequest): Buffer =>
+      Buffer.from(AcknowledgeCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcknowledgeCheckpointRequest => AcknowledgeCheckpointRequest.decode(value),
+    responseSerialize: (value: AcknowledgeCheckpointResponse): Buffer =>
+      Buffer.from(AcknowledgeCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcknowledgeCheckpointResponse => AcknowledgeCheckpointResponse.decode(value),
+  },
+  declineCheckpoint: {
+    path: "/tsflink.jobmaster.v1.JobMasterService/DeclineCheckpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeclineCheckpointRequest): Buffer =>
+      Buffer.from(DeclineCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeclineCheckpointRequest => DeclineCheckpointRequest.decode(value),
+    responseSerialize: (value: DeclineCheckpointResponse): Buffer =>
+      Buffer.from(DeclineCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeclineCheckpointResponse => DeclineCheckpointResponse.decode(value),
+  },
 } as const;
 
 export interface JobMasterServiceServer extends UntypedServiceImplementation {
   /** A subtask changed state (RUNNING, FINISHED, CANCELED, FAILED). */
   updateTaskExecutionState: handleUnaryCall<UpdateTaskExecutionStateRequest, UpdateTaskExecutionStateResponse>;
+  acknowledgeCheckpoint: handleUnaryCall<AcknowledgeCheckpointRequest, AcknowledgeCheckpointResponse>;
+  declineCheckpoint: handleUnaryCall<DeclineCheckpointRequest, DeclineCheckpointResponse>;
 }
 
 export interface JobMasterServiceClient extends Client {
@@ -405,6 +932,36 @@ export interface JobMasterServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateTaskExecutionStateResponse) => void,
   ): ClientUnaryCall;
+  acknowledgeCheckpoint(
+    request: AcknowledgeCheckpointRequest,
+    callback: (error: ServiceError | null, response: AcknowledgeCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeCheckpoint(
+    request: AcknowledgeCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AcknowledgeCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeCheckpoint(
+    request: AcknowledgeCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AcknowledgeCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  declineCheckpoint(
+    request: DeclineCheckpointRequest,
+    callback: (error: ServiceError | null, response: DeclineCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  declineCheckpoint(
+    request: DeclineCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeclineCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  declineCheckpoint(
+    request: DeclineCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeclineCheckpointResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const JobMasterServiceClient = makeGenericClientConstructor(
@@ -415,6 +972,14 @@ export const JobMasterServiceClient = makeGenericClientConstructor(
   service: typeof JobMasterServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -428,6 +993,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

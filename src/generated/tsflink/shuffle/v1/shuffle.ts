@@ -45,7 +45,14 @@ export interface ShuffleMessage {
     | //
     /** The producer will send nothing more on this channel. */
     { $case: "endOfPartition"; value: boolean }
+    | { $case: "barrier"; value: CheckpointBarrier }
     | undefined;
+}
+
+/** Flink's CheckpointBarrier: everything before it on a channel belongs to checkpoint `checkpoint_id`. */
+export interface CheckpointBarrier {
+  checkpointId: number;
+  timestamp: number;
 }
 
 export interface ExchangeResponse {
@@ -147,6 +154,9 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
       case "endOfPartition":
         writer.uint32(48).bool(message.payload.value);
         break;
+      case "barrier":
+        CheckpointBarrier.encode(message.payload.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -212,6 +222,14 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
             message.payload = { $case: "endOfPartition", value: reader.bool() };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.payload = { $case: "barrier", value: CheckpointBarrier.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -243,6 +261,8 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         ? { $case: "endOfPartition", value: globalThis.Boolean(object.endOfPartition) }
         : isSet(object.end_of_partition)
         ? { $case: "endOfPartition", value: globalThis.Boolean(object.end_of_partition) }
+        : isSet(object.barrier)
+        ? { $case: "barrier", value: CheckpointBarrier.fromJSON(object.barrier) }
         : undefined,
     };
   },
@@ -262,6 +282,8 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
       obj.credit = Math.round(message.payload.value);
     } else if (message.payload?.$case === "endOfPartition") {
       obj.endOfPartition = message.payload.value;
+    } else if (message.payload?.$case === "barrier") {
+      obj.barrier = CheckpointBarrier.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -303,7 +325,102 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         }
         break;
       }
+      case "barrier": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "barrier", value: CheckpointBarrier.fromPartial(object.payload.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseCheckpointBarrier(): CheckpointBarrier {
+  return { checkpointId: 0, timestamp: 0 };
+}
+
+export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
+  encode(message: CheckpointBarrier, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checkpointId !== 0) {
+      writer.uint32(8).int64(message.checkpointId);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(16).int64(message.timestamp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckpointBarrier {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpointBarrier();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.checkpointId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timestamp = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckpointBarrier {
+    return {
+      checkpointId: isSet(object.checkpointId)
+        ? globalThis.Number(object.checkpointId)
+        : isSet(object.checkpoint_id)
+        ? globalThis.Number(object.checkpoint_id)
+        : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0,
+    };
+  },
+
+  toJSON(message: CheckpointBarrier): unknown {
+    const obj: any = {};
+    if (message.checkpointId !== 0) {
+      obj.checkpointId = Math.round(message.checkpointId);
+    }
+    if (message.timestamp !== 0) {
+      obj.timestamp = Math.round(message.timestamp);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckpointBarrier>, I>>(base?: I): CheckpointBarrier {
+    return CheckpointBarrier.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckpointBarrier>, I>>(object: I): CheckpointBarrier {
+    const message = createBaseCheckpointBarrier();
+    message.checkpointId = object.checkpointId ?? 0;
+    message.timestamp = object.timestamp ?? 0;
     return message;
   },
 };

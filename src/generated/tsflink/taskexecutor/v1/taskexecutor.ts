@@ -68,6 +68,10 @@ export interface TaskDeploymentDescriptor {
   outputs: ResultPartitionDescriptor[];
   /** Where to report state changes. */
   jobMasterAddress: string;
+  /** The state the subtask starts from (JobManagerTaskRestore), msgpack-encoded; empty on a fresh start. */
+  taskRestore: Buffer;
+  /** The job's checkpoint directory (<state.checkpoints.dir>/<job id>); checkpoint N is written to chk-N in it. */
+  checkpointDirectory: string;
 }
 
 export interface SubmitTaskRequest {
@@ -82,6 +86,23 @@ export interface CancelTaskRequest {
 }
 
 export interface CancelTaskResponse {
+}
+
+export interface TriggerCheckpointRequest {
+  attemptId: string;
+  checkpointId: number;
+  timestamp: number;
+}
+
+export interface TriggerCheckpointResponse {
+}
+
+export interface NotifyCheckpointRequest {
+  attemptIds: string[];
+  checkpointId: number;
+}
+
+export interface NotifyCheckpointResponse {
 }
 
 function createBaseChannelDescriptor(): ChannelDescriptor {
@@ -439,6 +460,8 @@ function createBaseTaskDeploymentDescriptor(): TaskDeploymentDescriptor {
     inputs: [],
     outputs: [],
     jobMasterAddress: "",
+    taskRestore: Buffer.alloc(0),
+    checkpointDirectory: "",
   };
 }
 
@@ -497,6 +520,12 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
     }
     if (message.jobMasterAddress !== "") {
       writer.uint32(146).string(message.jobMasterAddress);
+    }
+    if (message.taskRestore.length !== 0) {
+      writer.uint32(154).bytes(message.taskRestore);
+    }
+    if (message.checkpointDirectory !== "") {
+      writer.uint32(162).string(message.checkpointDirectory);
     }
     return writer;
   },
@@ -658,6 +687,22 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
             message.jobMasterAddress = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.taskRestore = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.checkpointDirectory = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -754,6 +799,16 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
         : isSet(object.job_master_address)
         ? globalThis.String(object.job_master_address)
         : "",
+      taskRestore: isSet(object.taskRestore)
+        ? Buffer.from(bytesFromBase64(object.taskRestore))
+        : isSet(object.task_restore)
+        ? Buffer.from(bytesFromBase64(object.task_restore))
+        : Buffer.alloc(0),
+      checkpointDirectory: isSet(object.checkpointDirectory)
+        ? globalThis.String(object.checkpointDirectory)
+        : isSet(object.checkpoint_directory)
+        ? globalThis.String(object.checkpoint_directory)
+        : "",
     };
   },
 
@@ -813,6 +868,12 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
     if (message.jobMasterAddress !== "") {
       obj.jobMasterAddress = message.jobMasterAddress;
     }
+    if (message.taskRestore.length !== 0) {
+      obj.taskRestore = base64FromBytes(message.taskRestore);
+    }
+    if (message.checkpointDirectory !== "") {
+      obj.checkpointDirectory = message.checkpointDirectory;
+    }
     return obj;
   },
 
@@ -839,6 +900,8 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
     message.inputs = object.inputs?.map((e) => InputGateDescriptor.fromPartial(e)) || [];
     message.outputs = object.outputs?.map((e) => ResultPartitionDescriptor.fromPartial(e)) || [];
     message.jobMasterAddress = object.jobMasterAddress ?? "";
+    message.taskRestore = object.taskRestore ?? Buffer.alloc(0);
+    message.checkpointDirectory = object.checkpointDirectory ?? "";
     return message;
   },
 };
@@ -1089,6 +1152,312 @@ export const CancelTaskResponse: MessageFns<CancelTaskResponse> = {
   },
 };
 
+function createBaseTriggerCheckpointRequest(): TriggerCheckpointRequest {
+  return { attemptId: "", checkpointId: 0, timestamp: 0 };
+}
+
+export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
+  encode(message: TriggerCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    if (message.checkpointId !== 0) {
+      writer.uint32(16).int64(message.checkpointId);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(24).int64(message.timestamp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checkpointId = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timestamp = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerCheckpointRequest {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      checkpointId: isSet(object.checkpointId)
+        ? globalThis.Number(object.checkpointId)
+        : isSet(object.checkpoint_id)
+        ? globalThis.Number(object.checkpoint_id)
+        : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0,
+    };
+  },
+
+  toJSON(message: TriggerCheckpointRequest): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.checkpointId !== 0) {
+      obj.checkpointId = Math.round(message.checkpointId);
+    }
+    if (message.timestamp !== 0) {
+      obj.timestamp = Math.round(message.timestamp);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerCheckpointRequest>, I>>(base?: I): TriggerCheckpointRequest {
+    return TriggerCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerCheckpointRequest>, I>>(object: I): TriggerCheckpointRequest {
+    const message = createBaseTriggerCheckpointRequest();
+    message.attemptId = object.attemptId ?? "";
+    message.checkpointId = object.checkpointId ?? 0;
+    message.timestamp = object.timestamp ?? 0;
+    return message;
+  },
+};
+
+function createBaseTriggerCheckpointResponse(): TriggerCheckpointResponse {
+  return {};
+}
+
+export const TriggerCheckpointResponse: MessageFns<TriggerCheckpointResponse> = {
+  encode(_: TriggerCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerCheckpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerCheckpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TriggerCheckpointResponse {
+    return {};
+  },
+
+  toJSON(_: TriggerCheckpointResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerCheckpointResponse>, I>>(base?: I): TriggerCheckpointResponse {
+    return TriggerCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerCheckpointResponse>, I>>(_: I): TriggerCheckpointResponse {
+    const message = createBaseTriggerCheckpointResponse();
+    return message;
+  },
+};
+
+function createBaseNotifyCheckpointRequest(): NotifyCheckpointRequest {
+  return { attemptIds: [], checkpointId: 0 };
+}
+
+export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
+  encode(message: NotifyCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.attemptIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.checkpointId !== 0) {
+      writer.uint32(16).int64(message.checkpointId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotifyCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checkpointId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotifyCheckpointRequest {
+    return {
+      attemptIds: globalThis.Array.isArray(object?.attemptIds)
+        ? object.attemptIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.attempt_ids)
+        ? object.attempt_ids.map((e: any) => globalThis.String(e))
+        : [],
+      checkpointId: isSet(object.checkpointId)
+        ? globalThis.Number(object.checkpointId)
+        : isSet(object.checkpoint_id)
+        ? globalThis.Number(object.checkpoint_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: NotifyCheckpointRequest): unknown {
+    const obj: any = {};
+    if (message.attemptIds?.length) {
+      obj.attemptIds = message.attemptIds;
+    }
+    if (message.checkpointId !== 0) {
+      obj.checkpointId = Math.round(message.checkpointId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotifyCheckpointRequest>, I>>(base?: I): NotifyCheckpointRequest {
+    return NotifyCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointRequest>, I>>(object: I): NotifyCheckpointRequest {
+    const message = createBaseNotifyCheckpointRequest();
+    message.attemptIds = object.attemptIds?.map((e) => e) || [];
+    message.checkpointId = object.checkpointId ?? 0;
+    return message;
+  },
+};
+
+function createBaseNotifyCheckpointResponse(): NotifyCheckpointResponse {
+  return {};
+}
+
+export const NotifyCheckpointResponse: MessageFns<NotifyCheckpointResponse> = {
+  encode(_: NotifyCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotifyCheckpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): NotifyCheckpointResponse {
+    return {};
+  },
+
+  toJSON(_: NotifyCheckpointResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotifyCheckpointResponse>, I>>(base?: I): NotifyCheckpointResponse {
+    return NotifyCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointResponse>, I>>(_: I): NotifyCheckpointResponse {
+    const message = createBaseNotifyCheckpointResponse();
+    return message;
+  },
+};
+
 /** The TaskExecutor as the JobMaster sees it (Flink's TaskExecutorGateway): deploy and cancel subtasks. */
 export type TaskExecutorServiceService = typeof TaskExecutorServiceService;
 export const TaskExecutorServiceService = {
@@ -1112,6 +1481,40 @@ export const TaskExecutorServiceService = {
     responseSerialize: (value: CancelTaskResponse): Buffer => Buffer.from(CancelTaskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelTaskResponse => CancelTaskResponse.decode(value),
   },
+  /** Starts checkpoint `checkpoint_id` at a source subtask (Flink's TaskExecutorGateway.triggerCheckpoint). */
+  triggerCheckpoint: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/TriggerCheckpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TriggerCheckpointRequest): Buffer =>
+      Buffer.from(TriggerCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TriggerCheckpointRequest => TriggerCheckpointRequest.decode(value),
+    responseSerialize: (value: TriggerCheckpointResponse): Buffer =>
+      Buffer.from(TriggerCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TriggerCheckpointResponse => TriggerCheckpointResponse.decode(value),
+  },
+  notifyCheckpointComplete: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/NotifyCheckpointComplete" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NotifyCheckpointRequest): Buffer =>
+      Buffer.from(NotifyCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NotifyCheckpointRequest => NotifyCheckpointRequest.decode(value),
+    responseSerialize: (value: NotifyCheckpointResponse): Buffer =>
+      Buffer.from(NotifyCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NotifyCheckpointResponse => NotifyCheckpointResponse.decode(value),
+  },
+  notifyCheckpointAborted: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/NotifyCheckpointAborted" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NotifyCheckpointRequest): Buffer =>
+      Buffer.from(NotifyCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NotifyCheckpointRequest => NotifyCheckpointRequest.decode(value),
+    responseSerialize: (value: NotifyCheckpointResponse): Buffer =>
+      Buffer.from(NotifyCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NotifyCheckpointResponse => NotifyCheckpointResponse.decode(value),
+  },
 } as const;
 
 export interface TaskExecutorServiceServer extends UntypedServiceImplementation {
@@ -1119,6 +1522,10 @@ export interface TaskExecutorServiceServer extends UntypedServiceImplementation 
   submitTask: handleUnaryCall<SubmitTaskRequest, SubmitTaskResponse>;
   /** Cancels one subtask; it closes its resources and reports CANCELED. */
   cancelTask: handleUnaryCall<CancelTaskRequest, CancelTaskResponse>;
+  /** Starts checkpoint `checkpoint_id` at a source subtask (Flink's TaskExecutorGateway.triggerCheckpoint). */
+  triggerCheckpoint: handleUnaryCall<TriggerCheckpointRequest, TriggerCheckpointResponse>;
+  notifyCheckpointComplete: handleUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>;
+  notifyCheckpointAborted: handleUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>;
 }
 
 export interface TaskExecutorServiceClient extends Client {
@@ -1154,6 +1561,52 @@ export interface TaskExecutorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelTaskResponse) => void,
   ): ClientUnaryCall;
+  /** Starts checkpoint `checkpoint_id` at a source subtask (Flink's TaskExecutorGateway.triggerCheckpoint). */
+  triggerCheckpoint(
+    request: TriggerCheckpointRequest,
+    callback: (error: ServiceError | null, response: TriggerCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  triggerCheckpoint(
+    request: TriggerCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TriggerCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  triggerCheckpoint(
+    request: TriggerCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TriggerCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  notifyCheckpointComplete(
+    request: NotifyCheckpointRequest,
+    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  notifyCheckpointComplete(
+    request: NotifyCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  notifyCheckpointComplete(
+    request: NotifyCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  notifyCheckpointAborted(
+    request: NotifyCheckpointRequest,
+    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  notifyCheckpointAborted(
+    request: NotifyCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  notifyCheckpointAborted(
+    request: NotifyCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const TaskExecutorServiceClient = makeGenericClientConstructor(
@@ -1185,6 +1638,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,252 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Configuration } from '../../common/config/Configuration.js';
+import { CheckpointingOptions } from '../../common/config/options.js';
+import type { Logger } from '../../common/Logger.js';
+import { decodeSubtaskState } from '../../state/StateHandles.js';
+import type { Execution, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
+import type { TaskExecutorClients } from '../jobmaster/TaskExecutorClients.js';
+import { readCheckpoint, writeMetadata, type CheckpointMetadata } from './CheckpointMetadata.js';
+import { CheckpointStatsTracker, type SubtaskCheckpointStats } from './CheckpointStatsTracker.js';
+
+export interface CheckpointCoordinatorConfig {
+  interval: number;
+  timeout: number;
+  minPause: number;
+  numRetained: number;
+  /** Consecutive failures tolerated before the job fails over; -1: never. */
+  tolerableFailures: number;
+  /** `<checkpoints dir>/<jobId>`. */
+  jobDirectory: string;
+}
+
+export function checkpointCoordinatorConfig(configuration: Configuration, jobId: string, interval: number, defaultBaseDirectory: string): CheckpointCoordinatorConfig {
+  const dir = configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
+  const base = dir ? dir.replace(/^file:\/\//, '') : defaultBaseDirectory;
+  return {
+    interval,
+    timeout: configuration.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT),
+    minPause: configuration.get(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS),
+    numRetained: Math.max(1, configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)),
+    tolerableFailures: configuration.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER),
+    jobDirectory: join(base, jobId),
+  };
+}
+
+interface PendingCheckpoint {
+  id: number;
+  timestamp: number;
+  directory: string;
+  /** Attempt ids that have not acknowledged yet. */
+  notYetAcknowledged: Set<string>;
+  executions: Execution[];
+  operators: CheckpointMetadata['operators'];
+  timeout: NodeJS.Timeout;
+}
+
+export interface CompletedCheckpoint {
+  id: number;
+  timestamp: number;
+  directory: string;
+}
+
+export interface CheckpointCoordinatorServices {
+  graph: ExecutionGraph;
+  taskExecutors: TaskExecutorClients;
+  /** Too many consecutive failed checkpoints: the job must fail over. */
+  failJob(reason: string): void;
+}
+
+/**
+ * Drives a job's checkpoints (Flink's CheckpointCoordinator): every `interval` ms, when every task runs and the last
+ * checkpoint ended at least `minPause` ago, it triggers checkpoint N at the source tasks (one checkpoint at a time);
+ * barriers flow through the job; when every task acknowledged, it writes `chk-N/_metadata`, keeps the last
+ * `numRetained` checkpoints and tells every task (sinks commit then). A checkpoint that times out or is declined fails,
+ * is removed, and the job keeps running. After a failure the job restores from the latest completed checkpoint whose
+ * files are intact, falling back to older ones.
+ */
+export class CheckpointCoordinator {
+  readonly stats: CheckpointStatsTracker;
+  private nextId = 1;
+  private pending: PendingCheckpoint | undefined;
+  private readonly completed: CompletedCheckpoint[] = [];
+  private lastEnded = 0;
+  private consecutiveFailures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly config: CheckpointCoordinatorConfig,
+    private readonly jobId: string,
+    private readonly services: CheckpointCoordinatorServices,
+    private readonly log: Logger,
+  ) {
+    this.stats = new CheckpointStatsTracker();
+  }
+
+  start(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => this.triggerIfDue(), Math.min(this.config.interval, 1000));
+    this.timer.unref();
+  }
+
+  stop(reason: string): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.abortPending(reason);
+  }
+
+  /** Failover: the running checkpoint can no longer complete. */
+  abortPending(reason: string): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.failCheckpoint(pending, reason, false);
+  }
+
+  private lastTrigger = 0;
+
+  private triggerIfDue(): void {
+    const now = Date.now();
+    if (this.pending || this.stopped) return;
+    if (now - this.lastTrigger < this.config.interval || now - this.lastEnded < this.config.minPause) return;
+    const graph = this.services.graph;
+    if (graph.status !== 'RUNNING') return;
+    const executions = graph.allExecutions();
+    if (!executions.every((e) => e.state === 'RUNNING')) return;
+    this.lastTrigger = now;
+    void this.trigger(executions, now);
+  }
+
+  private async trigger(executions: Execution[], timestamp: number): Promise<void> {
+    const id = this.nextId++;
+    const directory = join(this.config.jobDirectory, `chk-${id}`);
+    const pending: PendingCheckpoint = {
+      id,
+      timestamp,
+      directory,
+      notYetAcknowledged: new Set(executions.map((e) => e.attemptId)),
+      executions,
+      operators: {},
+      timeout: setTimeout(() => this.failCheckpoint(pending, `Checkpoint expired before completing (timeout ${this.config.timeout} ms).`), this.config.timeout),
+    };
+    this.pending = pending;
+    this.stats.reportPending(id, timestamp, executions.map((e) => ({ vertexId: e.vertex.jobVertex.id, subtaskIndex: e.subtaskIndex })));
+    try {
+      await mkdir(directory, { recursive: true });
+    } catch (error) {
+      this.failCheckpoint(pending, `Could not create the checkpoint directory ${directory}: ${(error as Error).message}`);
+      return;
+    }
+    this.log.info(`Triggering checkpoint ${id} (type=CHECKPOINT) @ ${timestamp} for job ${this.jobId}.`);
+    const sources = executions.filter((e) => e.vertex.jobVertex.inputs.length === 0);
+    for (const execution of sources) {
+      this.services.taskExecutors.triggerCheckpoint(execution.address!, execution.attemptId, id, timestamp).catch((error: Error) => {
+        if (this.pending === pending) this.failCheckpoint(pending, `Could not trigger checkpoint ${id} at ${execution.displayName}: ${error.message}`);
+      });
+    }
+  }
+
+  acknowledge(attemptId: string, checkpointId: number, subtaskState: Uint8Array, metrics: Omit<SubtaskCheckpointStats, 'ackTimestamp'>): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== checkpointId || !pending.notYetAcknowledged.delete(attemptId)) return;
+    const execution = pending.executions.find((e) => e.attemptId === attemptId)!;
+    const vertex = execution.vertex.jobVertex;
+    const state = decodeSubtaskState(subtaskState);
+    for (const [operatorId, operatorState] of Object.entries(state.operators)) {
+      const entry = (pending.operators[operatorId] ??= { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, subtasks: {} });
+      entry.subtasks[execution.subtaskIndex] = operatorState;
+    }
+    this.stats.reportAck(checkpointId, vertex.id, execution.subtaskIndex, { ...metrics, ackTimestamp: Date.now() });
+    if (pending.notYetAcknowledged.size === 0) void this.complete(pending);
+  }
+
+  decline(attemptId: string, checkpointId: number, reason: string): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== checkpointId || !pending.notYetAcknowledged.has(attemptId)) return;
+    this.failCheckpoint(pending, `Checkpoint was declined: ${reason}`);
+  }
+
+  private async complete(pending: PendingCheckpoint): Promise<void> {
+    clearTimeout(pending.timeout);
+    const started = Date.now();
+    const metadata: CheckpointMetadata = { jobId: this.jobId, checkpointId: pending.id, timestamp: pending.timestamp, isSavepoint: false, operators: pending.operators };
+    try {
+      await writeMetadata(pending.directory, metadata);
+    } catch (error) {
+      this.failCheckpoint(pending, `Could not write the checkpoint metadata: ${(error as Error).message}`);
+      return;
+    }
+    if (this.pending !== pending) return;
+    this.pending = undefined;
+    this.lastEnded = Date.now();
+    this.consecutiveFailures = 0;
+    this.completed.push({ id: pending.id, timestamp: pending.timestamp, directory: pending.directory });
+    const finalizationTime = Date.now() - started;
+    const stats = this.stats.reportCompleted(pending.id, pending.directory);
+    this.log.info(
+      `Completed checkpoint ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
+    );
+    this.notify(pending, true);
+    while (this.completed.length > this.config.numRetained) {
+      const old = this.completed.shift()!;
+      this.stats.reportDiscarded(old.id);
+      await rm(old.directory, { recursive: true, force: true }).catch((error: Error) => this.log.warn(`Could not remove checkpoint ${old.id}: ${error.message}`));
+    }
+  }
+
+  private failCheckpoint(pending: PendingCheckpoint, reason: string, countsAsFailure = true): void {
+    if (this.pending !== pending) return;
+    clearTimeout(pending.timeout);
+    this.pending = undefined;
+    this.lastEnded = Date.now();
+    this.stats.reportFailed(pending.id, reason);
+    this.log.warn(`Failed to trigger or complete checkpoint ${pending.id} for job ${this.jobId}: ${reason}`);
+    this.notify(pending, false);
+    void rm(pending.directory, { recursive: true, force: true }).catch(() => undefined);
+    if (!countsAsFailure) return;
+    this.consecutiveFailures++;
+    if (this.config.tolerableFailures >= 0 && this.consecutiveFailures > this.config.tolerableFailures) {
+      this.consecutiveFailures = 0;
+      this.services.failJob(`Exceeded checkpoint tolerable failure threshold (${this.config.tolerableFailures}): ${reason}`);
+    }
+  }
+
+  private notify(pending: PendingCheckpoint, completed: boolean): void {
+    const byAddress = new Map<string, string[]>();
+    for (const e of pending.executions) if (e.address && e.state === 'RUNNING') (byAddress.get(e.address) ?? byAddress.set(e.address, []).get(e.address)!).push(e.attemptId);
+    for (const [address, attemptIds] of byAddress) {
+      this.services.taskExecutors.notifyCheckpoint(address, attemptIds, pending.id, completed).catch((error: Error) => {
+        this.log.warn(`Could not notify ${address} of checkpoint ${pending.id}: ${error.message}`);
+      });
+    }
+  }
+
+  /**
+   * The newest completed checkpoint whose metadata and state files are intact, read back from disk; damaged ones are
+   * skipped with a warning and forgotten. Undefined if there is no completed checkpoint. Throws if there were some but
+   * none is usable: restarting from nothing would silently lose the job's state.
+   */
+  async latestRestorable(): Promise<{ metadata: CheckpointMetadata; directory: string } | undefined> {
+    if (this.completed.length === 0) return undefined;
+    const problems: string[] = [];
+    while (this.completed.length > 0) {
+      const candidate = this.completed[this.completed.length - 1]!;
+      try {
+        const metadata = await readCheckpoint(candidate.directory);
+        return { metadata, directory: candidate.directory };
+      } catch (error) {
+        problems.push(`checkpoint ${candidate.id}: ${(error as Error).message}`);
+        this.log.warn(`Cannot restore from checkpoint ${candidate.id}, trying an older one: ${(error as Error).message}`);
+        this.completed.pop();
+      }
+    }
+    throw new Error(`None of the retained checkpoints can be restored (${problems.join('; ')}).`);
+  }
+
+  /** Records the restore for REST (`latest.restored`). */
+  reportRestored(checkpointId: number, directory: string): void {
+    this.stats.reportRestored(checkpointId, directory);
+    this.log.info(`Restoring job ${this.jobId} from Checkpoint ${checkpointId} @ ${Date.now()} for ${this.jobId} located at ${directory}.`);
+  }
+}
