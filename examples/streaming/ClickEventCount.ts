@@ -5,7 +5,10 @@
  *
  * Options as in Flink's ClickEventCount: --bootstrap.servers (localhost:9092), --input-topic (input), --output-topic
  * (output), --checkpointing (1 s interval), --event-time (event-time windows, else processing time), --backpressure
- * (a slow "Backpressure" map in even minutes), --chaining (operator chaining; off by default, as in the playground).
+ * (a slow "Backpressure" map in even minutes), --chaining (operator chaining; off by default, as in the playground),
+ * --delivery-guarantee exactly-once|at-least-once (at-least-once; exactly-once writes in Kafka transactions that commit
+ * with each completed checkpoint, transactional id prefix `click-event-count-<output topic>`: use it with
+ * --checkpointing and read the output with isolation.level=read_committed).
  */
 import { ParameterTool, StreamExecutionEnvironment, TumblingEventTimeWindows, TumblingProcessingTimeWindows, WatermarkStrategy } from 'tsflink';
 import type { AggregateFunction, Collector, ProcessWindowFunctionContext } from 'tsflink';
@@ -92,6 +95,15 @@ function backpressureMap(event: ClickEvent): ClickEvent {
   return event;
 }
 
+const DELIVERY_GUARANTEES = [DeliveryGuarantee.EXACTLY_ONCE, DeliveryGuarantee.AT_LEAST_ONCE];
+
+/** The value of --delivery-guarantee; throws on anything but exactly-once or at-least-once. */
+export function parseDeliveryGuarantee(value: string): DeliveryGuarantee {
+  const guarantee = DELIVERY_GUARANTEES.find((g) => g === value);
+  if (!guarantee) throw new Error(`Unknown --delivery-guarantee '${value}': allowed values are ${DELIVERY_GUARANTEES.join(', ')}.`);
+  return guarantee;
+}
+
 export async function main(args: string[]): Promise<void> {
   const params = ParameterTool.fromArgs(args);
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -99,6 +111,8 @@ export async function main(args: string[]): Promise<void> {
   if (!params.has('chaining')) env.disableOperatorChaining();
 
   const brokers = params.get('bootstrap.servers', 'localhost:9092');
+  const outputTopic = params.get('output-topic', 'output');
+  const deliveryGuarantee = parseDeliveryGuarantee(params.get('delivery-guarantee', DeliveryGuarantee.AT_LEAST_ONCE));
   const kafkaProps = { 'bootstrap.servers': brokers, 'group.id': 'click-event-count' };
 
   const source = KafkaSource.builder<ClickEvent>()
@@ -121,21 +135,18 @@ export async function main(args: string[]): Promise<void> {
     .aggregate(countingAggregator, clickEventStatisticsCollector)
     .name('ClickEvent Counter');
 
-  statistics
-    .sinkTo(
-      KafkaSink.builder<ClickEventStatistics>()
-        .setBootstrapServers(brokers)
-        .setKafkaProducerConfig(kafkaProps)
-        .setRecordSerializer(
-          KafkaRecordSerializationSchema.builder<ClickEventStatistics>()
-            .setTopic(params.get('output-topic', 'output'))
-            .setValueSerializationSchema(serializeClickEventStatistics)
-            .build(),
-        )
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+  const sink = KafkaSink.builder<ClickEventStatistics>()
+    .setBootstrapServers(brokers)
+    .setKafkaProducerConfig(kafkaProps)
+    .setRecordSerializer(
+      KafkaRecordSerializationSchema.builder<ClickEventStatistics>()
+        .setTopic(outputTopic)
+        .setValueSerializationSchema(serializeClickEventStatistics)
         .build(),
     )
-    .name('ClickEventStatistics Sink');
+    .setDeliveryGuarantee(deliveryGuarantee);
+  if (deliveryGuarantee === DeliveryGuarantee.EXACTLY_ONCE) sink.setTransactionalIdPrefix(`click-event-count-${outputTopic}`);
+  statistics.sinkTo(sink.build()).name('ClickEventStatistics Sink');
 
   await env.execute('Click Event Count');
 }

@@ -77,7 +77,13 @@ export interface SinkWriter<T> {
   notifyCheckpointComplete?(checkpointId: number): Promise<void>;
   /** Checkpoint `checkpointId` will never complete. */
   notifyCheckpointAborted?(checkpointId: number): Promise<void>;
+  /** The clean end of the input: write out (and commit) everything, then release resources. */
   close(): Promise<void>;
+  /**
+   * The task is cancelled or failed: release resources without committing anything a checkpoint did not cover (a
+   * restore resends what its checkpoint holds). Writers without `abort` get `close()`.
+   */
+  abort?(): Promise<void>;
 }
 
 /** One subtask's sink writer state in the checkpoint a job restores from. */

@@ -32,6 +32,7 @@ export class RecordWriter {
   private readonly byId = new Map<string, OutputChannel>();
   private nextRoundRobin: number;
   private waiter: (() => void) | undefined;
+  private interrupted = false;
 
   constructor(
     channelIds: readonly string[],
@@ -90,9 +91,17 @@ export class RecordWriter {
     return this.channels.every((c) => c.pending.length <= MAX_PENDING_PER_CHANNEL);
   }
 
-  /** Resolves once every channel is within its bound of batches waiting for credit. */
+  /** Resolves once every channel is within its bound of batches waiting for credit, or the task is cancelled. */
   async available(): Promise<void> {
-    while (!this.isAvailable()) await new Promise<void>((resolve) => (this.waiter = resolve));
+    while (!this.isAvailable() && !this.interrupted) await new Promise<void>((resolve) => (this.waiter = resolve));
+  }
+
+  /** Cancellation: a consumer that is gone will never grant credit, so stop waiting for it. */
+  interrupt(): void {
+    this.interrupted = true;
+    const wake = this.waiter;
+    this.waiter = undefined;
+    wake?.();
   }
 
   /** Everything sent, including the end-of-partition markers (for a clean finish). */

@@ -248,6 +248,7 @@ export class StreamTask {
         return;
       case 'cancel':
         this.canceled = true;
+        for (const writer of this.writers) writer.interrupt();
         this.enqueue(() => {
           throw new TaskCanceled();
         });
@@ -459,6 +460,7 @@ export class StreamTask {
   private async shutDown(state: 'FINISHED' | 'CANCELED'): Promise<TaskThreadResult> {
     for (const timer of this.timers) clearTimeout(timer);
     if (state === 'FINISHED') {
+      for (const operator of this.operators) await operator.finish?.();
       for (const operator of this.operators) await operator.close();
       for (const writer of this.writers) {
         writer.endOfPartition();

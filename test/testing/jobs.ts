@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { testRun } from './testRun.js';
+import { REPO_ROOT, testRun } from './testRun.js';
 import { getJson, waitFor } from './waitFor.js';
 
 export function kafka(): Kafka {
@@ -86,4 +88,22 @@ export function windowStartText(index: number): string {
   const d = new Date(index * 15_000);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(d.getUTCDate())}-${p(d.getUTCMonth() + 1)}-${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}:000`;
+}
+
+/**
+ * Everything committed in a topic, read by Kafka's own console consumer with read_committed: until `maxMessages`, or
+ * until nothing new arrives for `idleMs`. Used to check exactly-once output: kafkajs' consumer (2.2.4) lets an aborted
+ * record through when the broker lists the aborted transactions out of first-offset order (its filterAbortedMessages
+ * assumes they are sorted), which happens after several transactional producers were fenced at once.
+ */
+export async function readCommitted(topic: string, { maxMessages, idleMs = 5000 }: { maxMessages?: number; idleMs?: number } = {}): Promise<string[]> {
+  const run = testRun();
+  const args = ['console-consumer', '--bootstrap-server', run.kafka.bootstrapServers, '--topic', topic, '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', String(idleMs)];
+  if (maxMessages !== undefined) args.push('--max-messages', String(maxMessages));
+  const { stdout } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'kafka.sh'), args, {
+    env: { ...process.env, KAFKA_PORT: String(run.kafka.port), KAFKA_DATA_DIR: run.kafka.dataDir },
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.split('\n').filter((line) => line !== '');
 }

@@ -65,6 +65,8 @@ export class JobMaster implements DispatchedJob {
   readonly checkpointCoordinator: CheckpointCoordinator | undefined;
   /** The checkpoint the current attempts restore from. */
   private restoreFrom: { metadata: CheckpointMetadata; directory: string } | undefined;
+  /** After a restart: choose the checkpoint when the new attempts are about to be deployed. */
+  private restorePending = false;
 
   constructor(
     readonly submission: JobSubmission,
@@ -192,7 +194,14 @@ export class JobMaster implements DispatchedJob {
       return;
     }
     this.slots = slots;
-    for (const execution of this.graph.allExecutions()) void this.deploy(execution);
+    void this.deployAll();
+  }
+
+  private async deployAll(): Promise<void> {
+    const executions = this.graph.allExecutions();
+    if (this.restorePending && !(await this.selectCheckpointToRestore())) return;
+    if (this.status !== 'RUNNING' || executions.some((e) => e.state !== 'SCHEDULED')) return;
+    for (const execution of executions) void this.deploy(execution);
   }
 
   private async deploy(execution: Execution): Promise<void> {
@@ -307,34 +316,42 @@ export class JobMaster implements DispatchedJob {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.status !== 'RESTARTING') return;
-      void this.restart();
+      this.restart();
     }, backoff);
   }
 
-  /** New attempts of every subtask, restoring from the latest intact checkpoint. */
-  private async restart(): Promise<void> {
+  /** New attempts of every subtask; they restore from the latest intact checkpoint once they have slots. */
+  private restart(): void {
+    this.numRestarts++;
+    this.graph.resetForRestart();
+    this.restorePending = this.checkpointCoordinator !== undefined;
+    this.transitionJob('RUNNING');
+    for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
+    this.tryToDeploy();
+  }
+
+  /**
+   * Picks the checkpoint to restore from right before deploying, so it is the newest one whose files are intact.
+   * Returns false (and fails the job) if there were checkpoints but none can be restored.
+   */
+  private async selectCheckpointToRestore(): Promise<boolean> {
+    this.restorePending = false;
     try {
-      const latest = await this.checkpointCoordinator?.latestRestorable();
+      const latest = await this.checkpointCoordinator!.latestRestorable();
       if (latest) {
         this.restoreFrom = latest;
         this.checkpointCoordinator!.reportRestored(latest.metadata.checkpointId, latest.directory);
       }
+      return true;
     } catch (error) {
-      if (this.status !== 'RESTARTING') return;
       const message = (error as Error).message;
+      this.log.error(`Cannot restore job ${this.name} (${this.jobId}): ${message}`);
       this.exceptions.push({ exceptionName: 'FlinkRuntimeException', stacktrace: `FlinkRuntimeException: ${message}`, timestamp: Date.now(), taskName: null, location: null, taskManagerId: null });
-      this.log.error(`Cannot restart job ${this.name} (${this.jobId}): ${message}`);
       this.transitionJob('FAILING');
-      this.transitionJob('FAILED');
-      this.checkpointCoordinator?.stop('The job failed.');
-      return;
+      this.cancelAllExecutions();
+      this.checkTermination();
+      return false;
     }
-    if (this.status !== 'RESTARTING') return;
-    this.numRestarts++;
-    this.graph.resetForRestart();
-    this.transitionJob('RUNNING');
-    for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
-    this.tryToDeploy();
   }
 
   /** Stops a pending restart (JobManager shutdown). */

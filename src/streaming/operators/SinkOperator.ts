@@ -49,9 +49,17 @@ export class SinkOperator implements StreamOperator {
     await this.writer!.notifyCheckpointAborted?.(checkpointId);
   }
 
-  async close(): Promise<void> {
-    if (!this.writer) return;
+  async finish(): Promise<void> {
     await this.flush();
-    await this.writer.close();
+    const writer = this.writer;
+    this.writer = undefined;
+    await writer?.close();
+  }
+
+  /** Without a clean finish: the writer aborts (nothing uncovered by a checkpoint is committed). */
+  async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = undefined;
+    if (writer) await (writer.abort ? writer.abort() : writer.close());
   }
 }

@@ -15,6 +15,9 @@ export interface StreamOperator {
   processWatermark(timestamp: number): void;
   /** Called after each unit of work (an input batch, a timer): finish asynchronous work such as sink writes. */
   flush(): Promise<void>;
+  /** The input ended cleanly: emit and commit what is left (Flink's finish()). Not called on cancel or failure. */
+  finish?(): Promise<void>;
+  /** Releases resources; after finish() on a clean end, alone on cancel or failure. */
   close(): Promise<void>;
   /**
    * The operator's own part of checkpoint `checkpointId` at the barrier (keyed state is snapshotted by the task):
