@@ -46,9 +46,9 @@ export interface SourceReader<T> {
   start(output: ReaderOutput<T>): Promise<void>;
   /**
    * Checkpoint `checkpointId` completed with these split positions (e.g. commit them to Kafka for lag monitoring).
-   * Not awaited by the task; failures are the reader's to report.
+   * Not awaited by the task; a rejection is logged as a warning and changes nothing else.
    */
-  notifyCheckpointComplete?(checkpointId: number, splits: readonly SplitState[]): void;
+  notifyCheckpointComplete?(checkpointId: number, splits: readonly SplitState[]): Promise<void>;
   /** Backpressure: stop fetching until `resume()`. */
   pause(): void;
   resume(): void;

@@ -22,6 +22,8 @@ interface PendingAlignment {
  */
 export class CheckpointBarrierAligner {
   private pending: PendingAlignment | undefined;
+  /** The newest checkpoint an alignment started for: its barriers and older ones arriving later are stale. */
+  private latestCheckpointId = 0;
 
   constructor(
     private readonly channelIds: readonly string[],
@@ -41,8 +43,10 @@ export class CheckpointBarrierAligner {
       return;
     }
     if (pending && message.checkpointId < pending.checkpointId) return;
+    if (!pending && message.checkpointId <= this.latestCheckpointId) return;
     if (pending && message.checkpointId > pending.checkpointId) this.abort(pending.checkpointId);
     if (!this.pending) {
+      this.latestCheckpointId = message.checkpointId;
       this.pending = { checkpointId: message.checkpointId, timestamp: message.timestamp, startedAt: this.now(), held: new Map(), processed: new Set() };
     }
     this.pending!.held.set(message.channel, []);

@@ -156,8 +156,8 @@ export class SourceDriver<T> {
     return [...this.splits].map(([splitId, progress]) => ({ splitId, position: progress.position }));
   }
 
-  notifyCheckpointComplete(checkpointId: number, splits: readonly SplitState[]): void {
-    this.reader.notifyCheckpointComplete?.(checkpointId, splits);
+  notifyCheckpointComplete(checkpointId: number, splits: readonly SplitState[]): Promise<void> {
+    return this.reader.notifyCheckpointComplete?.(checkpointId, splits) ?? Promise.resolve();
   }
 
   get splitIds(): string[] {

@@ -380,7 +380,11 @@ export class StreamTask {
   private async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     const splits = this.pendingSourcePositions.get(checkpointId);
     for (const id of this.pendingSourcePositions.keys()) if (id <= checkpointId) this.pendingSourcePositions.delete(id);
-    if (splits) this.source?.notifyCheckpointComplete(checkpointId, splits);
+    if (splits) {
+      this.source?.notifyCheckpointComplete(checkpointId, splits).catch((error: Error) => {
+        this.send({ type: 'log', level: 'WARN', message: `The source could not act on completed checkpoint ${checkpointId}: ${error.message}` });
+      });
+    }
     for (const operator of this.operators) await operator.notifyCheckpointComplete?.(checkpointId);
   }
 

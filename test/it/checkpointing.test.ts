@@ -136,3 +136,22 @@ t.test('checkpoint files: num-retained kept; a damaged newest checkpoint falls b
   await waitFor('FAILED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'FAILED', { timeoutMs: 60_000 });
   t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`)).body['root-exception'], /None of the retained checkpoints can be restored \(checkpoint \d+: .* is not a tsflink checkpoint metadata file/);
 });
+
+t.test('a checkpoint that times out is marked failed and the job keeps running', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('expiring', 1);
+  const jm = await cluster.startJobManager(['-D', 'execution.checkpointing.timeout=1 ms']);
+  await cluster.startTaskManager(jm.rpcPort);
+  const jobId = await submitJob(jm.restUrl, join(REPO_ROOT, 'test', 'fixtures', 'jobs', 'StatefulCounter.ts'), [
+    '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output,
+  ]);
+  await waitFor('2 failed checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.failed >= 2, { timeoutMs: 60_000 });
+  const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`);
+  t.equal(body.counts.completed, 0);
+  t.match(body.latest.failed, { className: 'failed', status: 'FAILED', failure_message: /Checkpoint expired before completing \(timeout 1 ms\)/, failure_timestamp: Number });
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING');
+  await produce(topics.input, ['k:1']);
+  t.match(await readTopicUntil(topics.output, (values) => values.length >= 1), [/"count":1/], 'and it still processes records');
+  t.equal(readdirSync(join(cluster.checkpointDir, jobId)).filter((d) => d.startsWith('chk-') && existsSync(join(cluster.checkpointDir, jobId, d, '_metadata'))).length, 0, 'failed checkpoints leave no metadata behind');
+});

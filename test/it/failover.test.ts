@@ -6,7 +6,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster, type ClusterProcess } from '../testing/TestingCluster.js';
-import { createTopics, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { createTopics, kafka, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -61,6 +61,11 @@ t.test('kill -9 a TaskManager mid-run: the job restarts from its checkpoint, eve
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   t.ok(complete(records, WINDOWS - 1), `windows 0 … ${WINDOWS - 2}: every page present`);
 
+  const admin = kafka().admin();
+  await admin.connect();
+  const committed = await admin.fetchOffsets({ groupId: 'click-event-count', topics: [topics.input] }).finally(() => admin.disconnect());
+  t.ok(committed[0]!.partitions.every((p) => Number(p.offset) > 0), 'completed checkpoints commit the source offsets to the group (for lag monitoring)');
+
   const { body: checkpoints } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`);
   t.ok(checkpoints.latest.restored, 'the job restored from a checkpoint');
   t.equal(checkpoints.latest.restored.is_savepoint, false);
@@ -114,6 +119,46 @@ t.test('three kills of different TaskManagers in one run, exactly-once sink: eve
     t.equal(new Set(window.map((r) => r.page)).size, PAGES);
   }
   t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '3' }]);
+});
+
+t.test('a TaskManager declared lost while still alive (SIGSTOP past heartbeat.timeout) cannot corrupt the new attempt', async (t) => {
+  const WINDOWS = 8;
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('zombie');
+  const jm = await cluster.startJobManager();
+  const slot1 = ['-D', 'taskmanager.numberOfTaskSlots=1'];
+  const zombie = await cluster.startTaskManager(jm.rpcPort, slot1);
+  t.teardown(() => zombie.process.kill('SIGCONT'));
+  await waitFor('the first TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
+  await cluster.startTaskManager(jm.rpcPort, slot1);
+  await waitFor('2 TaskManagers', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 2);
+  const args = [
+    '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output,
+    '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once',
+  ];
+  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 2);
+  await waitUntilRunning(jm.restUrl, jobId, 6);
+  await cluster.startTaskManager(jm.rpcPort, slot1); // the spare
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 3000, maxWindows: WINDOWS });
+  await waitFor('a completed checkpoint', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= 1, { timeoutMs: 60_000 });
+
+  zombie.process.kill('SIGSTOP');
+  await waitFor('restart 1', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body[0]?.value === '1', { timeoutMs: 60_000 });
+  await waitUntilRunning(jm.restUrl, jobId, 6);
+  zombie.process.kill('SIGCONT');
+  const after = await completedCheckpoints(jm.restUrl, jobId);
+  await waitFor('three more checkpoints after the zombie woke up', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= after + 3, { timeoutMs: 60_000 });
+  await generator;
+  await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1));
+  const last = await completedCheckpoints(jm.restUrl, jobId);
+  await waitFor('two more checkpoints', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= last + 2, { timeoutMs: 60_000 });
+
+  const records = parseWindows(await readCommitted(topics.output));
+  t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
+  for (let w = 0; w < WINDOWS - 1; w++) t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);
+  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '1' }], 'what the old attempts reported after waking up changed nothing');
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING');
 });
 
 t.test('without checkpointing a lost TaskManager fails the job, as in Flink', async (t) => {

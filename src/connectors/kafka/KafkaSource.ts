@@ -1,4 +1,5 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
+import { GroupOffsetCommitter } from './GroupOffsetCommitter.js';
 import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';
 
 /** Turns a record value into the stream's type (Flink's DeserializationSchema). */
@@ -112,7 +113,7 @@ const ASSIGNER_NAME = 'TsflinkSplitAssigner';
 class KafkaSourceReader<T> implements SourceReader<T> {
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
-  private committer: Admin | undefined;
+  private committer: GroupOffsetCommitter | undefined;
   private committing = false;
   private owned: Array<{ topic: string; partition: number }> = [];
   /** Per `topic-partition`: the next offset to fetch (kept across consumer rejoins, which must not re-read). */
@@ -230,26 +231,28 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     return result;
   }
 
-  notifyCheckpointComplete(_checkpointId: number, splits: readonly SplitState[]): void {
+  /** Commits the checkpoint's offsets to the configured group id (skipped while the previous commit runs). */
+  async notifyCheckpointComplete(_checkpointId: number, splits: readonly SplitState[]): Promise<void> {
     if (this.committing || splits.length === 0) return;
     this.committing = true;
-    void this.commitOffsets(splits).finally(() => (this.committing = false));
+    try {
+      await this.commitOffsets(splits);
+    } finally {
+      this.committing = false;
+    }
   }
 
   private async commitOffsets(splits: readonly SplitState[]): Promise<void> {
     try {
-      if (!this.committer) {
-        this.committer = this.kafka.admin();
-        await this.committer.connect();
-      }
+      this.committer ??= new GroupOffsetCommitter(this.kafka);
       const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
       for (const { topic, partition } of this.owned) {
         const position = splits.find((s) => s.splitId === `${topic}-${partition}`)?.position;
         if (position !== undefined) (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push({ partition, offset: position });
       }
-      for (const [topic, partitions] of byTopic) await this.committer.setOffsets({ groupId: this.config.groupId, topic, partitions });
-    } catch {
-      // For monitoring only: the next completed checkpoint commits again.
+      await this.committer.commit(this.config.groupId, byTopic);
+    } catch (error) {
+      throw new Error(`Could not commit offsets to group ${this.config.groupId} (for monitoring only; the next completed checkpoint commits again): ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -264,7 +267,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   async close(): Promise<void> {
     const committer = this.committer;
     this.committer = undefined;
-    await committer?.disconnect().catch(() => undefined);
+    await committer?.close().catch(() => undefined);
     const consumer = this.consumer;
     this.consumer = undefined;
     if (!consumer) return;
