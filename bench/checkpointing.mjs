@@ -1,9 +1,11 @@
-// Recovery time: kill -9 a TaskManager running ClickEventCount (-p 2 --checkpointing --event-time) while a spare
-// TaskManager is already registered, and measure the time until the job is RUNNING again with every subtask RUNNING.
-//   npm run bench:failover [-- --runs 5]
-// Starts its own Kafka and cluster on free loopback ports (3 TaskManagers with 1 slot each); the generator runs at
-// 1000 events/s meanwhile. Every run submits a fresh job, so each kill is the job's first failure (restart backoff
-// 1 s, Flink 1.20's exponential-delay default).
+// Checkpointing of ClickEventCount (-p 2 --checkpointing --event-time --delivery-guarantee exactly-once) at the
+// playground's pace (the generator at 1000 events/s):
+//  1. steady state for --seconds (default 60): checkpoint duration and size, p50 / p99, from /jobs/:id/checkpoints;
+//  2. recovery, --runs times (default 5): kill -9 a TaskManager running the job while a spare TaskManager is already
+//     registered; the time until the job is RUNNING again with every subtask RUNNING. Every run submits a fresh job, so
+//     each kill is the job's first failure (restart backoff 1 s, Flink 1.20's exponential-delay default).
+//   npm run bench:checkpointing [-- --seconds 60 --runs 5]
+// Starts its own Kafka and cluster on free loopback ports (3 TaskManagers with 1 slot each).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,7 +17,9 @@ import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
 const root = resolve(import.meta.dirname, '..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const dir = mkdtempSync(join(tmpdir(), 'tsflink-bench-failover-'));
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
+const dir = mkdtempSync(join(tmpdir(), 'tsflink-bench-checkpointing-'));
 const children = [];
 
 const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
@@ -66,10 +70,28 @@ try {
   for (let i = 0; i < 3; i++) await addTaskManager();
   await until(async () => (await json(`${rest}/overview`)).taskmanagers === 3);
 
+  const submitJob = () => {
+    const jobArgs = ['--bootstrap.servers', brokers, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
+    const submit = execFileSync(join(root, 'bin', 'flink'), ['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), ...jobArgs], { env, encoding: 'utf8' });
+    return /JobID ([0-9a-f]{32})/.exec(submit)[1];
+  };
+
+  // 1. Steady state.
+  const steadyJob = submitJob();
+  await until(async () => (await json(`${rest}/jobs/${steadyJob}`))['status-counts'].RUNNING === 6);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const cp = await json(`${rest}/jobs/${steadyJob}/checkpoints`);
+  const summary = cp.summary;
+  console.log(
+    `steady state, ${SECONDS} s: ${cp.counts.completed} checkpoints completed, ${cp.counts.failed} failed; duration p50 ${summary.end_to_end_duration.p50} ms, p99 ${summary.end_to_end_duration.p99} ms, max ${summary.end_to_end_duration.max} ms; size p50 ${summary.state_size.p50} B, p99 ${summary.state_size.p99} B`,
+  );
+  execFileSync(join(root, 'bin', 'flink'), ['cancel', '-m', `127.0.0.1:${jm.rest}`, steadyJob], { env, stdio: 'ignore' });
+  await until(async () => (await json(`${rest}/overview`))['slots-available'] === 3);
+
+  // 2. Recovery.
   const times = [];
   for (let run = 0; run < RUNS; run++) {
-    const submit = execFileSync(join(root, 'bin', 'flink'), ['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), '--bootstrap.servers', brokers, '--event-time', '--checkpointing'], { env, encoding: 'utf8' });
-    const jobId = /JobID ([0-9a-f]{32})/.exec(submit)[1];
+    const jobId = submitJob();
     await until(async () => (await json(`${rest}/jobs/${jobId}/checkpoints`)).counts?.completed >= 2);
     const vertex = (await json(`${rest}/jobs/${jobId}`)).vertices[0].id;
     const victim = (await json(`${rest}/jobs/${jobId}/vertices/${vertex}`)).subtasks[0]['taskmanager-id'];
