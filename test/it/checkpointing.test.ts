@@ -27,7 +27,7 @@ t.test('a task exception restarts the job from its checkpoint: keyed state of ev
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
   const topics = await createTopics('stateful', 1);
-  const jm = await cluster.startJobManager();
+  const jm = await cluster.startJobManager(['-D', 'execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION']);
   await cluster.startTaskManager(jm.rpcPort);
   const jobId = await submitJob(jm.restUrl, join(REPO_ROOT, 'test', 'fixtures', 'jobs', 'StatefulCounter.ts'), [
     '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output,
@@ -78,10 +78,15 @@ t.test('a task exception restarts the job from its checkpoint: keyed state of ev
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints/details/999999`)).status, 404);
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints/details/x`)).status, 400);
   const { body: config } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints/config`);
-  t.match(config, { mode: 'exactly_once', interval: 1000, timeout: 600000, min_pause: 0, max_concurrent: 1, externalization: { enabled: Boolean } });
+  t.match(config, { mode: 'exactly_once', interval: 1000, timeout: 600000, min_pause: 0, max_concurrent: 1, externalization: { enabled: true, delete_on_cancellation: false } });
   const metrics = (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=lastCheckpointSize,lastCheckpointDuration,numberOfCompletedCheckpoints,numberOfFailedCheckpoints,numRestarts`)).body;
   t.same(metrics.map((m: { id: string }) => m.id), ['lastCheckpointSize', 'lastCheckpointDuration', 'numberOfCompletedCheckpoints', 'numberOfFailedCheckpoints', 'numRestarts']);
   t.ok(metrics.every((m: { value: unknown }) => typeof m.value === 'string' && /^\d+$/.test(m.value as string)), 'values are strings of numbers');
+
+  await fetch(`${jm.restUrl}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
+  await waitFor('CANCELED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'CANCELED');
+  const jobDir = join(cluster.checkpointDir, jobId);
+  t.ok(readdirSync(jobDir).some((d) => d.startsWith('chk-') && existsSync(join(jobDir, d, '_metadata'))), 'RETAIN_ON_CANCELLATION keeps the checkpoints of a cancelled job');
 });
 
 t.test('checkpoint files: num-retained kept; a damaged newest checkpoint falls back to the previous; none intact fails the job clearly', async (t) => {
@@ -123,9 +128,9 @@ t.test('checkpoint files: num-retained kept; a damaged newest checkpoint falls b
   const log = () => cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('\n');
   t.match(log(), new RegExp(`Cannot restore from checkpoint ${newest}, trying an older one: .*damaged`));
 
-  const records = (await readTopicUntil(topics.output, (values) => values.length >= 6 * 3)).map((v) => JSON.parse(v) as WindowCount);
-  t.ok(records.every((r) => r.count === 1000), 'counts after the fallback are still exactly 1000');
-  t.ok([0, 1, 2].every((w) => new Set(records.filter((r) => r.windowStart === windowStartText(w)).map((r) => r.page)).size === 6), 'no window missing');
+  const windowsComplete = (records: WindowCount[]) => [0, 1, 2].every((w) => new Set(records.filter((r) => r.windowStart === windowStartText(w)).map((r) => r.page)).size === 6);
+  const records = (await readTopicUntil(topics.output, (values) => windowsComplete(values.map((v) => JSON.parse(v) as WindowCount)))).map((v) => JSON.parse(v) as WindowCount);
+  t.ok(records.every((r) => r.count === 1000), 'counts after the fallback are still exactly 1000 (windows 0, 1 and 2 all there)');
 
   // Now damage every retained checkpoint: the job cannot restore and fails, saying why.
   await waitFor('a checkpoint of the new attempt', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= 5 && retained().some((id) => id > newest!), { timeoutMs: 60_000 });
@@ -135,6 +140,7 @@ t.test('checkpoint files: num-retained kept; a damaged newest checkpoint falls b
   await cluster.startTaskManager(jm.rpcPort, slot1);
   await waitFor('FAILED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'FAILED', { timeoutMs: 60_000 });
   t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`)).body['root-exception'], /None of the retained checkpoints can be restored \(checkpoint \d+: .* is not a tsflink checkpoint metadata file/);
+  await waitFor('the checkpoints of the ended job deleted (NO_EXTERNALIZED_CHECKPOINTS, the default)', () => !existsSync(jobDir));
 });
 
 t.test('a checkpoint that times out is marked failed and the job keeps running', async (t) => {

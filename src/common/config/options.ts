@@ -99,6 +99,11 @@ export const CheckpointingOptions = {
   CHECKPOINTING_INTERVAL: durationOption('execution.checkpointing.interval', { defaultValue: 0, description: "Checkpoint interval for jobs that set none; 0: checkpointing is off unless the job enables it." }),
   CHECKPOINTING_TIMEOUT: durationOption('execution.checkpointing.timeout', { defaultValue: 600_000, description: 'A checkpoint not completed within this time fails.' }),
   MIN_PAUSE_BETWEEN_CHECKPOINTS: durationOption('execution.checkpointing.min-pause', { defaultValue: 0, description: 'Least time between the end of a checkpoint and the start of the next.' }),
+  EXTERNALIZED_CHECKPOINT_RETENTION: stringOption('execution.checkpointing.externalized-checkpoint-retention', {
+    defaultValue: 'NO_EXTERNALIZED_CHECKPOINTS',
+    description:
+      'What happens to retained checkpoints when the job ends: NO_EXTERNALIZED_CHECKPOINTS (deleted), DELETE_ON_CANCELLATION (kept if the job failed), RETAIN_ON_CANCELLATION (kept).',
+  }),
   TOLERABLE_FAILURE_NUMBER: intOption('execution.checkpointing.tolerable-failed-checkpoints', {
     defaultValue: -1,
     description: 'Consecutive failed checkpoints after which the job fails over; unset (-1): a failed checkpoint never fails the job.',

@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Configuration } from '../../common/config/Configuration.js';
 import { CheckpointingOptions } from '../../common/config/options.js';
+import { IllegalConfigurationError } from '../../common/errors.js';
 import type { Logger } from '../../common/Logger.js';
 import { decodeSubtaskState } from '../../state/StateHandles.js';
 import type { Execution, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
@@ -18,10 +19,20 @@ export interface CheckpointCoordinatorConfig {
   tolerableFailures: number;
   /** `<checkpoints dir>/<jobId>`. */
   jobDirectory: string;
+  retention: CheckpointRetention;
 }
+
+export const CHECKPOINT_RETENTIONS = ['NO_EXTERNALIZED_CHECKPOINTS', 'DELETE_ON_CANCELLATION', 'RETAIN_ON_CANCELLATION'] as const;
+export type CheckpointRetention = (typeof CHECKPOINT_RETENTIONS)[number];
 
 export function checkpointCoordinatorConfig(configuration: Configuration, jobId: string, interval: number, defaultBaseDirectory: string): CheckpointCoordinatorConfig {
   const dir = configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
+  const retention = configuration.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION).toUpperCase();
+  if (!(CHECKPOINT_RETENTIONS as readonly string[]).includes(retention)) {
+    throw new IllegalConfigurationError(
+      `Could not parse value '${retention}' for key '${CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key}': expected one of ${CHECKPOINT_RETENTIONS.join(', ')}.`,
+    );
+  }
   const base = dir ? dir.replace(/^file:\/\//, '') : defaultBaseDirectory;
   return {
     interval,
@@ -30,6 +41,7 @@ export function checkpointCoordinatorConfig(configuration: Configuration, jobId:
     numRetained: Math.max(1, configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)),
     tolerableFailures: configuration.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER),
     jobDirectory: join(base, jobId),
+    retention: retention as CheckpointRetention,
   };
 }
 
@@ -97,6 +109,22 @@ export class CheckpointCoordinator {
     clearInterval(this.timer);
     this.timer = undefined;
     this.abortPending(reason);
+  }
+
+  /**
+   * The job ended: retained checkpoints are deleted unless `externalized-checkpoint-retention` keeps them (always with
+   * RETAIN_ON_CANCELLATION, after a failure with DELETE_ON_CANCELLATION). A JobManager that shuts down keeps them.
+   */
+  async onJobTerminated(status: 'FINISHED' | 'CANCELED' | 'FAILED'): Promise<void> {
+    this.stop(`The job is ${status}.`);
+    const retention = this.config.retention;
+    const keep = retention === 'RETAIN_ON_CANCELLATION' || (retention === 'DELETE_ON_CANCELLATION' && status === 'FAILED');
+    if (keep) {
+      if (this.completed.length > 0) this.log.info(`Retaining ${this.completed.length} checkpoint(s) of job ${this.jobId} in ${this.config.jobDirectory} (${retention}).`);
+      return;
+    }
+    this.completed.length = 0;
+    await rm(this.config.jobDirectory, { recursive: true, force: true }).catch((error: Error) => this.log.warn(`Could not remove the checkpoints of job ${this.jobId}: ${error.message}`));
   }
 
   /** Failover: the running checkpoint can no longer complete. */

@@ -388,12 +388,12 @@ export class JobMaster implements DispatchedJob {
       }
       return;
     }
-    let final: JobStatus | undefined;
+    let final: 'FINISHED' | 'CANCELED' | 'FAILED' | undefined;
     if (this.status === 'CANCELLING') final = 'CANCELED';
     else if (this.status === 'FAILING') final = 'FAILED';
     else if (this.status === 'RUNNING' && executions.every((e) => e.state === 'FINISHED')) final = 'FINISHED';
     if (!final) return;
-    this.checkpointCoordinator?.stop(`The job is ${final}.`);
+    void this.checkpointCoordinator?.onJobTerminated(final);
     this.transitionJob(final);
     this.services.resourceManager.slotManager.freeSlots(this.jobId);
     this.slots = undefined;

@@ -109,7 +109,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
         timeout: c.timeout,
         min_pause: c.minPause,
         max_concurrent: 1,
-        externalization: { enabled: false, delete_on_cancellation: true },
+        externalization: { enabled: c.retention !== 'NO_EXTERNALIZED_CHECKPOINTS', delete_on_cancellation: c.retention !== 'RETAIN_ON_CANCELLATION' },
         state_backend: 'EmbeddedRocksDBStateBackend',
         checkpoint_storage: 'FileSystemCheckpointStorage',
         unaligned_checkpoints: false,
