@@ -6,60 +6,18 @@
 //     each kill is the job's first failure (restart backoff 1 s, Flink 1.20's exponential-delay default).
 //   npm run bench:checkpointing [-- --seconds 60 --runs 5]
 // Starts its own Kafka and cluster on free loopback ports (3 TaskManagers with 1 slot each).
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
+import { argument, benchEnvironment, json, root, until } from './harness.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const secondsArg = process.argv.indexOf('--seconds');
-const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
-const dir = mkdtempSync(join(tmpdir(), 'tsflink-bench-checkpointing-'));
-const children = [];
-
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const until = async (probe, ms = 300_000) => { const end = Date.now() + ms; for (;;) { try { const v = await probe(); if (v) return v; } catch {} if (Date.now() > end) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 20)); } };
-const json = async (url) => (await fetch(url)).json();
-
-const kafkaPort = await freePort();
-const kafkaEnv = { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(await freePort()), KAFKA_DATA_DIR: join(dir, 'kafka') };
-function cleanup() {
-  for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
-  try { execFileSync(join(root, 'bin', 'kafka.sh'), ['stop'], { env: kafkaEnv, stdio: 'ignore' }); } catch {}
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+const RUNS = argument('--runs', 5);
+const SECONDS = argument('--seconds', 60);
 
 try {
-  execFileSync(join(root, 'bin', 'kafka.sh'), ['start'], { env: kafkaEnv, stdio: 'inherit' });
-  const brokers = `127.0.0.1:${kafkaPort}`;
-  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'input', numPartitions: 2 }, { topic: 'output', numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
+  const { brokers, start, flink } = await benchEnvironment('checkpointing');
   const generator = new AbortController();
   void runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 1000, maxWindows: undefined }, generator.signal).catch(() => undefined);
 
-  mkdirSync(join(dir, 'conf'));
-  writeFileSync(
-    join(dir, 'conf', 'config.yaml'),
-    `${readFileSync(join(root, 'conf', 'config.yaml'), 'utf8')}\nio.tmp.dirs: ${join(dir, 'tmp')}\nweb.tmpdir: ${join(dir, 'tmp')}\nexecution.checkpointing.dir: file://${join(dir, 'checkpoints')}\n`,
-  );
-  const env = { ...process.env, FLINK_CONF_DIR: join(dir, 'conf'), FLINK_LOG_DIR: join(dir, 'log'), FLINK_PID_DIR: join(dir, 'pid') };
-  const start = async (script, args) => {
-    const work = mkdtempSync(join(dir, 'p-'));
-    const child = spawn(join(root, 'bin', script), ['start-foreground', ...args], { cwd: work, env, stdio: 'ignore', detached: true });
-    children.push(child);
-    const ports = await until(() => { const f = readdirSync(work).find((n) => n.endsWith('.ports.json')); return f && JSON.parse(readFileSync(join(work, f), 'utf8')); });
-    return { child, ports };
-  };
   const jm = (await start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0'])).ports;
   const rest = `http://127.0.0.1:${jm.rest}`;
   const taskManagers = new Map();
@@ -72,7 +30,7 @@ try {
 
   const submitJob = () => {
     const jobArgs = ['--bootstrap.servers', brokers, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
-    const submit = execFileSync(join(root, 'bin', 'flink'), ['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), ...jobArgs], { env, encoding: 'utf8' });
+    const submit = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), ...jobArgs]);
     return /JobID ([0-9a-f]{32})/.exec(submit)[1];
   };
 
@@ -85,7 +43,7 @@ try {
   console.log(
     `steady state, ${SECONDS} s: ${cp.counts.completed} checkpoints completed, ${cp.counts.failed} failed; duration p50 ${summary.end_to_end_duration.p50} ms, p99 ${summary.end_to_end_duration.p99} ms, max ${summary.end_to_end_duration.max} ms; size p50 ${summary.state_size.p50} B, p99 ${summary.state_size.p99} B`,
   );
-  execFileSync(join(root, 'bin', 'flink'), ['cancel', '-m', `127.0.0.1:${jm.rest}`, steadyJob], { env, stdio: 'ignore' });
+  flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, steadyJob]);
   await until(async () => (await json(`${rest}/overview`))['slots-available'] === 3);
 
   // 2. Recovery.
@@ -103,7 +61,7 @@ try {
     const ms = performance.now() - killedAt;
     times.push(ms);
     console.log(`run ${run + 1}: kill -9 → RUNNING in ${Math.round(ms)} ms`);
-    execFileSync(join(root, 'bin', 'flink'), ['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId], { env, stdio: 'ignore' });
+    flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId]);
     await addTaskManager();
     await until(async () => (await json(`${rest}/overview`))['slots-available'] === 3);
   }

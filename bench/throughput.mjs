@@ -6,44 +6,15 @@
 //     window the backlog closes is in the output topic — without checkpointing, with --checkpointing (1 s,
 //     at-least-once sink) and with --checkpointing --delivery-guarantee exactly-once; for the checkpointing runs also
 //     the checkpoints' duration and size (p50, p99) from /jobs/:id/checkpoints.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
+import { argument, benchEnvironment, json, root, until } from './harness.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const windowsArg = process.argv.indexOf('--windows');
-const WINDOWS = windowsArg > 0 ? Number(process.argv[windowsArg + 1]) : 167;
+const WINDOWS = argument('--windows', 167);
 const EVENTS = WINDOWS * 6000;
-const dir = mkdtempSync(join(tmpdir(), 'tsflink-bench-'));
-const children = [];
-
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const until = async (probe, ms = 600_000) => { const end = Date.now() + ms; for (;;) { try { const v = await probe(); if (v) return v; } catch {} if (Date.now() > end) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 50)); } };
-const json = async (url) => (await fetch(url)).json();
-
-const kafkaPort = await freePort();
-const kafkaEnv = { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(await freePort()), KAFKA_DATA_DIR: join(dir, 'kafka') };
-function cleanup() {
-  for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
-  try { execFileSync(join(root, 'bin', 'kafka.sh'), ['stop'], { env: kafkaEnv, stdio: 'ignore' }); } catch {}
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
 
 try {
-  execFileSync(join(root, 'bin', 'kafka.sh'), ['start'], { env: kafkaEnv, stdio: 'inherit' });
-  const brokers = `127.0.0.1:${kafkaPort}`;
-  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'input', numPartitions: 2 }, { topic: 'output', numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
-
+  const { brokers, kafka, createTopics, start, flink } = await benchEnvironment('throughput');
   let t0 = performance.now();
   await runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 0, maxWindows: WINDOWS });
   const produceSeconds = (performance.now() - t0) / 1000;
@@ -65,16 +36,7 @@ try {
   console.log(`raw kafkajs (1 consumer, eachBatch): ${Math.round(rawRate)} events/s (${rawSeconds.toFixed(1)} s after the first batch)`);
 
   // 2. The job on a cluster.
-  mkdirSync(join(dir, 'conf'));
-  writeFileSync(join(dir, 'conf', 'config.yaml'), `${readFileSync(join(root, 'conf', 'config.yaml'), 'utf8')}\nio.tmp.dirs: ${join(dir, 'tmp')}\nweb.tmpdir: ${join(dir, 'tmp')}\n`);
-  const env = { ...process.env, FLINK_CONF_DIR: join(dir, 'conf'), FLINK_LOG_DIR: join(dir, 'log'), FLINK_PID_DIR: join(dir, 'pid') };
-  const start = (script, args) => {
-    const work = mkdtempSync(join(dir, 'p-'));
-    const child = spawn(join(root, 'bin', script), ['start-foreground', ...args], { cwd: work, env, stdio: 'ignore', detached: true });
-    children.push(child);
-    return until(() => { const f = readdirSync(work).find((n) => n.endsWith('.ports.json')); return f && JSON.parse(readFileSync(join(work, f), 'utf8')); });
-  };
-  const jm = await start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0']);
+  const jm = (await start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0'])).ports;
   const rest = `http://127.0.0.1:${jm.rest}`;
   for (let i = 0; i < 2; i++) await start('taskmanager.sh', ['-D', `jobmanager.rpc.port=${jm.rpc}`, '-D', 'taskmanager.numberOfTaskSlots=1']);
   await until(async () => (await json(`${rest}/overview`)).taskmanagers === 2);
@@ -86,12 +48,9 @@ try {
   ];
   for (const [i, variant] of variants.entries()) {
     const outputTopic = `output-${i}`;
-    const admin2 = kafka.admin();
-    await admin2.connect();
-    await admin2.createTopics({ topics: [{ topic: outputTopic, numPartitions: 2 }], waitForLeaders: true });
-    await admin2.disconnect();
+    await createTopics(outputTopic);
     t0 = performance.now();
-    const submit = execFileSync(join(root, 'bin', 'flink'), ['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), '--bootstrap.servers', brokers, '--event-time', '--output-topic', outputTopic, ...variant.args], { env, encoding: 'utf8' });
+    const submit = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), '--bootstrap.servers', brokers, '--event-time', '--output-topic', outputTopic, ...variant.args]);
     const jobId = /JobID ([0-9a-f]{32})/.exec(submit)[1];
     // When every subtask is RUNNING: the sources start reading then (the Kafka consumers have joined their groups).
     let allRunningAt;
@@ -119,7 +78,7 @@ try {
       const s = cp.summary;
       console.log(`  checkpoints: ${cp.counts.completed} completed, ${cp.counts.failed} failed; duration p50 ${s.end_to_end_duration.p50} ms, p99 ${s.end_to_end_duration.p99} ms, max ${s.end_to_end_duration.max} ms; size p50 ${s.state_size.p50} B, p99 ${s.state_size.p99} B`);
     }
-    execFileSync(join(root, 'bin', 'flink'), ['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId], { env, stdio: 'ignore' });
+    flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId]);
     await until(async () => (await json(`${rest}/overview`))['slots-available'] === 2);
   }
 } catch (error) {

@@ -271,7 +271,7 @@ export class StreamTask {
   private enqueueChannelMessage(message: ChannelMessage): void {
     switch (message.type) {
       case 'barrier':
-        this.enqueue(() => this.onBarrier(message.channel, message.checkpointId, message.timestamp));
+        this.enqueue(() => this.onBarrier(message.channel, message.checkpointId));
         return;
       case 'data':
         this.enqueue(() => this.processBatch(message.channel, message.bytes));
@@ -297,7 +297,7 @@ export class StreamTask {
         });
         return;
       case 'credit':
-        return;
+        return; // credits are for this subtask's writers and never reach the aligner (see onMessage)
     }
   }
 
@@ -311,7 +311,7 @@ export class StreamTask {
   }
 
   /** Barrier N arrived (in order) on a channel; once every live channel has delivered it, the task checkpoints. */
-  private async onBarrier(channel: string, checkpointId: number, _timestamp: number): Promise<void> {
+  private async onBarrier(channel: string, checkpointId: number): Promise<void> {
     this.aligner!.onBarrierProcessed(channel, checkpointId);
     await this.completeAlignmentIfDone();
   }

@@ -1,0 +1,60 @@
+// What the Kafka benchmarks share: their own broker and cluster on free loopback ports in a temporary directory,
+// removed (with every process) when the benchmark exits.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+
+export const root = resolve(import.meta.dirname, '..');
+
+export const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+export const until = async (probe, ms = 600_000) => { const end = Date.now() + ms; for (;;) { try { const v = await probe(); if (v) return v; } catch {} if (Date.now() > end) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 20)); } };
+export const json = async (url) => (await fetch(url)).json();
+export const argument = (name, fallback) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : fallback; };
+
+/**
+ * Starts Kafka (topics `input` and `output`, 2 partitions each) and prepares a cluster configuration (the repo's
+ * conf/config.yaml plus `extraConfig` lines, working files and checkpoints inside the benchmark's directory).
+ */
+export async function benchEnvironment(name, extraConfig = []) {
+  const dir = mkdtempSync(join(tmpdir(), `tsflink-bench-${name}-`));
+  const children = [];
+  const kafkaPort = await freePort();
+  const kafkaEnv = { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(await freePort()), KAFKA_DATA_DIR: join(dir, 'kafka') };
+  process.on('exit', () => {
+    for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
+    try { execFileSync(join(root, 'bin', 'kafka.sh'), ['stop'], { env: kafkaEnv, stdio: 'ignore' }); } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  });
+  process.on('SIGINT', () => process.exit(130));
+
+  execFileSync(join(root, 'bin', 'kafka.sh'), ['start'], { env: kafkaEnv, stdio: 'inherit' });
+  const brokers = `127.0.0.1:${kafkaPort}`;
+  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
+  const createTopics = async (...topics) => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
+    await admin.disconnect();
+  };
+  await createTopics('input', 'output');
+
+  mkdirSync(join(dir, 'conf'));
+  const config = [readFileSync(join(root, 'conf', 'config.yaml'), 'utf8'), `io.tmp.dirs: ${join(dir, 'tmp')}`, `web.tmpdir: ${join(dir, 'tmp')}`, `execution.checkpointing.dir: file://${join(dir, 'checkpoints')}`, ...extraConfig, ''];
+  writeFileSync(join(dir, 'conf', 'config.yaml'), config.join('\n'));
+  const env = { ...process.env, FLINK_CONF_DIR: join(dir, 'conf'), FLINK_LOG_DIR: join(dir, 'log'), FLINK_PID_DIR: join(dir, 'pid') };
+
+  /** Starts `bin/<script> start-foreground args`; resolves with the child and its ports file once it is bound. */
+  const start = async (script, args) => {
+    const work = mkdtempSync(join(dir, 'p-'));
+    const child = spawn(join(root, 'bin', script), ['start-foreground', ...args], { cwd: work, env, stdio: 'ignore', detached: true });
+    children.push(child);
+    const ports = await until(() => { const f = readdirSync(work).find((n) => n.endsWith('.ports.json')); return f && JSON.parse(readFileSync(join(work, f), 'utf8')); });
+    return { child, ports };
+  };
+  /** `bin/flink args`, its stdout. */
+  const flink = (args) => execFileSync(join(root, 'bin', 'flink'), args, { env, encoding: 'utf8' });
+  return { dir, brokers, kafka, createTopics, start, flink };
+}
