@@ -3,8 +3,10 @@ import {
   TaskExecutorServiceService,
   type CancelTaskRequest,
   type CancelTaskResponse,
-  type NotifyCheckpointRequest,
-  type NotifyCheckpointResponse,
+  type NotifyCheckpointAbortedRequest,
+  type NotifyCheckpointAbortedResponse,
+  type NotifyCheckpointCompleteRequest,
+  type NotifyCheckpointCompleteResponse,
   type TriggerCheckpointRequest,
   type TriggerCheckpointResponse,
   type SubmitTaskRequest,
@@ -49,11 +51,11 @@ export function addTaskExecutorService(server: Server, gateway: TaskExecutorGate
         callback(serviceError(status.NOT_FOUND, (error as Error).message));
       }
     },
-    notifyCheckpointComplete(call: ServerUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>, callback: sendUnaryData<NotifyCheckpointResponse>) {
+    notifyCheckpointComplete(call: ServerUnaryCall<NotifyCheckpointCompleteRequest, NotifyCheckpointCompleteResponse>, callback: sendUnaryData<NotifyCheckpointCompleteResponse>) {
       gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, true);
       callback(null, {});
     },
-    notifyCheckpointAborted(call: ServerUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>, callback: sendUnaryData<NotifyCheckpointResponse>) {
+    notifyCheckpointAborted(call: ServerUnaryCall<NotifyCheckpointAbortedRequest, NotifyCheckpointAbortedResponse>, callback: sendUnaryData<NotifyCheckpointAbortedResponse>) {
       gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, false);
       callback(null, {});
     },

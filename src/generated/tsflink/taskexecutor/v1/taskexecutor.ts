@@ -97,12 +97,22 @@ export interface TriggerCheckpointRequest {
 export interface TriggerCheckpointResponse {
 }
 
-export interface NotifyCheckpointRequest {
+/** Checkpoint `checkpoint_id` completed: the listed subtasks of this TaskExecutor may commit what it covers. */
+export interface NotifyCheckpointCompleteRequest {
   attemptIds: string[];
   checkpointId: number;
 }
 
-export interface NotifyCheckpointResponse {
+export interface NotifyCheckpointCompleteResponse {
+}
+
+/** Checkpoint `checkpoint_id` will never complete. */
+export interface NotifyCheckpointAbortedRequest {
+  attemptIds: string[];
+  checkpointId: number;
+}
+
+export interface NotifyCheckpointAbortedResponse {
 }
 
 function createBaseChannelDescriptor(): ChannelDescriptor {
@@ -1313,12 +1323,12 @@ export const TriggerCheckpointResponse: MessageFns<TriggerCheckpointResponse> = 
   },
 };
 
-function createBaseNotifyCheckpointRequest(): NotifyCheckpointRequest {
+function createBaseNotifyCheckpointCompleteRequest(): NotifyCheckpointCompleteRequest {
   return { attemptIds: [], checkpointId: 0 };
 }
 
-export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
-  encode(message: NotifyCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const NotifyCheckpointCompleteRequest: MessageFns<NotifyCheckpointCompleteRequest> = {
+  encode(message: NotifyCheckpointCompleteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.attemptIds) {
       writer.uint32(10).string(v!);
     }
@@ -1328,7 +1338,7 @@ export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointCompleteRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1337,7 +1347,7 @@ export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseNotifyCheckpointRequest();
+      const message = createBaseNotifyCheckpointCompleteRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1369,7 +1379,7 @@ export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
     }
   },
 
-  fromJSON(object: any): NotifyCheckpointRequest {
+  fromJSON(object: any): NotifyCheckpointCompleteRequest {
     return {
       attemptIds: globalThis.Array.isArray(object?.attemptIds)
         ? object.attemptIds.map((e: any) => globalThis.String(e))
@@ -1384,7 +1394,7 @@ export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
     };
   },
 
-  toJSON(message: NotifyCheckpointRequest): unknown {
+  toJSON(message: NotifyCheckpointCompleteRequest): unknown {
     const obj: any = {};
     if (message.attemptIds?.length) {
       obj.attemptIds = message.attemptIds;
@@ -1395,27 +1405,29 @@ export const NotifyCheckpointRequest: MessageFns<NotifyCheckpointRequest> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<NotifyCheckpointRequest>, I>>(base?: I): NotifyCheckpointRequest {
-    return NotifyCheckpointRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<NotifyCheckpointCompleteRequest>, I>>(base?: I): NotifyCheckpointCompleteRequest {
+    return NotifyCheckpointCompleteRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointRequest>, I>>(object: I): NotifyCheckpointRequest {
-    const message = createBaseNotifyCheckpointRequest();
+  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointCompleteRequest>, I>>(
+    object: I,
+  ): NotifyCheckpointCompleteRequest {
+    const message = createBaseNotifyCheckpointCompleteRequest();
     message.attemptIds = object.attemptIds?.map((e) => e) || [];
     message.checkpointId = object.checkpointId ?? 0;
     return message;
   },
 };
 
-function createBaseNotifyCheckpointResponse(): NotifyCheckpointResponse {
+function createBaseNotifyCheckpointCompleteResponse(): NotifyCheckpointCompleteResponse {
   return {};
 }
 
-export const NotifyCheckpointResponse: MessageFns<NotifyCheckpointResponse> = {
-  encode(_: NotifyCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const NotifyCheckpointCompleteResponse: MessageFns<NotifyCheckpointCompleteResponse> = {
+  encode(_: NotifyCheckpointCompleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointCompleteResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1424,7 +1436,7 @@ export const NotifyCheckpointResponse: MessageFns<NotifyCheckpointResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseNotifyCheckpointResponse();
+      const message = createBaseNotifyCheckpointCompleteResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1440,20 +1452,171 @@ export const NotifyCheckpointResponse: MessageFns<NotifyCheckpointResponse> = {
     }
   },
 
-  fromJSON(_: any): NotifyCheckpointResponse {
+  fromJSON(_: any): NotifyCheckpointCompleteResponse {
     return {};
   },
 
-  toJSON(_: NotifyCheckpointResponse): unknown {
+  toJSON(_: NotifyCheckpointCompleteResponse): unknown {
     const obj: any = {};
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<NotifyCheckpointResponse>, I>>(base?: I): NotifyCheckpointResponse {
-    return NotifyCheckpointResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<NotifyCheckpointCompleteResponse>, I>>(
+    base?: I,
+  ): NotifyCheckpointCompleteResponse {
+    return NotifyCheckpointCompleteResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointResponse>, I>>(_: I): NotifyCheckpointResponse {
-    const message = createBaseNotifyCheckpointResponse();
+  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointCompleteResponse>, I>>(
+    _: I,
+  ): NotifyCheckpointCompleteResponse {
+    const message = createBaseNotifyCheckpointCompleteResponse();
+    return message;
+  },
+};
+
+function createBaseNotifyCheckpointAbortedRequest(): NotifyCheckpointAbortedRequest {
+  return { attemptIds: [], checkpointId: 0 };
+}
+
+export const NotifyCheckpointAbortedRequest: MessageFns<NotifyCheckpointAbortedRequest> = {
+  encode(message: NotifyCheckpointAbortedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.attemptIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.checkpointId !== 0) {
+      writer.uint32(16).int64(message.checkpointId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointAbortedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotifyCheckpointAbortedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checkpointId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotifyCheckpointAbortedRequest {
+    return {
+      attemptIds: globalThis.Array.isArray(object?.attemptIds)
+        ? object.attemptIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.attempt_ids)
+        ? object.attempt_ids.map((e: any) => globalThis.String(e))
+        : [],
+      checkpointId: isSet(object.checkpointId)
+        ? globalThis.Number(object.checkpointId)
+        : isSet(object.checkpoint_id)
+        ? globalThis.Number(object.checkpoint_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: NotifyCheckpointAbortedRequest): unknown {
+    const obj: any = {};
+    if (message.attemptIds?.length) {
+      obj.attemptIds = message.attemptIds;
+    }
+    if (message.checkpointId !== 0) {
+      obj.checkpointId = Math.round(message.checkpointId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotifyCheckpointAbortedRequest>, I>>(base?: I): NotifyCheckpointAbortedRequest {
+    return NotifyCheckpointAbortedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointAbortedRequest>, I>>(
+    object: I,
+  ): NotifyCheckpointAbortedRequest {
+    const message = createBaseNotifyCheckpointAbortedRequest();
+    message.attemptIds = object.attemptIds?.map((e) => e) || [];
+    message.checkpointId = object.checkpointId ?? 0;
+    return message;
+  },
+};
+
+function createBaseNotifyCheckpointAbortedResponse(): NotifyCheckpointAbortedResponse {
+  return {};
+}
+
+export const NotifyCheckpointAbortedResponse: MessageFns<NotifyCheckpointAbortedResponse> = {
+  encode(_: NotifyCheckpointAbortedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyCheckpointAbortedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotifyCheckpointAbortedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): NotifyCheckpointAbortedResponse {
+    return {};
+  },
+
+  toJSON(_: NotifyCheckpointAbortedResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotifyCheckpointAbortedResponse>, I>>(base?: I): NotifyCheckpointAbortedResponse {
+    return NotifyCheckpointAbortedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotifyCheckpointAbortedResponse>, I>>(_: I): NotifyCheckpointAbortedResponse {
+    const message = createBaseNotifyCheckpointAbortedResponse();
     return message;
   },
 };
@@ -1497,23 +1660,26 @@ export const TaskExecutorServiceService = {
     path: "/tsflink.taskexecutor.v1.TaskExecutorService/NotifyCheckpointComplete" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: NotifyCheckpointRequest): Buffer =>
-      Buffer.from(NotifyCheckpointRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): NotifyCheckpointRequest => NotifyCheckpointRequest.decode(value),
-    responseSerialize: (value: NotifyCheckpointResponse): Buffer =>
-      Buffer.from(NotifyCheckpointResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): NotifyCheckpointResponse => NotifyCheckpointResponse.decode(value),
+    requestSerialize: (value: NotifyCheckpointCompleteRequest): Buffer =>
+      Buffer.from(NotifyCheckpointCompleteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NotifyCheckpointCompleteRequest =>
+      NotifyCheckpointCompleteRequest.decode(value),
+    responseSerialize: (value: NotifyCheckpointCompleteResponse): Buffer =>
+      Buffer.from(NotifyCheckpointCompleteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NotifyCheckpointCompleteResponse =>
+      NotifyCheckpointCompleteResponse.decode(value),
   },
   notifyCheckpointAborted: {
     path: "/tsflink.taskexecutor.v1.TaskExecutorService/NotifyCheckpointAborted" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: NotifyCheckpointRequest): Buffer =>
-      Buffer.from(NotifyCheckpointRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): NotifyCheckpointRequest => NotifyCheckpointRequest.decode(value),
-    responseSerialize: (value: NotifyCheckpointResponse): Buffer =>
-      Buffer.from(NotifyCheckpointResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): NotifyCheckpointResponse => NotifyCheckpointResponse.decode(value),
+    requestSerialize: (value: NotifyCheckpointAbortedRequest): Buffer =>
+      Buffer.from(NotifyCheckpointAbortedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NotifyCheckpointAbortedRequest => NotifyCheckpointAbortedRequest.decode(value),
+    responseSerialize: (value: NotifyCheckpointAbortedResponse): Buffer =>
+      Buffer.from(NotifyCheckpointAbortedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NotifyCheckpointAbortedResponse =>
+      NotifyCheckpointAbortedResponse.decode(value),
   },
 } as const;
 
@@ -1524,8 +1690,8 @@ export interface TaskExecutorServiceServer extends UntypedServiceImplementation 
   cancelTask: handleUnaryCall<CancelTaskRequest, CancelTaskResponse>;
   /** Starts checkpoint `checkpoint_id` at a source subtask (Flink's TaskExecutorGateway.triggerCheckpoint). */
   triggerCheckpoint: handleUnaryCall<TriggerCheckpointRequest, TriggerCheckpointResponse>;
-  notifyCheckpointComplete: handleUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>;
-  notifyCheckpointAborted: handleUnaryCall<NotifyCheckpointRequest, NotifyCheckpointResponse>;
+  notifyCheckpointComplete: handleUnaryCall<NotifyCheckpointCompleteRequest, NotifyCheckpointCompleteResponse>;
+  notifyCheckpointAborted: handleUnaryCall<NotifyCheckpointAbortedRequest, NotifyCheckpointAbortedResponse>;
 }
 
 export interface TaskExecutorServiceClient extends Client {
@@ -1578,34 +1744,34 @@ export interface TaskExecutorServiceClient extends Client {
     callback: (error: ServiceError | null, response: TriggerCheckpointResponse) => void,
   ): ClientUnaryCall;
   notifyCheckpointComplete(
-    request: NotifyCheckpointRequest,
-    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+    request: NotifyCheckpointCompleteRequest,
+    callback: (error: ServiceError | null, response: NotifyCheckpointCompleteResponse) => void,
   ): ClientUnaryCall;
   notifyCheckpointComplete(
-    request: NotifyCheckpointRequest,
+    request: NotifyCheckpointCompleteRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+    callback: (error: ServiceError | null, response: NotifyCheckpointCompleteResponse) => void,
   ): ClientUnaryCall;
   notifyCheckpointComplete(
-    request: NotifyCheckpointRequest,
+    request: NotifyCheckpointCompleteRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+    callback: (error: ServiceError | null, response: NotifyCheckpointCompleteResponse) => void,
   ): ClientUnaryCall;
   notifyCheckpointAborted(
-    request: NotifyCheckpointRequest,
-    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+    request: NotifyCheckpointAbortedRequest,
+    callback: (error: ServiceError | null, response: NotifyCheckpointAbortedResponse) => void,
   ): ClientUnaryCall;
   notifyCheckpointAborted(
-    request: NotifyCheckpointRequest,
+    request: NotifyCheckpointAbortedRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+    callback: (error: ServiceError | null, response: NotifyCheckpointAbortedResponse) => void,
   ): ClientUnaryCall;
   notifyCheckpointAborted(
-    request: NotifyCheckpointRequest,
+    request: NotifyCheckpointAbortedRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: NotifyCheckpointResponse) => void,
+    callback: (error: ServiceError | null, response: NotifyCheckpointAbortedResponse) => void,
   ): ClientUnaryCall;
 }
 
