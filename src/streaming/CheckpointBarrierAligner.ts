@@ -3,6 +3,7 @@ import type { ChannelMessage } from '../taskmanager/task/thread-protocol.js';
 interface PendingAlignment {
   checkpointId: number;
   timestamp: number;
+  targetLocation: string;
   startedAt: number;
   /** Channels whose barrier arrived: what they deliver next is held back until the checkpoint is taken. */
   held: Map<string, ChannelMessage[]>;
@@ -47,7 +48,7 @@ export class CheckpointBarrierAligner {
     if (pending && message.checkpointId > pending.checkpointId) this.abort(pending.checkpointId);
     if (!this.pending) {
       this.latestCheckpointId = message.checkpointId;
-      this.pending = { checkpointId: message.checkpointId, timestamp: message.timestamp, startedAt: this.now(), held: new Map(), processed: new Set() };
+      this.pending = { checkpointId: message.checkpointId, timestamp: message.timestamp, targetLocation: message.targetLocation, startedAt: this.now(), held: new Map(), processed: new Set() };
     }
     this.pending!.held.set(message.channel, []);
     this.deliver(message);
@@ -59,11 +60,11 @@ export class CheckpointBarrierAligner {
   }
 
   /** The checkpoint to take now, if every live channel's barrier was processed. */
-  takeCompleted(isEnded: (channel: string) => boolean): { checkpointId: number; timestamp: number; alignmentMs: number } | undefined {
+  takeCompleted(isEnded: (channel: string) => boolean): { checkpointId: number; timestamp: number; targetLocation: string; alignmentMs: number } | undefined {
     const pending = this.pending;
     if (!pending || pending.processed.size === 0) return undefined;
     if (!this.channelIds.every((c) => pending.processed.has(c) || isEnded(c))) return undefined;
-    return { checkpointId: pending.checkpointId, timestamp: pending.timestamp, alignmentMs: this.now() - pending.startedAt };
+    return { checkpointId: pending.checkpointId, timestamp: pending.timestamp, targetLocation: pending.targetLocation, alignmentMs: this.now() - pending.startedAt };
   }
 
   /** The checkpoint was taken (or failed): unblock every channel, handing on what it held, in order. */

@@ -66,8 +66,8 @@ export class RecordWriter {
   }
 
   /** Checkpoint barrier: in order behind every record emitted before it, on every channel. */
-  broadcastBarrier(checkpointId: number, timestamp: number): void {
-    this.broadcast((id) => ({ type: 'barrier', channel: id, checkpointId, timestamp }));
+  broadcastBarrier(checkpointId: number, timestamp: number, targetLocation: string): void {
+    this.broadcast((id) => ({ type: 'barrier', channel: id, checkpointId, timestamp, targetLocation }));
   }
 
   endOfPartition(): void {

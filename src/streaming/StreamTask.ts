@@ -254,7 +254,7 @@ export class StreamTask {
         });
         return;
       case 'triggerCheckpoint':
-        this.enqueue(() => this.triggerCheckpoint(message.checkpointId, message.timestamp));
+        this.enqueue(() => this.triggerCheckpoint(message.checkpointId, message.timestamp, message.targetLocation));
         return;
       case 'checkpointComplete':
         this.enqueue(() => this.notifyCheckpointComplete(message.checkpointId));
@@ -302,12 +302,12 @@ export class StreamTask {
   }
 
   /** A source subtask starts checkpoint `checkpointId`: its state is what it emitted so far. */
-  private async triggerCheckpoint(checkpointId: number, timestamp: number): Promise<void> {
+  private async triggerCheckpoint(checkpointId: number, timestamp: number, targetLocation: string): Promise<void> {
     if (!this.source || this.finished) {
       this.send({ type: 'checkpointDecline', checkpointId, reason: 'The task is not running a source any more.' });
       return;
     }
-    await this.performCheckpoint(checkpointId, timestamp, 0);
+    await this.performCheckpoint(checkpointId, timestamp, targetLocation, 0);
   }
 
   /** Barrier N arrived (in order) on a channel; once every live channel has delivered it, the task checkpoints. */
@@ -320,7 +320,7 @@ export class StreamTask {
     const aligned = this.aligner?.takeCompleted((channel) => this.inputGate!.isEnded(channel));
     if (!aligned) return;
     try {
-      await this.performCheckpoint(aligned.checkpointId, aligned.timestamp, aligned.alignmentMs);
+      await this.performCheckpoint(aligned.checkpointId, aligned.timestamp, aligned.targetLocation, aligned.alignmentMs);
     } finally {
       this.aligner!.release();
     }
@@ -331,10 +331,10 @@ export class StreamTask {
    * in the mailbox (source positions, sink pre-commit, the keyed backend's write-through and LevelDB snapshot); the
    * asynchronous part (writing the state file) runs while processing goes on, and the acknowledgement follows it.
    */
-  private async performCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): Promise<void> {
+  private async performCheckpoint(checkpointId: number, timestamp: number, targetLocation: string, alignmentMs: number): Promise<void> {
     const started = Date.now();
     const d = this.descriptor;
-    for (const writer of this.writers) writer.broadcastBarrier(checkpointId, timestamp);
+    for (const writer of this.writers) writer.broadcastBarrier(checkpointId, timestamp, targetLocation);
     const operators: SubtaskState['operators'] = {};
     const asyncParts: Array<Promise<void>> = [];
     try {
@@ -349,7 +349,7 @@ export class StreamTask {
       }
       if (this.keyed) {
         const { operatorId, backend } = this.keyed;
-        const write = await backend.snapshot(join(d.checkpointDirectory, `chk-${checkpointId}`), `${operatorId}-${d.subtaskIndex}-${d.attemptNumber}.keyed`);
+        const write = await backend.snapshot(targetLocation, `${operatorId}-${d.subtaskIndex}-${d.attemptNumber}.keyed`);
         asyncParts.push(write().then((handle) => void (operators[operatorId] = { ...operators[operatorId], keyed: [handle] })));
       }
     } catch (error) {

@@ -99,7 +99,6 @@ export class TaskExecutor implements TaskExecutorGateway {
       programArgs: tdd.programArgs,
       defaultParallelism: tdd.defaultParallelism,
       planHash: tdd.planHash,
-      checkpointDirectory: tdd.checkpointDirectory,
       localStateDirectory: join(this.config.workingDirectory, 'state', tdd.jobId, `${tdd.vertexId}_${tdd.subtaskIndex}_${tdd.attemptId}`),
       restore: decodeTaskRestore(tdd.taskRestore),
       inputs: tdd.inputs.map((i) => ({ sourceVertexId: i.sourceVertexId, channels: i.channels.map((c) => ({ channelId: c.channelId, peerAddress: c.peerAddress })) })),
@@ -132,9 +131,9 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.tasks.get(attemptId)?.cancel();
   }
 
-  triggerCheckpoint(attemptId: string, checkpointId: number, timestamp: number): void {
+  triggerCheckpoint(attemptId: string, checkpointId: number, timestamp: number, targetLocation: string): void {
     const task = this.tasks.get(attemptId);
-    if (task) task.triggerCheckpoint(checkpointId, timestamp);
+    if (task) task.triggerCheckpoint(checkpointId, timestamp, targetLocation);
     else throw new Error(`Task ${attemptId} is not running on this TaskExecutor: cannot trigger checkpoint ${checkpointId}.`);
   }
 

@@ -171,7 +171,7 @@ export class CheckpointCoordinator {
     this.log.info(`Triggering checkpoint ${id} (type=CHECKPOINT) @ ${timestamp} for job ${this.jobId}.`);
     const sources = executions.filter((e) => e.vertex.jobVertex.inputs.length === 0);
     for (const execution of sources) {
-      this.services.taskExecutors.triggerCheckpoint(execution.address!, execution.attemptId, id, timestamp).catch((error: Error) => {
+      this.services.taskExecutors.triggerCheckpoint(execution.address!, execution.attemptId, id, timestamp, directory).catch((error: Error) => {
         if (this.pending === pending) this.failCheckpoint(pending, `Could not trigger checkpoint ${id} at ${execution.displayName}: ${error.message}`);
       });
     }
@@ -213,7 +213,7 @@ export class CheckpointCoordinator {
     this.consecutiveFailures = 0;
     this.completed.push({ id: pending.id, timestamp: pending.timestamp, directory: pending.directory });
     const finalizationTime = Date.now() - started;
-    const stats = this.stats.reportCompleted(pending.id, pending.directory);
+    const stats = this.stats.reportCompleted(pending.id, externalPath(pending.directory));
     this.log.info(
       `Completed checkpoint ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
     );
@@ -276,7 +276,12 @@ export class CheckpointCoordinator {
 
   /** Records the restore for REST (`latest.restored`). */
   reportRestored(checkpointId: number, directory: string): void {
-    this.stats.reportRestored(checkpointId, directory);
+    this.stats.reportRestored(checkpointId, externalPath(directory));
     this.log.info(`Restoring job ${this.jobId} from Checkpoint ${checkpointId} @ ${Date.now()} for ${this.jobId} located at ${directory}.`);
   }
+}
+
+/** How Flink shows a checkpoint or savepoint location: the directory with its scheme (`file:/tmp/ckp/<job>/chk-7`). */
+export function externalPath(directory: string): string {
+  return `file:${directory}`;
 }

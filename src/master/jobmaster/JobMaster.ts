@@ -251,7 +251,6 @@ export class JobMaster implements DispatchedJob {
       defaultParallelism: submission.defaultParallelism,
       planHash: submission.jobGraph.planHash,
       jobMasterAddress: this.services.jobMasterAddress,
-      checkpointDirectory: this.checkpointCoordinator?.config.jobDirectory ?? '',
       taskRestore: this.taskRestore(execution),
       inputs: vertex.inputs.map((edge) => {
         const producers = byVertex.get(edge.source.id)!.executions;

@@ -18,9 +18,9 @@ export class TaskExecutorClients {
     );
   }
 
-  triggerCheckpoint(address: string, attemptId: string, checkpointId: number, timestamp: number): Promise<void> {
+  triggerCheckpoint(address: string, attemptId: string, checkpointId: number, timestamp: number, targetLocation: string): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.client(address).triggerCheckpoint({ attemptId, checkpointId, timestamp }, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => (error ? reject(error) : resolve())),
+      this.client(address).triggerCheckpoint({ attemptId, checkpointId, timestamp, targetLocation }, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => (error ? reject(error) : resolve())),
     );
   }
 

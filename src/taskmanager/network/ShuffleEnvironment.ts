@@ -140,7 +140,7 @@ function toWire(message: ChannelMessage): ShuffleMessage {
     case 'credit':
       return { channelId, payload: { $case: 'credit', value: message.credits } };
     case 'barrier':
-      return { channelId, payload: { $case: 'barrier', value: { checkpointId: message.checkpointId, timestamp: message.timestamp } } };
+      return { channelId, payload: { $case: 'barrier', value: { checkpointId: message.checkpointId, timestamp: message.timestamp, targetLocation: message.targetLocation } } };
   }
 }
 
@@ -159,7 +159,7 @@ function fromWire(message: ShuffleMessage): ChannelMessage | undefined {
     case 'credit':
       return { type: 'credit', channel, credits: payload.value };
     case 'barrier':
-      return { type: 'barrier', channel, checkpointId: payload.value.checkpointId, timestamp: payload.value.timestamp };
+      return { type: 'barrier', channel, checkpointId: payload.value.checkpointId, timestamp: payload.value.timestamp, targetLocation: payload.value.targetLocation };
     default:
       return undefined;
   }

@@ -82,8 +82,8 @@ export class Task implements ChannelEndpointOwner {
     this.port.postMessage(message);
   }
 
-  triggerCheckpoint(checkpointId: number, timestamp: number): void {
-    if (this.state === 'RUNNING') this.port.postMessage({ type: 'triggerCheckpoint', checkpointId, timestamp });
+  triggerCheckpoint(checkpointId: number, timestamp: number, targetLocation: string): void {
+    if (this.state === 'RUNNING') this.port.postMessage({ type: 'triggerCheckpoint', checkpointId, timestamp, targetLocation });
     else this.checkpointResponder.decline(this, checkpointId, `${this.displayName} is ${this.state}, not RUNNING.`);
   }
 

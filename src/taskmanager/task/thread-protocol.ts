@@ -11,7 +11,7 @@ export type ChannelMessage =
   | { type: 'idle'; channel: string; idle: boolean }
   | { type: 'end'; channel: string }
   | { type: 'credit'; channel: string; credits: number }
-  | { type: 'barrier'; channel: string; checkpointId: number; timestamp: number };
+  | { type: 'barrier'; channel: string; checkpointId: number; timestamp: number; targetLocation: string };
 
 export interface TaskIOMetrics {
   recordsIn: number;
@@ -40,7 +40,7 @@ export type ToTaskThread =
   | ChannelMessage
   | { type: 'cancel' }
   /** Source subtasks only: take checkpoint `checkpointId` and send its barrier downstream. */
-  | { type: 'triggerCheckpoint'; checkpointId: number; timestamp: number }
+  | { type: 'triggerCheckpoint'; checkpointId: number; timestamp: number; targetLocation: string }
   | { type: 'checkpointComplete'; checkpointId: number }
   | { type: 'checkpointAborted'; checkpointId: number };
 
@@ -75,8 +75,6 @@ export interface TaskThreadDescriptor {
   programArgs: string[];
   defaultParallelism: number;
   planHash: string;
-  /** The job's checkpoint directory (`<state.checkpoints.dir>/<jobId>`); checkpoint N goes to `chk-N` in it. */
-  checkpointDirectory: string;
   /** Where this subtask keeps its local state (LevelDB); private to this execution attempt. */
   localStateDirectory: string;
   /** The state to start from (JobManagerTaskRestore), if the job restores from a checkpoint. */

@@ -3,7 +3,7 @@ import { CheckpointBarrierAligner } from '../../../src/streaming/CheckpointBarri
 import type { ChannelMessage } from '../../../src/taskmanager/task/thread-protocol.js';
 
 const data = (channel: string, n: number): ChannelMessage => ({ type: 'data', channel, bytes: new Uint8Array([n]), records: 1 });
-const barrier = (channel: string, checkpointId: number): ChannelMessage => ({ type: 'barrier', channel, checkpointId, timestamp: 0 });
+const barrier = (channel: string, checkpointId: number): ChannelMessage => ({ type: 'barrier', channel, checkpointId, timestamp: 0, targetLocation: `/chk-${checkpointId}` });
 const label = (m: ChannelMessage) => (m.type === 'data' ? `${m.channel}:${m.bytes[0]}` : m.type === 'barrier' ? `${m.channel}:B${m.checkpointId}` : `${m.channel}:${m.type}`);
 
 function harness(channels = ['a', 'b']) {

@@ -53,6 +53,8 @@ export interface ShuffleMessage {
 export interface CheckpointBarrier {
   checkpointId: number;
   timestamp: number;
+  /** The directory the subtasks write their state files into (chk-N of a checkpoint, or a savepoint's directory). */
+  targetLocation: string;
 }
 
 export interface ExchangeResponse {
@@ -337,7 +339,7 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
 };
 
 function createBaseCheckpointBarrier(): CheckpointBarrier {
-  return { checkpointId: 0, timestamp: 0 };
+  return { checkpointId: 0, timestamp: 0, targetLocation: "" };
 }
 
 export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
@@ -347,6 +349,9 @@ export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
     }
     if (message.timestamp !== 0) {
       writer.uint32(16).int64(message.timestamp);
+    }
+    if (message.targetLocation !== "") {
+      writer.uint32(26).string(message.targetLocation);
     }
     return writer;
   },
@@ -380,6 +385,14 @@ export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
             message.timestamp = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.targetLocation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -400,6 +413,11 @@ export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
         ? globalThis.Number(object.checkpoint_id)
         : 0,
       timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0,
+      targetLocation: isSet(object.targetLocation)
+        ? globalThis.String(object.targetLocation)
+        : isSet(object.target_location)
+        ? globalThis.String(object.target_location)
+        : "",
     };
   },
 
@@ -411,6 +429,9 @@ export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
     if (message.timestamp !== 0) {
       obj.timestamp = Math.round(message.timestamp);
     }
+    if (message.targetLocation !== "") {
+      obj.targetLocation = message.targetLocation;
+    }
     return obj;
   },
 
@@ -421,6 +442,7 @@ export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
     const message = createBaseCheckpointBarrier();
     message.checkpointId = object.checkpointId ?? 0;
     message.timestamp = object.timestamp ?? 0;
+    message.targetLocation = object.targetLocation ?? "";
     return message;
   },
 };

@@ -70,8 +70,6 @@ export interface TaskDeploymentDescriptor {
   jobMasterAddress: string;
   /** The state the subtask starts from (JobManagerTaskRestore), msgpack-encoded; empty on a fresh start. */
   taskRestore: Buffer;
-  /** The job's checkpoint directory (<state.checkpoints.dir>/<job id>); checkpoint N is written to chk-N in it. */
-  checkpointDirectory: string;
 }
 
 export interface SubmitTaskRequest {
@@ -92,6 +90,8 @@ export interface TriggerCheckpointRequest {
   attemptId: string;
   checkpointId: number;
   timestamp: number;
+  /** The directory the subtasks write their state files into (chk-N of a checkpoint, or a savepoint's directory). */
+  targetLocation: string;
 }
 
 export interface TriggerCheckpointResponse {
@@ -471,7 +471,6 @@ function createBaseTaskDeploymentDescriptor(): TaskDeploymentDescriptor {
     outputs: [],
     jobMasterAddress: "",
     taskRestore: Buffer.alloc(0),
-    checkpointDirectory: "",
   };
 }
 
@@ -533,9 +532,6 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
     }
     if (message.taskRestore.length !== 0) {
       writer.uint32(154).bytes(message.taskRestore);
-    }
-    if (message.checkpointDirectory !== "") {
-      writer.uint32(162).string(message.checkpointDirectory);
     }
     return writer;
   },
@@ -705,14 +701,6 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
             message.taskRestore = Buffer.from(reader.bytes());
             continue;
           }
-          case 20: {
-            if (tag !== 162) {
-              break;
-            }
-
-            message.checkpointDirectory = reader.string();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -814,11 +802,6 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
         : isSet(object.task_restore)
         ? Buffer.from(bytesFromBase64(object.task_restore))
         : Buffer.alloc(0),
-      checkpointDirectory: isSet(object.checkpointDirectory)
-        ? globalThis.String(object.checkpointDirectory)
-        : isSet(object.checkpoint_directory)
-        ? globalThis.String(object.checkpoint_directory)
-        : "",
     };
   },
 
@@ -881,9 +864,6 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
     if (message.taskRestore.length !== 0) {
       obj.taskRestore = base64FromBytes(message.taskRestore);
     }
-    if (message.checkpointDirectory !== "") {
-      obj.checkpointDirectory = message.checkpointDirectory;
-    }
     return obj;
   },
 
@@ -911,7 +891,6 @@ export const TaskDeploymentDescriptor: MessageFns<TaskDeploymentDescriptor> = {
     message.outputs = object.outputs?.map((e) => ResultPartitionDescriptor.fromPartial(e)) || [];
     message.jobMasterAddress = object.jobMasterAddress ?? "";
     message.taskRestore = object.taskRestore ?? Buffer.alloc(0);
-    message.checkpointDirectory = object.checkpointDirectory ?? "";
     return message;
   },
 };
@@ -1163,7 +1142,7 @@ export const CancelTaskResponse: MessageFns<CancelTaskResponse> = {
 };
 
 function createBaseTriggerCheckpointRequest(): TriggerCheckpointRequest {
-  return { attemptId: "", checkpointId: 0, timestamp: 0 };
+  return { attemptId: "", checkpointId: 0, timestamp: 0, targetLocation: "" };
 }
 
 export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
@@ -1176,6 +1155,9 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
     }
     if (message.timestamp !== 0) {
       writer.uint32(24).int64(message.timestamp);
+    }
+    if (message.targetLocation !== "") {
+      writer.uint32(34).string(message.targetLocation);
     }
     return writer;
   },
@@ -1217,6 +1199,14 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
             message.timestamp = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.targetLocation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1242,6 +1232,11 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
         ? globalThis.Number(object.checkpoint_id)
         : 0,
       timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0,
+      targetLocation: isSet(object.targetLocation)
+        ? globalThis.String(object.targetLocation)
+        : isSet(object.target_location)
+        ? globalThis.String(object.target_location)
+        : "",
     };
   },
 
@@ -1256,6 +1251,9 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
     if (message.timestamp !== 0) {
       obj.timestamp = Math.round(message.timestamp);
     }
+    if (message.targetLocation !== "") {
+      obj.targetLocation = message.targetLocation;
+    }
     return obj;
   },
 
@@ -1267,6 +1265,7 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
     message.attemptId = object.attemptId ?? "";
     message.checkpointId = object.checkpointId ?? 0;
     message.timestamp = object.timestamp ?? 0;
+    message.targetLocation = object.targetLocation ?? "";
     return message;
   },
 };
