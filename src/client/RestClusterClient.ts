@@ -69,8 +69,13 @@ export class RestClusterClient {
     return response.filename.slice(response.filename.lastIndexOf('/') + 1);
   }
 
-  async runJar(jarId: string, programArgsList: string[], parallelism: number | undefined): Promise<string> {
-    const response = (await this.send('POST', `/jars/${encodeURIComponent(jarId)}/run`, { programArgsList, ...(parallelism ? { parallelism } : {}) })) as { jobid?: string };
+  async runJar(jarId: string, programArgsList: string[], parallelism: number | undefined, savepoint?: { path: string; allowNonRestoredState: boolean }): Promise<string> {
+    const body = {
+      programArgsList,
+      ...(parallelism ? { parallelism } : {}),
+      ...(savepoint ? { savepointPath: savepoint.path, allowNonRestoredState: savepoint.allowNonRestoredState } : {}),
+    };
+    const response = (await this.send('POST', `/jars/${encodeURIComponent(jarId)}/run`, body)) as { jobid?: string };
     if (!response.jobid) throw new RestClientError('The run response names no job id.', 200);
     return response.jobid;
   }
@@ -81,6 +86,41 @@ export class RestClusterClient {
 
   async cancel(jobId: string): Promise<void> {
     await this.send('PATCH', `/jobs/${jobId}?mode=cancel`);
+  }
+
+  /** POST /jobs/:id/savepoints, then polls its status; resolves with the savepoint's location. */
+  async triggerSavepoint(jobId: string, targetDirectory: string | undefined, cancelJob: boolean): Promise<string> {
+    const { 'request-id': triggerId } = (await this.send('POST', `/jobs/${jobId}/savepoints`, { 'target-directory': targetDirectory ?? null, 'cancel-job': cancelJob })) as { 'request-id': string };
+    return this.awaitSavepoint(jobId, triggerId);
+  }
+
+  /** POST /jobs/:id/stop, then polls the savepoint status; resolves with the savepoint's location. */
+  async stopWithSavepoint(jobId: string, targetDirectory: string | undefined, drain: boolean): Promise<string> {
+    const { 'request-id': triggerId } = (await this.send('POST', `/jobs/${jobId}/stop`, { targetDirectory: targetDirectory ?? null, drain })) as { 'request-id': string };
+    return this.awaitSavepoint(jobId, triggerId);
+  }
+
+  /** POST /savepoint-disposal, then polls its status. */
+  async disposeSavepoint(path: string): Promise<void> {
+    const { 'request-id': triggerId } = (await this.send('POST', '/savepoint-disposal', { 'savepoint-path': path })) as { 'request-id': string };
+    await this.awaitOperation(`/savepoint-disposal/${triggerId}`);
+  }
+
+  private async awaitSavepoint(jobId: string, triggerId: string): Promise<string> {
+    return (await this.awaitOperation(`/jobs/${jobId}/savepoints/${triggerId}`)).location as string;
+  }
+
+  /** Polls an asynchronous operation until it completes; a failure cause becomes an error with its stack trace. */
+  private async awaitOperation(path: string): Promise<Record<string, unknown>> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      const status = (await this.send('GET', path)) as { status: { id: string }; operation: Record<string, unknown> | null };
+      if (status.status.id === 'COMPLETED') {
+        const failure = status.operation?.['failure-cause'] as { 'stack-trace'?: string } | undefined;
+        if (failure) throw new RestClientError(failure['stack-trace'] ?? 'The operation failed.', 200);
+        return status.operation ?? {};
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   async jobStatus(jobId: string): Promise<string> {

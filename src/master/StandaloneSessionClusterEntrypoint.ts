@@ -18,6 +18,7 @@ import { addResourceManagerService } from './resourcemanager/rpc/ResourceManager
 import { registerClusterHandlers } from './rest/handlers/clusterHandlers.js';
 import { registerJobHandlers } from './rest/handlers/jobHandlers.js';
 import { registerTaskManagerHandlers } from './rest/handlers/taskManagerHandlers.js';
+import { AsyncOperations } from './rest/AsyncOperations.js';
 import type { JobManagerServices } from './rest/handlers/JobManagerServices.js';
 import { RestServerEndpoint } from './rest/RestServerEndpoint.js';
 import { Router } from './rest/Router.js';
@@ -69,7 +70,7 @@ export class StandaloneSessionClusterEntrypoint {
     addJobMasterService(this.rpcServer, this.dispatcher);
     this.configuration = configuration;
     const router = new Router();
-    const services: JobManagerServices = { configuration, resourceManager: this.resourceManager, dispatcher: this.dispatcher };
+    const services: JobManagerServices = { configuration, resourceManager: this.resourceManager, dispatcher: this.dispatcher, operations: new AsyncOperations() };
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);

@@ -28,6 +28,10 @@ export class InputGate {
     return this.combined;
   }
 
+  allEnded(): boolean {
+    return [...this.channels.values()].every((c) => c.ended);
+  }
+
   isEnded(channelId: string): boolean {
     return this.channels.get(channelId)?.ended ?? false;
   }

@@ -70,8 +70,8 @@ export class RecordWriter {
     this.broadcast((id) => ({ type: 'barrier', channel: id, checkpointId, timestamp, targetLocation }));
   }
 
-  endOfPartition(): void {
-    this.broadcast((id) => ({ type: 'end', channel: id }));
+  endOfPartition(drained: boolean): void {
+    this.broadcast((id) => ({ type: 'end', channel: id, drained }));
   }
 
   /** Seals every partly filled batch (after each unit of work, so records do not wait for a full batch). */

@@ -110,6 +110,19 @@ export class SourceDriver<T> {
     }
   }
 
+  /** Stop with savepoint: no more fetching until `resume()`. */
+  pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.reader.pause();
+    }
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.reader.resume();
+  }
+
   /** Backpressure released: let the reader fetch again. */
   resumeIfDrained(): void {
     if (this.paused && this.queuedBytes < MAX_QUEUED_BYTES / 2) {

@@ -39,6 +39,16 @@ export class StreamTask {
   private wake: (() => void) | undefined;
   private canceled = false;
   private finished = false;
+  /**
+   * Stop with savepoint: the source stopped at the savepoint's barrier and ends once it completes (`drain`: with event
+   * time flushed before the barrier). Undefined while the task runs normally.
+   */
+  private stopping: { checkpointId: number; drain: boolean } | undefined;
+  /** An input ended without flushing event time (stop with savepoint): finish without firing anything more. */
+  private suspended = false;
+  /** The newest checkpoint this task took a snapshot for, and the newest it was told completed. */
+  private lastSnapshotId = 0;
+  private lastCompletedId = 0;
   private readonly writers: RecordWriter[] = [];
   private readonly operators: StreamOperator[] = [];
   private head: StreamOperator | undefined;
@@ -254,7 +264,7 @@ export class StreamTask {
         });
         return;
       case 'triggerCheckpoint':
-        this.enqueue(() => this.triggerCheckpoint(message.checkpointId, message.timestamp, message.targetLocation));
+        this.enqueue(() => this.triggerCheckpoint(message.checkpointId, message.timestamp, message.targetLocation, message.terminate, message.drain));
         return;
       case 'checkpointComplete':
         this.enqueue(() => this.notifyCheckpointComplete(message.checkpointId));
@@ -287,11 +297,13 @@ export class StreamTask {
         return;
       case 'end':
         this.enqueue(() => {
+          if (!message.drained) this.suspended = true;
           const change = this.inputGate!.onEnd(message.channel);
-          this.applyStatus(change);
+          if (!this.suspended) this.applyStatus(change);
           if (change.allEnded) {
-            this.advanceWatermark(MAX_WATERMARK);
-            this.finished = true;
+            if (!this.suspended) this.advanceWatermark(MAX_WATERMARK);
+            // A suspended end waits until the savepoint it belongs to is known complete (its sink commits then).
+            if (!this.suspended || this.lastCompletedId >= this.lastSnapshotId) this.finished = true;
           }
           return this.completeAlignmentIfDone();
         });
@@ -302,12 +314,23 @@ export class StreamTask {
   }
 
   /** A source subtask starts checkpoint `checkpointId`: its state is what it emitted so far. */
-  private async triggerCheckpoint(checkpointId: number, timestamp: number, targetLocation: string): Promise<void> {
-    if (!this.source || this.finished) {
+  private async triggerCheckpoint(checkpointId: number, timestamp: number, targetLocation: string, terminate: boolean, drain: boolean): Promise<void> {
+    if (!this.source || this.finished || this.stopping) {
       this.send({ type: 'checkpointDecline', checkpointId, reason: 'The task is not running a source any more.' });
       return;
     }
+    if (terminate && drain) {
+      // stop --drain: every window fires before the barrier, so the savepoint holds no pending windows.
+      this.metrics.currentInputWatermark = MAX_WATERMARK;
+      this.sourceOutput!.emitWatermark(MAX_WATERMARK);
+    }
     await this.performCheckpoint(checkpointId, timestamp, targetLocation, 0);
+    if (terminate) {
+      // Nothing after the barrier: no records, no watermarks, until the savepoint completes (then the task ends) or
+      // is aborted (then it goes on).
+      this.stopping = { checkpointId, drain };
+      this.source.pause();
+    }
   }
 
   /** Barrier N arrived (in order) on a channel; once every live channel has delivered it, the task checkpoints. */
@@ -334,6 +357,7 @@ export class StreamTask {
   private async performCheckpoint(checkpointId: number, timestamp: number, targetLocation: string, alignmentMs: number): Promise<void> {
     const started = Date.now();
     const d = this.descriptor;
+    this.lastSnapshotId = Math.max(this.lastSnapshotId, checkpointId);
     for (const writer of this.writers) writer.broadcastBarrier(checkpointId, timestamp, targetLocation);
     const operators: SubtaskState['operators'] = {};
     const asyncParts: Array<Promise<void>> = [];
@@ -378,6 +402,7 @@ export class StreamTask {
   }
 
   private async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    this.lastCompletedId = Math.max(this.lastCompletedId, checkpointId);
     const splits = this.pendingSourcePositions.get(checkpointId);
     for (const id of this.pendingSourcePositions.keys()) if (id <= checkpointId) this.pendingSourcePositions.delete(id);
     if (splits) {
@@ -386,10 +411,21 @@ export class StreamTask {
       });
     }
     for (const operator of this.operators) await operator.notifyCheckpointComplete?.(checkpointId);
+    if (this.stopping && checkpointId >= this.stopping.checkpointId) {
+      this.suspended = !this.stopping.drain;
+      this.finished = true;
+    }
+    if (this.suspended && this.inputGate?.allEnded() && checkpointId >= this.lastSnapshotId) this.finished = true;
   }
 
   private async notifyCheckpointAborted(checkpointId: number): Promise<void> {
     this.pendingSourcePositions.delete(checkpointId);
+    if (this.stopping?.checkpointId === checkpointId) {
+      this.send({ type: 'log', level: 'WARN', message: `The savepoint to stop with (checkpoint ${checkpointId}) failed; the source goes on reading.` });
+      this.stopping = undefined;
+      this.source!.resume();
+      this.enqueue(() => this.processSourceRecords());
+    }
     if (this.aligner?.abort(checkpointId)) this.send({ type: 'log', level: 'INFO', message: `Checkpoint ${checkpointId} was aborted during alignment.` });
     for (const operator of this.operators) await operator.notifyCheckpointAborted?.(checkpointId);
   }
@@ -404,11 +440,13 @@ export class StreamTask {
   }
 
   private processSourceRecords(): void {
+    if (this.stopping) return; // records read after the stop's barrier stay queued: the savepoint resumes before them
     const output = this.sourceOutput!;
     this.source!.emitQueued((record, timestamp) => output.collect(record, timestamp));
   }
 
   private sourceWatermark(): void {
+    if (this.stopping) return;
     const change = this.source!.periodicWatermark();
     if (change.idle !== undefined) for (const writer of this.writers) writer.broadcastIdle(change.idle);
     if (change.watermark !== undefined) {
@@ -457,17 +495,19 @@ export class StreamTask {
         for (const writer of this.writers) await writer.available();
         this.metrics.backPressuredMs += Date.now() - started;
       }
-      this.source?.resumeIfDrained();
+      if (!this.stopping) this.source?.resumeIfDrained();
     }
   }
 
   private async shutDown(state: 'FINISHED' | 'CANCELED'): Promise<TaskThreadResult> {
     for (const timer of this.timers) clearTimeout(timer);
     if (state === 'FINISHED') {
-      for (const operator of this.operators) await operator.finish?.();
+      // Stopped with a savepoint (no drain): the job resumes from the savepoint, so nothing is flushed or committed
+      // beyond it; the savepoint's own transaction was committed when it completed.
+      if (!this.suspended) for (const operator of this.operators) await operator.finish?.();
       for (const operator of this.operators) await operator.close();
       for (const writer of this.writers) {
-        writer.endOfPartition();
+        writer.endOfPartition(!this.suspended);
         await writer.available();
       }
       await this.source?.close();

@@ -6,7 +6,7 @@ import { storeJobModule } from '../common/jobModules.js';
 import { decodeTaskRestore } from '../state/StateHandles.js';
 import type { Logger } from '../common/Logger.js';
 import type { HeartbeatRequest, RegisterTaskExecutorRequest } from '../generated/tsflink/resourcemanager/v1/resourcemanager.js';
-import type { TaskDeploymentDescriptor } from '../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import type { TaskDeploymentDescriptor, TriggerCheckpointRequest } from '../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import type { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
 import { JobMasterConnections } from './rpc/JobMasterConnection.js';
 import { ResourceManagerConnection, type RegistrationTimeouts } from './rpc/ResourceManagerConnection.js';
@@ -131,10 +131,10 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.tasks.get(attemptId)?.cancel();
   }
 
-  triggerCheckpoint(attemptId: string, checkpointId: number, timestamp: number, targetLocation: string): void {
-    const task = this.tasks.get(attemptId);
-    if (task) task.triggerCheckpoint(checkpointId, timestamp, targetLocation);
-    else throw new Error(`Task ${attemptId} is not running on this TaskExecutor: cannot trigger checkpoint ${checkpointId}.`);
+  triggerCheckpoint(request: TriggerCheckpointRequest): void {
+    const task = this.tasks.get(request.attemptId);
+    if (task) task.triggerCheckpoint(request);
+    else throw new Error(`Task ${request.attemptId} is not running on this TaskExecutor: cannot trigger checkpoint ${request.checkpointId}.`);
   }
 
   notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void {

@@ -11,7 +11,14 @@ import { bundleJob } from '../JobBundler.js';
 import { MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
 import { RestClientError } from '../RestClusterClient.js';
 import {
+  ALLOW_NON_RESTORED_OPTION,
   CANCEL_OPTIONS,
+  CANCEL_WITH_SAVEPOINT_OPTION,
+  SAVEPOINT_DISPOSE_OPTION,
+  SAVEPOINT_OPTIONS,
+  STOP_AND_DRAIN,
+  STOP_OPTIONS,
+  STOP_WITH_SAVEPOINT_PATH,
   DETACHED_OPTION,
   PARALLELISM_OPTION,
   RUN_OPTIONS,
@@ -67,6 +74,12 @@ export class CliFrontend {
         case 'cancel':
           await this.cancel(params);
           return 0;
+        case 'stop':
+          await this.stop(params);
+          return 0;
+        case 'savepoint':
+          await this.savepoint(params);
+          return 0;
         case '-h':
         case '--help':
           this.printHelp();
@@ -102,7 +115,8 @@ export class CliFrontend {
     }
     const [file, ...programArgs] = commandLine.args;
     if (!file) throw new CliArgsError('Missing job file: specify the TypeScript or JavaScript file of the job.');
-    if (commandLine.has(SAVEPOINT_PATH_OPTION)) throw new FlinkException('Restoring from a savepoint (-s) is not supported by this tsflink version yet.');
+    const savepointPath = commandLine.get(SAVEPOINT_PATH_OPTION);
+    const savepoint = savepointPath === undefined ? undefined : { path: savepointPath, allowNonRestoredState: commandLine.has(ALLOW_NON_RESTORED_OPTION) };
     const rawParallelism = commandLine.get(PARALLELISM_OPTION);
     let parallelism: number | undefined;
     if (rawParallelism !== undefined) {
@@ -116,7 +130,7 @@ export class CliFrontend {
     const jarId = await client.uploadJar(job.filename, job.code);
     let jobId: string;
     try {
-      jobId = await client.runJar(jarId, programArgs, parallelism);
+      jobId = await client.runJar(jarId, programArgs, parallelism, savepoint);
     } catch (error) {
       if (error instanceof RestClientError && error.message.includes(MISSING_JOB_MESSAGE)) {
         this.io.err('');
@@ -154,6 +168,19 @@ export class CliFrontend {
     }
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a JobID to cancel a job.');
     const client = this.clusterClient(commandLine);
+    if (commandLine.has(CANCEL_WITH_SAVEPOINT_OPTION)) {
+      const directory = commandLine.get(CANCEL_WITH_SAVEPOINT_OPTION);
+      this.io.err('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
+      this.io.out(`Cancelling job ${jobId} with CANONICAL savepoint to ${directory ?? 'default savepoint directory'}.`);
+      let location: string;
+      try {
+        location = await client.triggerSavepoint(jobId, directory, true);
+      } catch (error) {
+        throw new FlinkException(`Could not cancel job ${jobId}.`, { cause: error });
+      }
+      this.io.out(`Cancelled job ${jobId}. Savepoint stored in ${location}.`);
+      return;
+    }
     this.io.out(`Cancelling job ${jobId}.`);
     try {
       await client.cancel(jobId);
@@ -161,6 +188,63 @@ export class CliFrontend {
       throw new FlinkException(`Could not cancel job ${jobId}.`, { cause: error });
     }
     this.io.out(`Cancelled job ${jobId}.`);
+  }
+
+  /** `stop [-p [dir]] [-d] <jobId>`: stop with a savepoint; the job ends FINISHED. */
+  private async stop(args: readonly string[]): Promise<void> {
+    const commandLine = parseCommandLine(STOP_OPTIONS, args, false);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printStopHelp();
+      return;
+    }
+    const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to stop a job.');
+    if (commandLine.args.length > 1) this.io.out('Provided more arguments than required. Ignoring not needed arguments.');
+    const drain = commandLine.has(STOP_AND_DRAIN);
+    const client = this.clusterClient(commandLine);
+    this.io.out(`${drain ? 'Draining' : 'Suspending'} job "${jobId}" with a CANONICAL savepoint.`);
+    let location: string;
+    try {
+      location = await client.stopWithSavepoint(jobId, commandLine.get(STOP_WITH_SAVEPOINT_PATH), drain);
+    } catch (error) {
+      throw new FlinkException(`Could not stop with a savepoint job "${jobId}".`, { cause: error });
+    }
+    this.io.out(`Savepoint completed. Path: ${location}`);
+  }
+
+  /** `savepoint <jobId> [dir]` triggers a savepoint; `savepoint -d <path>` disposes of one. */
+  private async savepoint(args: readonly string[]): Promise<void> {
+    const commandLine = parseCommandLine(SAVEPOINT_OPTIONS, args, false);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printSavepointHelp();
+      return;
+    }
+    const client = this.clusterClient(commandLine);
+    const dispose = commandLine.get(SAVEPOINT_DISPOSE_OPTION);
+    if (dispose !== undefined) {
+      this.io.out(`Disposing savepoint '${dispose}'.`);
+      const done = client.disposeSavepoint(dispose);
+      this.io.out('Waiting for response...');
+      try {
+        await done;
+      } catch (error) {
+        throw new FlinkException(`Failed to dispose savepoint ${dispose}.`, { cause: error });
+      }
+      this.io.out(`Savepoint '${dispose}' disposed.`);
+      return;
+    }
+    const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to trigger a savepoint.');
+    if (commandLine.args.length > 2) this.io.out('Provided more arguments than required. Ignoring not needed arguments.');
+    this.io.out(`Triggering savepoint for job ${jobId}.`);
+    const done = client.triggerSavepoint(jobId, commandLine.args[1], false);
+    this.io.out('Waiting for response...');
+    let location: string;
+    try {
+      location = await done;
+    } catch (error) {
+      throw new FlinkException(`Failed to trigger a savepoint for the job ${jobId}.`, { cause: error });
+    }
+    this.io.out(`Savepoint completed. Path: ${location}`);
+    this.io.out('You can resume your program from this savepoint with the run command.');
   }
 
   private async list(args: readonly string[]): Promise<void> {
@@ -276,7 +360,31 @@ export class CliFrontend {
     this.printRunHelp();
     this.printListHelp();
     this.printCancelHelp();
+    this.printStopHelp();
+    this.printSavepointHelp();
     this.io.out('');
+  }
+
+  private printStopHelp(): void {
+    this.io.out('');
+    this.io.out('Action "stop" stops a running program with a savepoint (streaming jobs only).');
+    this.io.out('');
+    this.io.out('  Syntax: stop [OPTIONS] <Job ID>');
+    this.io.out('  "stop" action options:');
+    for (const line of renderOptions([STOP_AND_DRAIN, STOP_WITH_SAVEPOINT_PATH])) this.io.out(line);
+    this.io.out('  Options for default mode:');
+    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
+  }
+
+  private printSavepointHelp(): void {
+    this.io.out('');
+    this.io.out('Action "savepoint" triggers savepoints for a running job or disposes existing ones.');
+    this.io.out('');
+    this.io.out('  Syntax: savepoint [OPTIONS] <Job ID> [<target directory>]');
+    this.io.out('  "savepoint" action options:');
+    for (const line of renderOptions([SAVEPOINT_DISPOSE_OPTION])) this.io.out(line);
+    this.io.out('  Options for default mode:');
+    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
   }
 
   private printRunHelp(): void {
@@ -285,7 +393,7 @@ export class CliFrontend {
     this.io.out('');
     this.io.out('  Syntax: run [OPTIONS] <job-file> <arguments>');
     this.io.out('  "run" action options:');
-    for (const line of renderOptions([DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION])) this.io.out(line);
+    for (const line of renderOptions([DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ALLOW_NON_RESTORED_OPTION])) this.io.out(line);
     this.io.out('  Options for default mode:');
     for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
   }
@@ -295,6 +403,8 @@ export class CliFrontend {
     this.io.out('Action "cancel" cancels a running program.');
     this.io.out('');
     this.io.out('  Syntax: cancel [OPTIONS] <Job ID>');
+    this.io.out('  "cancel" action options:');
+    for (const line of renderOptions([CANCEL_WITH_SAVEPOINT_OPTION])) this.io.out(line);
     this.io.out('  Options for default mode:');
     for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
   }

@@ -45,5 +45,33 @@ export const SAVEPOINT_PATH_OPTION: OptionSpec = {
   description: 'Path to a savepoint to restore the job from (for example hdfs:///flink/savepoint-1537).',
 };
 
-export const RUN_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ...DEFAULT_MODE_OPTIONS];
-export const CANCEL_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, ...DEFAULT_MODE_OPTIONS];
+export const ALLOW_NON_RESTORED_OPTION: OptionSpec = {
+  short: 'n',
+  long: 'allowNonRestoredState',
+  arg: 'none',
+  description:
+    'Allow to skip savepoint state that cannot be restored. You need to allow this if you removed an operator from your program that was part of the program when the savepoint was triggered.',
+};
+export const STOP_WITH_SAVEPOINT_PATH: OptionSpec = {
+  short: 'p',
+  long: 'savepointPath',
+  arg: 'optional',
+  argName: 'savepointPath',
+  description:
+    'Path to the savepoint (for example hdfs:///flink/savepoint-1537). If no directory is specified, the configured default will be used ("execution.checkpointing.savepoint-dir").',
+};
+export const STOP_AND_DRAIN: OptionSpec = { short: 'd', long: 'drain', arg: 'none', description: 'Send MAX_WATERMARK before taking the savepoint and stopping the pipelne.' };
+export const CANCEL_WITH_SAVEPOINT_OPTION: OptionSpec = {
+  short: 's',
+  long: 'withSavepoint',
+  arg: 'optional',
+  argName: 'targetDirectory',
+  description:
+    '**DEPRECATION WARNING**: Cancelling a job with savepoint is deprecated. Use "stop" instead. Trigger savepoint and cancel job. The target directory is optional. If no directory is specified, the configured default directory (execution.checkpointing.savepoint-dir) is used.',
+};
+export const SAVEPOINT_DISPOSE_OPTION: OptionSpec = { short: 'd', long: 'dispose', arg: 'required', argName: 'arg', description: 'Path of savepoint to dispose.' };
+
+export const RUN_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ALLOW_NON_RESTORED_OPTION, ...DEFAULT_MODE_OPTIONS];
+export const CANCEL_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, CANCEL_WITH_SAVEPOINT_OPTION, ...DEFAULT_MODE_OPTIONS];
+export const STOP_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, STOP_WITH_SAVEPOINT_PATH, STOP_AND_DRAIN, ...DEFAULT_MODE_OPTIONS];
+export const SAVEPOINT_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, SAVEPOINT_DISPOSE_OPTION, ...DEFAULT_MODE_OPTIONS];

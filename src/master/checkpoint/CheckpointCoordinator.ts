@@ -4,6 +4,7 @@ import type { Configuration } from '../../common/config/Configuration.js';
 import { CheckpointingOptions } from '../../common/config/options.js';
 import { IllegalConfigurationError } from '../../common/errors.js';
 import type { Logger } from '../../common/Logger.js';
+import { randomHex } from '../../common/ids.js';
 import { decodeSubtaskState } from '../../state/StateHandles.js';
 import type { Execution, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
 import type { TaskExecutorClients } from '../jobmaster/TaskExecutorClients.js';
@@ -11,7 +12,8 @@ import { readCheckpoint, writeMetadata, type CheckpointMetadata } from './Checkp
 import { CheckpointStatsTracker, type SubtaskCheckpointStats } from './CheckpointStatsTracker.js';
 
 export interface CheckpointCoordinatorConfig {
-  interval: number;
+  /** Periodic checkpoints every `interval` ms; undefined: checkpointing is off (savepoints still work). */
+  interval: number | undefined;
   timeout: number;
   minPause: number;
   numRetained: number;
@@ -25,7 +27,7 @@ export interface CheckpointCoordinatorConfig {
 export const CHECKPOINT_RETENTIONS = ['NO_EXTERNALIZED_CHECKPOINTS', 'DELETE_ON_CANCELLATION', 'RETAIN_ON_CANCELLATION'] as const;
 export type CheckpointRetention = (typeof CHECKPOINT_RETENTIONS)[number];
 
-export function checkpointCoordinatorConfig(configuration: Configuration, jobId: string, interval: number, defaultBaseDirectory: string): CheckpointCoordinatorConfig {
+export function checkpointCoordinatorConfig(configuration: Configuration, jobId: string, interval: number | undefined, defaultBaseDirectory: string): CheckpointCoordinatorConfig {
   const dir = configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
   const retention = configuration.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION).toUpperCase();
   if (!(CHECKPOINT_RETENTIONS as readonly string[]).includes(retention)) {
@@ -45,8 +47,24 @@ export function checkpointCoordinatorConfig(configuration: Configuration, jobId:
   };
 }
 
+/** A savepoint asked for through REST or the CLI (Flink's savepoint and stop-with-savepoint). */
+export interface SavepointRequest {
+  /** The directory the savepoint goes into (as `savepoint-<job>-<random>`). */
+  targetDirectory: string;
+  /** Stop the job once the savepoint completes (`drain`: fire every window first). */
+  terminate: boolean;
+  drain: boolean;
+}
+
+interface PendingSavepoint {
+  request: SavepointRequest;
+  resolve(location: string): void;
+  reject(error: Error): void;
+}
+
 interface PendingCheckpoint {
   id: number;
+  savepoint: PendingSavepoint | undefined;
   timestamp: number;
   directory: string;
   /** Attempt ids that have not acknowledged yet. */
@@ -86,6 +104,7 @@ export class CheckpointCoordinator {
   private consecutiveFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly savepointRequests: PendingSavepoint[] = [];
 
   constructor(
     readonly config: CheckpointCoordinatorConfig,
@@ -100,7 +119,7 @@ export class CheckpointCoordinator {
     if (this.timer || this.stopped) return;
     // A short tick: a checkpoint starts within ~50 ms of being due (interval since the last trigger, min pause since
     // the last end, every subtask RUNNING).
-    this.timer = setInterval(() => this.triggerIfDue(), Math.max(10, Math.min(this.config.interval / 4, 50)));
+    this.timer = setInterval(() => this.triggerIfDue(), Math.max(10, Math.min((this.config.interval ?? 200) / 4, 50)));
     this.timer.unref();
   }
 
@@ -109,6 +128,21 @@ export class CheckpointCoordinator {
     clearInterval(this.timer);
     this.timer = undefined;
     this.abortPending(reason);
+    for (const request of this.savepointRequests.splice(0)) request.reject(new Error(`The savepoint was not taken: ${reason}`));
+  }
+
+  /**
+   * Takes a savepoint as soon as no other checkpoint is running (savepoints do not wait for the interval or the min
+   * pause). Resolves with its location (`file:<dir>/savepoint-<first 6 hex of the job id>-<12 hex>`).
+   */
+  triggerSavepoint(request: SavepointRequest): Promise<string> {
+    if (this.stopped) return Promise.reject(new Error('The job is not running.'));
+    return new Promise((resolve, reject) => this.savepointRequests.push({ request, resolve, reject }));
+  }
+
+  /** Checkpoint ids go on after the restored checkpoint or savepoint (sinks rely on ids that only grow). */
+  restoredFrom(checkpointId: number): void {
+    this.nextId = Math.max(this.nextId, checkpointId + 1);
   }
 
   /**
@@ -139,20 +173,35 @@ export class CheckpointCoordinator {
   private triggerIfDue(): void {
     const now = Date.now();
     if (this.pending || this.stopped) return;
-    if (now - this.lastTrigger < this.config.interval || now - this.lastEnded < this.config.minPause) return;
     const graph = this.services.graph;
-    if (graph.status !== 'RUNNING') return;
     const executions = graph.allExecutions();
-    if (!executions.every((e) => e.state === 'RUNNING')) return;
+    const running = graph.status === 'RUNNING' && executions.every((e) => e.state === 'RUNNING');
+    const savepoint = this.savepointRequests.shift();
+    if (savepoint) {
+      if (!running) {
+        savepoint.reject(new Error(`Not all required tasks are currently running (job ${graph.status}).`));
+        return;
+      }
+      this.lastTrigger = now;
+      void this.trigger(executions, now, savepoint);
+      return;
+    }
+    const interval = this.config.interval;
+    if (interval === undefined || now - this.lastTrigger < interval || now - this.lastEnded < this.config.minPause) return;
+    if (!running) return;
     this.lastTrigger = now;
-    void this.trigger(executions, now);
+    void this.trigger(executions, now, undefined);
   }
 
-  private async trigger(executions: Execution[], timestamp: number): Promise<void> {
+  private async trigger(executions: Execution[], timestamp: number, savepoint: PendingSavepoint | undefined): Promise<void> {
     const id = this.nextId++;
-    const directory = join(this.config.jobDirectory, `chk-${id}`);
+    const directory = savepoint
+      ? join(savepoint.request.targetDirectory, `savepoint-${this.jobId.slice(0, 6)}-${randomHex(6)}`)
+      : join(this.config.jobDirectory, `chk-${id}`);
+    const type = savepoint ? (savepoint.request.terminate ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT';
     const pending: PendingCheckpoint = {
       id,
+      savepoint,
       timestamp,
       directory,
       notYetAcknowledged: new Set(executions.map((e) => e.attemptId)),
@@ -161,17 +210,20 @@ export class CheckpointCoordinator {
       timeout: setTimeout(() => this.failCheckpoint(pending, `Checkpoint expired before completing (timeout ${this.config.timeout} ms).`), this.config.timeout),
     };
     this.pending = pending;
-    this.stats.reportPending(id, timestamp, executions.map((e) => ({ vertexId: e.vertex.jobVertex.id, subtaskIndex: e.subtaskIndex })));
+    this.stats.reportPending(id, timestamp, type, executions.map((e) => ({ vertexId: e.vertex.jobVertex.id, subtaskIndex: e.subtaskIndex })));
     try {
       await mkdir(directory, { recursive: true });
     } catch (error) {
       this.failCheckpoint(pending, `Could not create the checkpoint directory ${directory}: ${(error as Error).message}`);
       return;
     }
-    this.log.info(`Triggering checkpoint ${id} (type=CHECKPOINT) @ ${timestamp} for job ${this.jobId}.`);
+    this.log.info(`Triggering ${savepoint ? 'savepoint' : 'checkpoint'} ${id} (type=${type}) @ ${timestamp} for job ${this.jobId}.`);
     const sources = executions.filter((e) => e.vertex.jobVertex.inputs.length === 0);
+    const terminate = savepoint?.request.terminate ?? false;
+    const drain = savepoint?.request.drain ?? false;
     for (const execution of sources) {
-      this.services.taskExecutors.triggerCheckpoint(execution.address!, execution.attemptId, id, timestamp, directory).catch((error: Error) => {
+      const request = { attemptId: execution.attemptId, checkpointId: id, timestamp, targetLocation: directory, terminate, drain };
+      this.services.taskExecutors.triggerCheckpoint(execution.address!, request).catch((error: Error) => {
         if (this.pending === pending) this.failCheckpoint(pending, `Could not trigger checkpoint ${id} at ${execution.displayName}: ${error.message}`);
       });
     }
@@ -200,7 +252,7 @@ export class CheckpointCoordinator {
   private async complete(pending: PendingCheckpoint): Promise<void> {
     clearTimeout(pending.timeout);
     const started = Date.now();
-    const metadata: CheckpointMetadata = { jobId: this.jobId, checkpointId: pending.id, timestamp: pending.timestamp, isSavepoint: false, operators: pending.operators };
+    const metadata: CheckpointMetadata = { jobId: this.jobId, checkpointId: pending.id, timestamp: pending.timestamp, isSavepoint: pending.savepoint !== undefined, operators: pending.operators };
     try {
       await writeMetadata(pending.directory, metadata);
     } catch (error) {
@@ -211,13 +263,16 @@ export class CheckpointCoordinator {
     this.pending = undefined;
     this.lastEnded = Date.now();
     this.consecutiveFailures = 0;
-    this.completed.push({ id: pending.id, timestamp: pending.timestamp, directory: pending.directory });
+    // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
+    if (!pending.savepoint) this.completed.push({ id: pending.id, timestamp: pending.timestamp, directory: pending.directory });
     const finalizationTime = Date.now() - started;
-    const stats = this.stats.reportCompleted(pending.id, externalPath(pending.directory));
+    const location = externalPath(pending.directory);
+    const stats = this.stats.reportCompleted(pending.id, location);
     this.log.info(
-      `Completed checkpoint ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
+      `Completed ${pending.savepoint ? 'savepoint' : 'checkpoint'} ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
     );
     this.notify(pending, true);
+    pending.savepoint?.resolve(location);
     while (this.completed.length > this.config.numRetained) {
       const old = this.completed.shift()!;
       this.stats.reportDiscarded(old.id);
@@ -234,6 +289,7 @@ export class CheckpointCoordinator {
     this.log.warn(`Failed to trigger or complete checkpoint ${pending.id} for job ${this.jobId}: ${reason}`);
     this.notify(pending, false);
     void rm(pending.directory, { recursive: true, force: true }).catch(() => undefined);
+    pending.savepoint?.reject(new Error(reason));
     if (!countsAsFailure) return;
     this.consecutiveFailures++;
     if (this.config.tolerableFailures >= 0 && this.consecutiveFailures > this.config.tolerableFailures) {
@@ -275,8 +331,9 @@ export class CheckpointCoordinator {
   }
 
   /** Records the restore for REST (`latest.restored`). */
-  reportRestored(checkpointId: number, directory: string): void {
-    this.stats.reportRestored(checkpointId, externalPath(directory));
+  reportRestored(checkpointId: number, directory: string, isSavepoint = false): void {
+    this.restoredFrom(checkpointId);
+    this.stats.reportRestored(checkpointId, externalPath(directory), isSavepoint);
     this.log.info(`Restoring job ${this.jobId} from Checkpoint ${checkpointId} @ ${Date.now()} for ${this.jobId} located at ${directory}.`);
   }
 }

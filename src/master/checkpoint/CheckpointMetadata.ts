@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { computeKeyGroupRangeForOperatorIndex } from '../../state/KeyGroupRangeAssignment.js';
 import { rangesIntersect, type OperatorRestore, type OperatorSubtaskState, type TaskRestore } from '../../state/StateHandles.js';
@@ -102,4 +102,53 @@ export function taskRestoreFor(metadata: CheckpointMetadata, directory: string, 
     operators[node.operatorId] = restore;
   }
   return { checkpointId: metadata.checkpointId, checkpointDirectory: directory, operators };
+}
+
+/**
+ * A savepoint (or retained checkpoint) to start a job from, given as its directory or its `_metadata` file, with or
+ * without `file:`. Errors say what is wrong in Flink's words; the job is not started.
+ */
+export async function resolveSavepoint(path: string): Promise<{ metadata: CheckpointMetadata; directory: string }> {
+  const local = path.replace(/^file:(\/\/)?/, '/').replace(/^\/\//, '/');
+  let directory = local;
+  let info;
+  try {
+    info = await stat(local);
+  } catch {
+    throw new Error(`Cannot find checkpoint or savepoint file/directory '${path}' on file system 'file'.`);
+  }
+  if (info.isFile()) directory = dirname(local);
+  else {
+    try {
+      await stat(join(local, METADATA_FILE_NAME));
+    } catch {
+      throw new Error(
+        `Cannot find meta data file '${METADATA_FILE_NAME}' in directory '${path}'. Please try to load the checkpoint/savepoint directly from the metadata file instead of the directory.`,
+      );
+    }
+  }
+  return { metadata: await readCheckpoint(directory), directory };
+}
+
+/**
+ * Checks that the state of a savepoint maps onto a job graph (Flink's StateAssignmentOperation checks): every
+ * operator with state must exist in the new program (unless `allowNonRestoredState`), with the same max parallelism.
+ */
+export function checkStateMapping(metadata: CheckpointMetadata, path: string, vertices: readonly JobVertex[], allowNonRestoredState: boolean): void {
+  const nodes = new Map(vertices.flatMap((v) => v.operators.map((n) => [n.operatorId, n] as const)));
+  for (const [operatorId, state] of Object.entries(metadata.operators)) {
+    const node = nodes.get(operatorId);
+    if (!node) {
+      if (allowNonRestoredState) continue;
+      throw new Error(
+        `Failed to rollback to checkpoint/savepoint ${path}. Cannot map checkpoint/savepoint state for operator ${operatorId} to the new program, because the operator is not available in the new program. If you want to allow to skip this, you can set the --allowNonRestoredState option on the CLI.`,
+      );
+    }
+    const keyed = Object.values(state.subtasks).some((s) => (s.keyed?.length ?? 0) > 0);
+    if (keyed && node.maxParallelism !== state.maxParallelism) {
+      throw new Error(
+        `Failed to rollback to checkpoint/savepoint ${path}. The maximum parallelism (${node.maxParallelism}) of the restored job vertex '${node.name}' is different from the maximum parallelism (${state.maxParallelism}) of the stored state.`,
+      );
+    }
+  }
 }

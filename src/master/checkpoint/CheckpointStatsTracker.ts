@@ -10,8 +10,11 @@ export interface SubtaskCheckpointStats {
 
 type Status = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
+export type CheckpointType = 'CHECKPOINT' | 'SAVEPOINT' | 'SYNC_SAVEPOINT';
+
 interface CheckpointStats {
   id: number;
+  type: CheckpointType;
   status: Status;
   triggerTimestamp: number;
   /** vertex id → subtask index → ack (undefined until acknowledged). */
@@ -36,16 +39,17 @@ export class CheckpointStatsTracker {
   private counts = { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 };
   private latestCompleted: CheckpointStats | undefined;
   private latestFailed: CheckpointStats | undefined;
+  private latestSavepoint: CheckpointStats | undefined;
   private restored: { id: number; restore_timestamp: number; is_savepoint: boolean; external_path: string } | undefined;
 
-  reportPending(id: number, triggerTimestamp: number, subtasks: Array<{ vertexId: string; subtaskIndex: number }>): void {
+  reportPending(id: number, triggerTimestamp: number, type: CheckpointType, subtasks: Array<{ vertexId: string; subtaskIndex: number }>): void {
     const tasks = new Map<string, Array<SubtaskCheckpointStats | undefined>>();
     for (const { vertexId, subtaskIndex } of subtasks) {
       const list = tasks.get(vertexId) ?? [];
       list[subtaskIndex] = undefined;
       tasks.set(vertexId, list);
     }
-    const stats: CheckpointStats = { id, status: 'IN_PROGRESS', triggerTimestamp, tasks, discarded: false };
+    const stats: CheckpointStats = { id, type, status: 'IN_PROGRESS', triggerTimestamp, tasks, discarded: false };
     this.byId.set(id, stats);
     this.history.unshift(stats);
     while (this.history.length > HISTORY_SIZE) this.byId.delete(this.history.pop()!.id);
@@ -64,7 +68,8 @@ export class CheckpointStatsTracker {
     stats.externalPath = externalPath;
     this.counts.in_progress--;
     this.counts.completed++;
-    this.latestCompleted = stats;
+    if (stats.type === 'CHECKPOINT') this.latestCompleted = stats;
+    else this.latestSavepoint = stats;
     this.completedStats.push(stats);
     if (this.completedStats.length > 1000) this.completedStats.shift();
     return { stateSize: this.aggregate(stats).stateSize };
@@ -86,9 +91,9 @@ export class CheckpointStatsTracker {
     if (stats) stats.discarded = true;
   }
 
-  reportRestored(id: number, externalPath: string): void {
+  reportRestored(id: number, externalPath: string, isSavepoint: boolean): void {
     this.counts.restored++;
-    this.restored = { id, restore_timestamp: Date.now(), is_savepoint: false, external_path: externalPath };
+    this.restored = { id, restore_timestamp: Date.now(), is_savepoint: isSavepoint, external_path: externalPath };
   }
 
   /** Flink's job metrics of checkpointing, values as numbers. */
@@ -122,7 +127,7 @@ export class CheckpointStatsTracker {
       },
       latest: {
         completed: this.latestCompleted ? this.checkpointJson(this.latestCompleted, false) : null,
-        savepoint: null,
+        savepoint: this.latestSavepoint ? this.checkpointJson(this.latestSavepoint, false) : null,
         failed: this.latestFailed ? this.checkpointJson(this.latestFailed, false) : null,
         restored: this.restored ?? null,
       },
@@ -219,8 +224,8 @@ export class CheckpointStatsTracker {
       className: stats.status === 'COMPLETED' ? 'completed' : stats.status === 'FAILED' ? 'failed' : 'in_progress',
       id: stats.id,
       status: stats.status,
-      is_savepoint: false,
-      savepointFormat: null,
+      is_savepoint: stats.type !== 'CHECKPOINT',
+      savepointFormat: stats.type === 'CHECKPOINT' ? null : 'CANONICAL',
       trigger_timestamp: stats.triggerTimestamp,
       latest_ack_timestamp: a.latestAck,
       checkpointed_size: a.stateSize,
@@ -231,7 +236,7 @@ export class CheckpointStatsTracker {
       persisted_data: 0,
       num_subtasks: a.subtasks,
       num_acknowledged_subtasks: a.acknowledged,
-      checkpoint_type: 'CHECKPOINT',
+      checkpoint_type: stats.type,
       tasks: withTasks ? Object.fromEntries([...stats.tasks].map(([vertexId, acks]) => [vertexId, this.taskJson(stats, vertexId, acks)])) : {},
     };
     if (stats.status === 'COMPLETED') {

@@ -25,6 +25,8 @@ export interface JobSubmission {
   jobModule: Buffer;
   programArgs: string[];
   defaultParallelism: number;
+  /** The savepoint (or retained checkpoint) the job starts from, already checked against the job graph. */
+  restore?: { metadata: CheckpointMetadata; directory: string };
 }
 
 export interface JobMasterServices {
@@ -61,8 +63,8 @@ export class JobMaster implements DispatchedJob {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Flink's `numRestarts`. */
   numRestarts = 0;
-  /** Set when the job checkpoints. */
-  readonly checkpointCoordinator: CheckpointCoordinator | undefined;
+  /** Takes the job's checkpoints (when it enables checkpointing) and savepoints. */
+  readonly checkpointCoordinator: CheckpointCoordinator;
   /** The checkpoint the current attempts restore from. */
   private restoreFrom: { metadata: CheckpointMetadata; directory: string } | undefined;
   /** After a restart: choose the checkpoint when the new attempts are about to be deployed. */
@@ -77,15 +79,42 @@ export class JobMaster implements DispatchedJob {
     this.log = log.child('JobMaster', { job: submission.jobId });
     const interval = submission.jobGraph.checkpointInterval;
     this.restartStrategy = createRestartBackoffTimeStrategy(services.configuration, interval !== undefined);
-    if (interval !== undefined) {
-      const tmp = services.configuration.get(CoreOptions.TMP_DIRS)?.split(/[,:]/)[0] || tmpdir();
-      this.checkpointCoordinator = new CheckpointCoordinator(
-        checkpointCoordinatorConfig(services.configuration, submission.jobId, interval, join(tmp, 'tsflink-checkpoints')),
-        submission.jobId,
-        { graph: this.graph, taskExecutors: services.taskExecutors, failJob: (reason) => this.failGlobally(reason) },
-        this.log.child('CheckpointCoordinator'),
-      );
+    const tmp = services.configuration.get(CoreOptions.TMP_DIRS)?.split(/[,:]/)[0] || tmpdir();
+    this.checkpointCoordinator = new CheckpointCoordinator(
+      checkpointCoordinatorConfig(services.configuration, submission.jobId, interval, join(tmp, 'tsflink-checkpoints')),
+      submission.jobId,
+      { graph: this.graph, taskExecutors: services.taskExecutors, failJob: (reason) => this.failGlobally(reason) },
+      this.log.child('CheckpointCoordinator'),
+    );
+    if (submission.restore) {
+      this.restoreFrom = submission.restore;
+      this.checkpointCoordinator.reportRestored(submission.restore.metadata.checkpointId, submission.restore.directory, submission.restore.metadata.isSavepoint);
     }
+  }
+
+  /** Whether the job takes periodic checkpoints (`env.enableCheckpointing`). */
+  get checkpointingEnabled(): boolean {
+    return this.checkpointCoordinator.config.interval !== undefined;
+  }
+
+  /** Flink's savepoint: resolves with its location; with `cancelJob` the job is cancelled once it is taken. */
+  async triggerSavepoint(targetDirectory: string, cancelJob: boolean): Promise<string> {
+    const location = await this.checkpointCoordinator.triggerSavepoint({ targetDirectory, terminate: false, drain: false });
+    if (cancelJob) this.cancel();
+    return location;
+  }
+
+  /**
+   * Flink's stop-with-savepoint: the sources stop at the savepoint's barrier and, once it completes, every task
+   * finishes (with `drain`, after firing every window first) and the job ends FINISHED.
+   */
+  async stopWithSavepoint(targetDirectory: string, drain: boolean): Promise<string> {
+    const location = await this.checkpointCoordinator.triggerSavepoint({ targetDirectory, terminate: true, drain });
+    await new Promise<void>((resolve) => {
+      const check = () => (isGloballyTerminal(this.status) ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    return location;
   }
 
   get restartStrategyDescription(): string {
@@ -109,15 +138,15 @@ export class JobMaster implements DispatchedJob {
     this.transitionJob('RUNNING');
     for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
     this.tryToDeploy();
-    this.checkpointCoordinator?.start();
+    this.checkpointCoordinator.start();
   }
 
   acknowledgeCheckpoint(attemptId: string, checkpointId: number, subtaskState: Uint8Array, metrics: Omit<SubtaskCheckpointStats, 'ackTimestamp'>): void {
-    if (this.graph.execution(attemptId)) this.checkpointCoordinator?.acknowledge(attemptId, checkpointId, subtaskState, metrics);
+    if (this.graph.execution(attemptId)) this.checkpointCoordinator.acknowledge(attemptId, checkpointId, subtaskState, metrics);
   }
 
   declineCheckpoint(attemptId: string, checkpointId: number, reason: string): void {
-    if (this.graph.execution(attemptId)) this.checkpointCoordinator?.decline(attemptId, checkpointId, reason);
+    if (this.graph.execution(attemptId)) this.checkpointCoordinator.decline(attemptId, checkpointId, reason);
   }
 
   /** A TaskManager registered: a job waiting for slots may deploy now. */
@@ -158,7 +187,7 @@ export class JobMaster implements DispatchedJob {
   cancel(): void {
     if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
     clearTimeout(this.restartTimer);
-    this.checkpointCoordinator?.stop('The job is cancelled.');
+    this.checkpointCoordinator.stop('The job is cancelled.');
     this.transitionJob('CANCELLING');
     this.cancelAllExecutions();
     this.checkTermination();
@@ -295,7 +324,7 @@ export class JobMaster implements DispatchedJob {
       taskManagerId: execution?.resourceId ?? null,
     });
     if (this.status !== 'RUNNING') return;
-    this.checkpointCoordinator?.abortPending('The job is failing over.');
+    this.checkpointCoordinator.abortPending('The job is failing over.');
     const what = execution ? `${execution.displayName} failed` : 'The job failed';
     this.restartStrategy.notifyFailure(Date.now());
     if (this.restartStrategy.canRestart()) {
@@ -323,7 +352,7 @@ export class JobMaster implements DispatchedJob {
   private restart(): void {
     this.numRestarts++;
     this.graph.resetForRestart();
-    this.restorePending = this.checkpointCoordinator !== undefined;
+    this.restorePending = true;
     this.transitionJob('RUNNING');
     for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'SCHEDULED');
     this.tryToDeploy();
@@ -336,10 +365,11 @@ export class JobMaster implements DispatchedJob {
   private async selectCheckpointToRestore(): Promise<boolean> {
     this.restorePending = false;
     try {
-      const latest = await this.checkpointCoordinator!.latestRestorable();
+      // No checkpoint yet: the savepoint the job started from, if any (else the job starts from nothing, as it began).
+      const latest = (await this.checkpointCoordinator.latestRestorable()) ?? this.submission.restore;
       if (latest) {
         this.restoreFrom = latest;
-        this.checkpointCoordinator!.reportRestored(latest.metadata.checkpointId, latest.directory);
+        this.checkpointCoordinator.reportRestored(latest.metadata.checkpointId, latest.directory, latest.metadata.isSavepoint);
       }
       return true;
     } catch (error) {
@@ -356,7 +386,7 @@ export class JobMaster implements DispatchedJob {
   /** Stops a pending restart (JobManager shutdown). */
   close(): void {
     clearTimeout(this.restartTimer);
-    this.checkpointCoordinator?.stop('The JobManager is shutting down.');
+    this.checkpointCoordinator.stop('The JobManager is shutting down.');
   }
 
   private cancelAllExecutions(): void {
@@ -392,7 +422,7 @@ export class JobMaster implements DispatchedJob {
     else if (this.status === 'FAILING') final = 'FAILED';
     else if (this.status === 'RUNNING' && executions.every((e) => e.state === 'FINISHED')) final = 'FINISHED';
     if (!final) return;
-    void this.checkpointCoordinator?.onJobTerminated(final);
+    void this.checkpointCoordinator.onJobTerminated(final);
     this.transitionJob(final);
     this.services.resourceManager.slotManager.freeSlots(this.jobId);
     this.slots = undefined;

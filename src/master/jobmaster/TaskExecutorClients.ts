@@ -1,5 +1,5 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { TaskExecutorServiceClient, type TaskDeploymentDescriptor } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import { TaskExecutorServiceClient, type TaskDeploymentDescriptor, type TriggerCheckpointRequest } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import { deadlineIn, DEFAULT_CHANNEL_OPTIONS } from '../../rpc/RpcService.js';
 
 /** gRPC clients of the TaskExecutors, one per address (Flink's TaskExecutorGateway as the JobMaster uses it). */
@@ -18,9 +18,9 @@ export class TaskExecutorClients {
     );
   }
 
-  triggerCheckpoint(address: string, attemptId: string, checkpointId: number, timestamp: number, targetLocation: string): Promise<void> {
+  triggerCheckpoint(address: string, request: TriggerCheckpointRequest): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.client(address).triggerCheckpoint({ attemptId, checkpointId, timestamp, targetLocation }, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => (error ? reject(error) : resolve())),
+      this.client(address).triggerCheckpoint(request, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => (error ? reject(error) : resolve())),
     );
   }
 

@@ -136,7 +136,7 @@ function toWire(message: ChannelMessage): ShuffleMessage {
     case 'idle':
       return { channelId, payload: { $case: 'idle', value: message.idle } };
     case 'end':
-      return { channelId, payload: { $case: 'endOfPartition', value: true } };
+      return { channelId, payload: { $case: 'endOfPartition', value: { drained: message.drained } } };
     case 'credit':
       return { channelId, payload: { $case: 'credit', value: message.credits } };
     case 'barrier':
@@ -155,7 +155,7 @@ function fromWire(message: ShuffleMessage): ChannelMessage | undefined {
     case 'idle':
       return { type: 'idle', channel, idle: payload.value };
     case 'endOfPartition':
-      return { type: 'end', channel };
+      return { type: 'end', channel, drained: payload.value.drained };
     case 'credit':
       return { type: 'credit', channel, credits: payload.value };
     case 'barrier':

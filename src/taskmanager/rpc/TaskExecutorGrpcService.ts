@@ -19,7 +19,7 @@ import { serviceError } from '../../rpc/RpcService.js';
 export interface TaskExecutorGateway {
   submitTask(descriptor: TaskDeploymentDescriptor): void;
   cancelTask(attemptId: string): void;
-  triggerCheckpoint(attemptId: string, checkpointId: number, timestamp: number, targetLocation: string): void;
+  triggerCheckpoint(request: TriggerCheckpointRequest): void;
   notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void;
 }
 
@@ -45,7 +45,7 @@ export function addTaskExecutorService(server: Server, gateway: TaskExecutorGate
     },
     triggerCheckpoint(call: ServerUnaryCall<TriggerCheckpointRequest, TriggerCheckpointResponse>, callback: sendUnaryData<TriggerCheckpointResponse>) {
       try {
-        gateway.triggerCheckpoint(call.request.attemptId, call.request.checkpointId, call.request.timestamp, call.request.targetLocation);
+        gateway.triggerCheckpoint(call.request);
         callback(null, {});
       } catch (error) {
         callback(serviceError(status.NOT_FOUND, (error as Error).message));

@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { Logger } from '../../common/Logger.js';
+import type { TriggerCheckpointRequest } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import type { ChannelEndpointOwner, ShuffleEnvironment } from '../network/ShuffleEnvironment.js';
 import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
 
@@ -82,8 +83,8 @@ export class Task implements ChannelEndpointOwner {
     this.port.postMessage(message);
   }
 
-  triggerCheckpoint(checkpointId: number, timestamp: number, targetLocation: string): void {
-    if (this.state === 'RUNNING') this.port.postMessage({ type: 'triggerCheckpoint', checkpointId, timestamp, targetLocation });
+  triggerCheckpoint({ checkpointId, timestamp, targetLocation, terminate, drain }: Omit<TriggerCheckpointRequest, 'attemptId'>): void {
+    if (this.state === 'RUNNING') this.port.postMessage({ type: 'triggerCheckpoint', checkpointId, timestamp, targetLocation, terminate, drain });
     else this.checkpointResponder.decline(this, checkpointId, `${this.displayName} is ${this.state}, not RUNNING.`);
   }
 

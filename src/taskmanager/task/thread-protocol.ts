@@ -9,7 +9,8 @@ export type ChannelMessage =
   | { type: 'data'; channel: string; bytes: Uint8Array; records: number }
   | { type: 'watermark'; channel: string; timestamp: number }
   | { type: 'idle'; channel: string; idle: boolean }
-  | { type: 'end'; channel: string }
+  /** The producer ended; `drained` false: stopped with a savepoint, nothing more may fire downstream. */
+  | { type: 'end'; channel: string; drained: boolean }
   | { type: 'credit'; channel: string; credits: number }
   | { type: 'barrier'; channel: string; checkpointId: number; timestamp: number; targetLocation: string };
 
@@ -40,7 +41,7 @@ export type ToTaskThread =
   | ChannelMessage
   | { type: 'cancel' }
   /** Source subtasks only: take checkpoint `checkpointId` and send its barrier downstream. */
-  | { type: 'triggerCheckpoint'; checkpointId: number; timestamp: number; targetLocation: string }
+  | { type: 'triggerCheckpoint'; checkpointId: number; timestamp: number; targetLocation: string; terminate: boolean; drain: boolean }
   | { type: 'checkpointComplete'; checkpointId: number }
   | { type: 'checkpointAborted'; checkpointId: number };
 

@@ -1,3 +1,4 @@
+import type { AsyncOperations } from '../AsyncOperations.js';
 import type { Configuration } from '../../../common/config/Configuration.js';
 import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
 import type { ResourceManager } from '../../resourcemanager/ResourceManager.js';
@@ -7,4 +8,6 @@ export interface JobManagerServices {
   configuration: Configuration;
   resourceManager: ResourceManager;
   dispatcher: Dispatcher;
+  /** Results of savepoint, stop and rescaling triggers. */
+  operations: AsyncOperations;
 }

@@ -6,7 +6,9 @@ import { extractPipeline, MISSING_JOB_MESSAGE } from '../../../graph/JobProgram.
 import { InvalidJobFileError, type JarStore } from '../../dispatcher/JarStore.js';
 import { parseMultipart } from '../../dispatcher/multipart.js';
 import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
+import { jsonBody } from '../requestBodies.js';
 import type { HandlerRequest, Router } from '../Router.js';
+import { checkStateMapping, resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
 /** The web submission endpoints: POST /jars/upload, GET /jars, DELETE /jars/:jarid, POST /jars/:jarid/run. */
@@ -46,7 +48,7 @@ export function registerJarHandlers(router: Router, services: JobManagerServices
     const jarId = request.params.jarid!;
     const modulePath = jars.modulePath(jarId);
     if (!modulePath) throw new NotFoundError(`Jar file ${jarId} does not exist`);
-    const { programArgs, parallelism } = runRequest(request);
+    const { programArgs, parallelism, savepointPath, allowNonRestoredState } = runRequest(request);
     const defaultParallelism = parallelism ?? services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
     let jobGraph;
     try {
@@ -56,24 +58,24 @@ export function registerJarHandlers(router: Router, services: JobManagerServices
       const message = (error as Error).message;
       throw new BadRequestError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${jarId}: ${message}`, { cause: error });
     }
+    let restore;
+    if (savepointPath !== undefined) {
+      try {
+        restore = await resolveSavepoint(savepointPath);
+        checkStateMapping(restore.metadata, savepointPath, jobGraph.vertices, allowNonRestoredState);
+      } catch (error) {
+        throw new BadRequestError(`Could not restore the job from ${savepointPath}: ${(error as Error).message}`, { cause: error });
+      }
+    }
     const jobId = randomHex(16);
-    services.dispatcher.submitJob({ jobId, jobGraph, jobModule: jars.moduleCode(jarId), programArgs, defaultParallelism });
+    services.dispatcher.submitJob({ jobId, jobGraph, jobModule: jars.moduleCode(jarId), programArgs, defaultParallelism, restore });
     return { status: 200, body: { jobid: jobId } };
   });
 }
 
 /** The run request: JSON body (whatever its content type; empty means `{}`), with query parameters as fallback. */
-function runRequest({ body, query }: HandlerRequest): { programArgs: string[]; parallelism: number | undefined } {
-  let json: Record<string, unknown> = {};
-  const text = body.toString('utf8').trim();
-  if (text !== '') {
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new BadRequestError('Request did not match expected format JarRunRequestBody.');
-    }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new BadRequestError('Request did not match expected format JarRunRequestBody.');
-  }
+function runRequest({ body, query }: HandlerRequest): { programArgs: string[]; parallelism: number | undefined; savepointPath: string | undefined; allowNonRestoredState: boolean } {
+  const json = jsonBody(body, 'JarRunRequestBody');
   let programArgs: string[] = [];
   if (Array.isArray(json.programArgsList)) programArgs = json.programArgsList.map(String);
   else if (typeof json.programArgs === 'string') programArgs = tokenize(json.programArgs);
@@ -85,8 +87,11 @@ function runRequest({ body, query }: HandlerRequest): { programArgs: string[]; p
     parallelism = Number(rawParallelism);
     if (!Number.isInteger(parallelism) || parallelism < 1) throw new BadRequestError(`Bad request, could not parse parameters: parallelism '${rawParallelism}' is not a positive integer.`);
   }
-  if (json.savepointPath) throw new BadRequestError('Restoring from a savepoint is not supported by this tsflink version yet.');
-  return { programArgs, parallelism };
+  const rawPath = json.savepointPath ?? query.get('savepointPath') ?? undefined;
+  if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') throw new BadRequestError('Bad request, could not parse parameters: savepointPath must be a string.');
+  const savepointPath = typeof rawPath === 'string' && rawPath !== '' ? rawPath : undefined;
+  const allowNonRestoredState = json.allowNonRestoredState === true || query.get('allowNonRestoredState') === 'true';
+  return { programArgs, parallelism, savepointPath, allowNonRestoredState };
 }
 
 /** Splits a command line as a shell would for plain words and quotes: `--a "b c" 'd'` → [--a, b c, d]. */

@@ -1,11 +1,15 @@
+import { rm } from 'node:fs/promises';
 import { jsonPlan } from '../../../graph/JsonPlan.js';
+import { resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
 import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
 import type { Execution, ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
 import type { TaskMetricsReport } from '../../resourcemanager/types.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
-import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
+import { BadRequestError, NotFoundError, RestHandlerError } from '../RestHandlerError.js';
+import { jsonBody } from '../requestBodies.js';
 import type { Router } from '../Router.js';
+import { CheckpointingOptions } from '../../../common/config/options.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
 /** The job endpoints: lists, details, exceptions, status, plan, and cancellation. */
@@ -79,7 +83,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   // Job-scoped metrics (Flink's MetricCollectionResponseBody: ids, or ids with string values).
   router.add('GET', '/jobs/:jobid/metrics', ({ params, query }) => {
     const j = job(params.jobid!);
-    const checkpointMetrics = j.checkpointCoordinator?.stats.metrics() ?? {};
+    const checkpointMetrics = j.checkpointingEnabled ? j.checkpointCoordinator.stats.metrics() : {};
     const available: Record<string, () => number | string> = {
       numRestarts: () => j.numRestarts,
       fullRestarts: () => j.numRestarts,
@@ -92,15 +96,15 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   });
 
   const checkpoints = (jobId: string) => {
-    const coordinator = job(jobId).checkpointCoordinator;
-    if (!coordinator) throw new NotFoundError('Checkpointing has not been enabled.');
-    return coordinator;
+    const j = job(jobId);
+    if (!j.checkpointingEnabled) throw new NotFoundError('Checkpointing has not been enabled.');
+    return j.checkpointCoordinator;
   };
   router.add('GET', '/jobs/:jobid/checkpoints', ({ params }) => ({ status: 200, body: checkpoints(params.jobid!).stats.overviewJson() }));
   router.add('GET', '/jobs/:jobid/checkpoints/config', ({ params }) => {
-    const coordinator = job(params.jobid!).checkpointCoordinator;
-    if (!coordinator) throw new NotFoundError(`Checkpointing is not enabled for this job (${params.jobid}).`);
-    const c = coordinator.config;
+    const j = job(params.jobid!);
+    if (!j.checkpointingEnabled) throw new NotFoundError(`Checkpointing is not enabled for this job (${params.jobid}).`);
+    const c = j.checkpointCoordinator.config;
     return {
       status: 200,
       body: {
@@ -136,6 +140,64 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     const body = checkpoints(params.jobid!).stats.subtasksJson(checkpointId(params.checkpointid!), params.vertexid!);
     if (body === undefined) throw new NotFoundError(`There is no checkpoint statistics for task ${params.vertexid}.`);
     return { status: 200, body };
+  });
+
+  // Savepoints and stop-with-savepoint share one status URL (Flink's SavepointHandlers / StopWithSavepointHandlers).
+  const savepointDirectory = (given: unknown, property: string): string => {
+    const directory = typeof given === 'string' && given !== '' ? given : services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
+    if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${property}] must be provided.`);
+    return directory.replace(/^file:(\/\/)?/, '/').replace(/^\/\//, '/');
+  };
+  const triggerIdOf = (body: Record<string, unknown>): string | undefined => {
+    if (body.triggerId === undefined || body.triggerId === null) return undefined;
+    if (typeof body.triggerId !== 'string' || !/^[0-9a-f]{32}$/.test(body.triggerId)) throw new BadRequestError(`Bad request, could not parse parameters: triggerId '${String(body.triggerId)}' is not a 32-character hex id.`);
+    return body.triggerId;
+  };
+  const running = (jobId: string) => {
+    const j = job(jobId);
+    if (j.status !== 'RUNNING') throw new RestHandlerError(`Job ${jobId} is not running (${j.status}): no savepoint can be taken.`, 409);
+    return j;
+  };
+  router.add('POST', '/jobs/:jobid/savepoints', ({ params, body }) => {
+    const request = jsonBody(body, 'SavepointTriggerRequestBody');
+    const directory = savepointDirectory(request['target-directory'], 'target-directory');
+    const j = running(params.jobid!);
+    const cancelJob = request['cancel-job'] === true;
+    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.triggerSavepoint(directory, cancelJob) }), triggerIdOf(request));
+    return { status: 202, body: { 'request-id': id } };
+  });
+  router.add('POST', '/jobs/:jobid/stop', ({ params, body }) => {
+    const request = jsonBody(body, 'StopWithSavepointRequestBody');
+    const directory = savepointDirectory(request.targetDirectory, 'targetDirectory');
+    const j = running(params.jobid!);
+    const drain = request.drain === true;
+    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.stopWithSavepoint(directory, drain) }), triggerIdOf(request));
+    return { status: 202, body: { 'request-id': id } };
+  });
+  router.add('GET', '/jobs/:jobid/savepoints/:triggerid', ({ params }) => {
+    const j = job(params.jobid!);
+    const status = services.operations.status(`savepoints/${j.jobId}`, params.triggerid!);
+    if (!status) throw new NotFoundError(`There is no savepoint operation with triggerId=${params.triggerid} for job ${j.jobId}.`);
+    return { status: 200, body: status };
+  });
+
+  // Disposal: the directory must be a savepoint (its _metadata readable and intact) before anything is deleted.
+  router.add('POST', '/savepoint-disposal', ({ body }) => {
+    const request = jsonBody(body, 'SavepointDisposalRequest');
+    const path = request['savepoint-path'];
+    if (typeof path !== 'string' || path === '') throw new BadRequestError('Bad request, could not parse parameters: savepoint-path must be given.');
+    const id = services.operations.start('savepoint-disposal', async () => {
+      const { directory, metadata } = await resolveSavepoint(path);
+      if (!metadata.isSavepoint) throw new Error(`${path} is a checkpoint, not a savepoint: it is the job's to remove.`);
+      await rm(directory, { recursive: true, force: true });
+      return {};
+    });
+    return { status: 200, body: { 'request-id': id } };
+  });
+  router.add('GET', '/savepoint-disposal/:triggerid', ({ params }) => {
+    const status = services.operations.status('savepoint-disposal', params.triggerid!);
+    if (!status) throw new NotFoundError(`There is no savepoint disposal operation with triggerId=${params.triggerid}.`);
+    return { status: 200, body: status };
   });
 
   router.add('GET', '/jobs/:jobid/vertices/:vertexid', ({ params }) => {

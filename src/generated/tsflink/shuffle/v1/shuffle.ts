@@ -44,9 +44,17 @@ export interface ShuffleMessage {
     { $case: "credit"; value: number }
     | //
     /** The producer will send nothing more on this channel. */
-    { $case: "endOfPartition"; value: boolean }
+    { $case: "endOfPartition"; value: EndOfPartition }
     | { $case: "barrier"; value: CheckpointBarrier }
     | undefined;
+}
+
+/**
+ * The producer ended. `drained`: event time was flushed first (the input ended, or stop --drain), so the consumer
+ * fires what is left; false: the job was stopped with a savepoint and resumes from it, so nothing more may fire.
+ */
+export interface EndOfPartition {
+  drained: boolean;
 }
 
 /** Flink's CheckpointBarrier: everything before it on a channel belongs to checkpoint `checkpoint_id`. */
@@ -154,7 +162,7 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         writer.uint32(40).uint32(message.payload.value);
         break;
       case "endOfPartition":
-        writer.uint32(48).bool(message.payload.value);
+        EndOfPartition.encode(message.payload.value, writer.uint32(50).fork()).join();
         break;
       case "barrier":
         CheckpointBarrier.encode(message.payload.value, writer.uint32(58).fork()).join();
@@ -217,11 +225,11 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
             continue;
           }
           case 6: {
-            if (tag !== 48) {
+            if (tag !== 50) {
               break;
             }
 
-            message.payload = { $case: "endOfPartition", value: reader.bool() };
+            message.payload = { $case: "endOfPartition", value: EndOfPartition.decode(reader, reader.uint32()) };
             continue;
           }
           case 7: {
@@ -260,9 +268,9 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         : isSet(object.credit)
         ? { $case: "credit", value: globalThis.Number(object.credit) }
         : isSet(object.endOfPartition)
-        ? { $case: "endOfPartition", value: globalThis.Boolean(object.endOfPartition) }
+        ? { $case: "endOfPartition", value: EndOfPartition.fromJSON(object.endOfPartition) }
         : isSet(object.end_of_partition)
-        ? { $case: "endOfPartition", value: globalThis.Boolean(object.end_of_partition) }
+        ? { $case: "endOfPartition", value: EndOfPartition.fromJSON(object.end_of_partition) }
         : isSet(object.barrier)
         ? { $case: "barrier", value: CheckpointBarrier.fromJSON(object.barrier) }
         : undefined,
@@ -283,7 +291,7 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
     } else if (message.payload?.$case === "credit") {
       obj.credit = Math.round(message.payload.value);
     } else if (message.payload?.$case === "endOfPartition") {
-      obj.endOfPartition = message.payload.value;
+      obj.endOfPartition = EndOfPartition.toJSON(message.payload.value);
     } else if (message.payload?.$case === "barrier") {
       obj.barrier = CheckpointBarrier.toJSON(message.payload.value);
     }
@@ -323,7 +331,7 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
       }
       case "endOfPartition": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
-          message.payload = { $case: "endOfPartition", value: object.payload.value };
+          message.payload = { $case: "endOfPartition", value: EndOfPartition.fromPartial(object.payload.value) };
         }
         break;
       }
@@ -334,6 +342,73 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         break;
       }
     }
+    return message;
+  },
+};
+
+function createBaseEndOfPartition(): EndOfPartition {
+  return { drained: false };
+}
+
+export const EndOfPartition: MessageFns<EndOfPartition> = {
+  encode(message: EndOfPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.drained !== false) {
+      writer.uint32(8).bool(message.drained);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndOfPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndOfPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.drained = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndOfPartition {
+    return { drained: isSet(object.drained) ? globalThis.Boolean(object.drained) : false };
+  },
+
+  toJSON(message: EndOfPartition): unknown {
+    const obj: any = {};
+    if (message.drained !== false) {
+      obj.drained = message.drained;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EndOfPartition>, I>>(base?: I): EndOfPartition {
+    return EndOfPartition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndOfPartition>, I>>(object: I): EndOfPartition {
+    const message = createBaseEndOfPartition();
+    message.drained = object.drained ?? false;
     return message;
   },
 };

@@ -92,6 +92,10 @@ export interface TriggerCheckpointRequest {
   timestamp: number;
   /** The directory the subtasks write their state files into (chk-N of a checkpoint, or a savepoint's directory). */
   targetLocation: string;
+  /** Stop with savepoint: once this checkpoint completes the source ends (Flink's synchronous savepoint). */
+  terminate: boolean;
+  /** With terminate: emit the maximum watermark before the barrier, so every window fires first (stop --drain). */
+  drain: boolean;
 }
 
 export interface TriggerCheckpointResponse {
@@ -1142,7 +1146,7 @@ export const CancelTaskResponse: MessageFns<CancelTaskResponse> = {
 };
 
 function createBaseTriggerCheckpointRequest(): TriggerCheckpointRequest {
-  return { attemptId: "", checkpointId: 0, timestamp: 0, targetLocation: "" };
+  return { attemptId: "", checkpointId: 0, timestamp: 0, targetLocation: "", terminate: false, drain: false };
 }
 
 export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
@@ -1158,6 +1162,12 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
     }
     if (message.targetLocation !== "") {
       writer.uint32(34).string(message.targetLocation);
+    }
+    if (message.terminate !== false) {
+      writer.uint32(40).bool(message.terminate);
+    }
+    if (message.drain !== false) {
+      writer.uint32(48).bool(message.drain);
     }
     return writer;
   },
@@ -1207,6 +1217,22 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
             message.targetLocation = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.terminate = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.drain = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1237,6 +1263,8 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
         : isSet(object.target_location)
         ? globalThis.String(object.target_location)
         : "",
+      terminate: isSet(object.terminate) ? globalThis.Boolean(object.terminate) : false,
+      drain: isSet(object.drain) ? globalThis.Boolean(object.drain) : false,
     };
   },
 
@@ -1254,6 +1282,12 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
     if (message.targetLocation !== "") {
       obj.targetLocation = message.targetLocation;
     }
+    if (message.terminate !== false) {
+      obj.terminate = message.terminate;
+    }
+    if (message.drain !== false) {
+      obj.drain = message.drain;
+    }
     return obj;
   },
 
@@ -1266,6 +1300,8 @@ export const TriggerCheckpointRequest: MessageFns<TriggerCheckpointRequest> = {
     message.checkpointId = object.checkpointId ?? 0;
     message.timestamp = object.timestamp ?? 0;
     message.targetLocation = object.targetLocation ?? "";
+    message.terminate = object.terminate ?? false;
+    message.drain = object.drain ?? false;
     return message;
   },
 };

@@ -1,0 +1,43 @@
+import { randomHex } from '../../common/ids.js';
+
+/** How long a finished operation's result stays retrievable (Flink's `rest.async.store-duration`, 5 min). */
+const STORE_DURATION_MS = 5 * 60_000;
+
+type Result = { status: 'IN_PROGRESS' } | { status: 'COMPLETED'; operation: Record<string, unknown> };
+
+/**
+ * Results of asynchronous REST operations (Flink's CompletedOperationCache): a trigger answers `{"request-id"}` at
+ * once, and the status URL answers IN_PROGRESS, then COMPLETED with the operation's result or its failure cause.
+ */
+export class AsyncOperations {
+  private readonly results = new Map<string, Result>();
+
+  /** Starts `operation` under a new trigger id (or the caller's, which makes a retried trigger idempotent). */
+  start(key: string, operation: () => Promise<Record<string, unknown>>, triggerId: string = randomHex(16)): string {
+    const id = `${key}/${triggerId}`;
+    if (this.results.has(id)) return triggerId;
+    this.results.set(id, { status: 'IN_PROGRESS' });
+    const finish = (result: Result) => {
+      this.results.set(id, result);
+      setTimeout(() => this.results.delete(id), STORE_DURATION_MS).unref();
+    };
+    operation().then(
+      (operation) => finish({ status: 'COMPLETED', operation }),
+      (error: Error) => finish({ status: 'COMPLETED', operation: { 'failure-cause': failureCause(error) } }),
+    );
+    return triggerId;
+  }
+
+  /** The REST body of the status URL, or undefined for an unknown trigger id. */
+  status(key: string, triggerId: string): Record<string, unknown> | undefined {
+    const result = this.results.get(`${key}/${triggerId}`);
+    if (!result) return undefined;
+    return result.status === 'IN_PROGRESS' ? { status: { id: 'IN_PROGRESS' }, operation: null } : { status: { id: 'COMPLETED' }, operation: result.operation };
+  }
+}
+
+/** Flink's SerializedThrowable in JSON: the class and the stack trace (no Java-serialized bytes). */
+export function failureCause(error: Error): Record<string, unknown> {
+  const name = error.name === 'Error' ? 'org.apache.flink.util.FlinkException' : error.name;
+  return { class: name, 'stack-trace': `${name}: ${error.message}`, 'serialized-throwable': null };
+}

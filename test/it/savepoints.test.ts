@@ -1,0 +1,187 @@
+// The seed's "upgrade and rescale" section for real: stop with a savepoint, restore unchanged, stop again, restore with
+// more parallelism than there are slots (the job waits), add a TaskManager — and every window of the whole run is in
+// `output` exactly once with count 1000 (exactly-once sink, read_committed), including the windows that spanned the
+// stops. Also: savepoints over REST, a moved savepoint directory, and every bad restore input.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
+import { clusterProcessEnv, TestingCluster } from '../testing/TestingCluster.js';
+import { createTopics, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { REPO_ROOT, testRun } from '../testing/testRun.js';
+import { getJson, waitFor } from '../testing/waitFor.js';
+
+const PAGES = 6;
+const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
+
+async function flink(cluster: TestingCluster, restUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const address = ['-m', new URL(restUrl).host];
+  const [action, ...rest] = args;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'flink'), [action!, ...address, ...rest], {
+      env: { ...clusterProcessEnv(), FLINK_CONF_DIR: cluster.confDir },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const parse = (values: string[]) => values.map((v) => JSON.parse(v) as WindowCount);
+const complete = (records: WindowCount[], windows: number) =>
+  Array.from({ length: windows }, (_, w) => w).every((w) => new Set(records.filter((r) => r.windowStart === windowStartText(w)).map((r) => r.page)).size === PAGES);
+
+async function running(restUrl: string, jobId: string, subtasks: number): Promise<void> {
+  await waitFor(`${subtasks} subtasks RUNNING`, async () => (await getJson(`${restUrl}/jobs/${jobId}`)).body['status-counts'].RUNNING === subtasks, { timeoutMs: 90_000 });
+}
+
+t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slots, add a TaskManager: every window exactly once', async (t) => {
+  const WINDOWS = 12;
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('upgrade');
+  const jm = await cluster.startJobManager();
+  await cluster.startTaskManager(jm.rpcPort); // 2 slots
+  await waitFor('TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
+  const jobArgs = [CLICK_EVENT_COUNT, '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--checkpointing', '--event-time', '--delivery-guarantee', 'exactly-once'];
+  const jobIdOf = (stdout: string) => /Job has been submitted with JobID ([0-9a-f]{32})/.exec(stdout)![1]!;
+
+  const first = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '2', ...jobArgs]);
+  t.equal(first.code, 0, first.stderr);
+  let jobId = jobIdOf(first.stdout);
+  await running(jm.restUrl, jobId, 6);
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: WINDOWS });
+  await readTopicUntil(topics.output, (values) => values.length >= PAGES);
+
+  // Stop with a savepoint (into the configured default directory).
+  const stop1 = await flink(cluster, jm.restUrl, ['stop', jobId]);
+  t.equal(stop1.code, 0, stop1.stderr);
+  t.match(stop1.stdout, `Suspending job "${jobId}" with a CANONICAL savepoint.\nSavepoint completed. Path: file:${join(cluster.dir, 'savepoints')}/savepoint-${jobId.slice(0, 6)}-`);
+  const savepoint1 = /Path: (\S+)/.exec(stop1.stdout)![1]!;
+  t.match(savepoint1, /\/savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/);
+  t.ok(existsSync(join(savepoint1.replace(/^file:/, ''), '_metadata')), '_metadata in the savepoint directory');
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'FINISHED', 'stop ends the job FINISHED');
+
+  // Restore unchanged.
+  const second = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '2', '-s', savepoint1, ...jobArgs]);
+  t.equal(second.code, 0, second.stderr);
+  jobId = jobIdOf(second.stdout);
+  await running(jm.restUrl, jobId, 6);
+  const { body: restored } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`);
+  t.match(restored.latest.restored, { is_savepoint: true, external_path: savepoint1 });
+  const seen = (await readTopicUntil(topics.output, (values) => values.length >= PAGES)).length;
+  await readTopicUntil(topics.output, (values) => values.length > seen);
+
+  // Stop again, restore with -p 3 while there are only 2 slots: the job waits, then runs on a second TaskManager.
+  const stop2 = await flink(cluster, jm.restUrl, ['stop', jobId]);
+  t.equal(stop2.code, 0, stop2.stderr);
+  const savepoint2 = /Path: (\S+)/.exec(stop2.stdout)![1]!;
+  const third = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '3', '-s', savepoint2, ...jobArgs]);
+  t.equal(third.code, 0, third.stderr);
+  jobId = jobIdOf(third.stdout);
+  await waitFor('tasks SCHEDULED, waiting for slots', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body['status-counts'].SCHEDULED === 9);
+  await cluster.startTaskManager(jm.rpcPort);
+  await running(jm.restUrl, jobId, 9);
+  await generator;
+
+  await readTopicUntil(topics.output, (values) => complete(parse(values), WINDOWS - 1));
+  const completed = (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
+  await waitFor('two more checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed >= completed + 2, { timeoutMs: 60_000 });
+  const records = parse(await readCommitted(topics.output));
+  t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
+  for (let w = 0; w < WINDOWS - 1; w++) {
+    const window = records.filter((r) => r.windowStart === windowStartText(w));
+    t.equal(window.length, PAGES, `window ${w}: each page exactly once`);
+  }
+});
+
+t.test('savepoints over REST; a moved savepoint restores; bad restores are refused and start nothing', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('savepoint-rest');
+  const jm = await cluster.startJobManager();
+  await cluster.startTaskManager(jm.rpcPort);
+  await waitFor('TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
+  const args = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
+  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 1);
+  await running(jm.restUrl, jobId, 3);
+  await runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 0, maxWindows: 3 });
+  await readTopicUntil(topics.output, (values) => complete(parse(values), 2));
+
+  // A savepoint of a job without checkpointing, into a directory given in the request.
+  const target = join(cluster.dir, 'elsewhere');
+  const post = await fetch(`${jm.restUrl}/jobs/${jobId}/savepoints`, { method: 'POST', body: JSON.stringify({ 'target-directory': target, 'cancel-job': false }) });
+  t.equal(post.status, 202);
+  const { 'request-id': triggerId } = (await post.json()) as { 'request-id': string };
+  t.match(triggerId, /^[0-9a-f]{32}$/);
+  const status = await waitFor('the savepoint', async () => {
+    const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}/savepoints/${triggerId}`);
+    return body.status.id === 'COMPLETED' && body;
+  });
+  t.match(status.operation.location, new RegExp(`^file:${target}/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING', 'a plain savepoint leaves the job running');
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/savepoints/${'0'.repeat(32)}`)).status, 404);
+  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).status, 404, 'checkpointing is still off for this job');
+
+  // Moved elsewhere, the savepoint still restores (file names in _metadata are relative).
+  const original = status.operation.location.replace(/^file:/, '');
+  const moved = join(cluster.dir, 'moved', 'sp');
+  mkdirSync(join(cluster.dir, 'moved'));
+  cpSync(original, moved, { recursive: true });
+  rmSync(original, { recursive: true });
+  await fetch(`${jm.restUrl}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
+  await waitFor('CANCELED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'CANCELED');
+  const fromMoved = await flink(cluster, jm.restUrl, ['run', '-d', '-s', moved, CLICK_EVENT_COUNT, ...args]);
+  t.equal(fromMoved.code, 0, fromMoved.stderr);
+  const restoredId = /JobID ([0-9a-f]{32})/.exec(fromMoved.stdout)![1]!;
+  await running(jm.restUrl, restoredId, 3);
+  t.match((await getJson(`${jm.restUrl}/jobs/${restoredId}/checkpoints`)).status, 404);
+  await fetch(`${jm.restUrl}/jobs/${restoredId}?mode=cancel`, { method: 'PATCH' });
+  await waitFor('CANCELED', async () => (await getJson(`${jm.restUrl}/jobs/${restoredId}/status`)).body.status === 'CANCELED');
+
+  // Bad inputs: each refused with a clear message, and no job is started.
+  const jobsBefore = (await getJson(`${jm.restUrl}/jobs`)).body.jobs.length;
+  const missing = await flink(cluster, jm.restUrl, ['run', '-d', '-s', join(cluster.dir, 'nope'), CLICK_EVENT_COUNT, ...args]);
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, `Cannot find checkpoint or savepoint file/directory '${join(cluster.dir, 'nope')}' on file system 'file'.`);
+  mkdirSync(join(cluster.dir, 'not-a-savepoint'));
+  const notSavepoint = await flink(cluster, jm.restUrl, ['run', '-d', '-s', join(cluster.dir, 'not-a-savepoint'), CLICK_EVENT_COUNT, ...args]);
+  t.equal(notSavepoint.code, 1);
+  t.match(notSavepoint.stderr, "Cannot find meta data file '_metadata' in directory");
+  writeFileSync(join(cluster.dir, 'not-a-savepoint', '_metadata'), 'garbage');
+  const garbage = await flink(cluster, jm.restUrl, ['run', '-d', '-s', join(cluster.dir, 'not-a-savepoint'), CLICK_EVENT_COUNT, ...args]);
+  t.equal(garbage.code, 1);
+  t.match(garbage.stderr, 'is not a tsflink checkpoint metadata file');
+  // A program without the stateful operators of the savepoint: refused unless -n.
+  const otherProgram = join(REPO_ROOT, 'test', 'fixtures', 'jobs', 'FailingMap.ts');
+  const otherArgs = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input];
+  const unmapped = await flink(cluster, jm.restUrl, ['run', '-d', '-s', moved, otherProgram, ...otherArgs]);
+  t.equal(unmapped.code, 1);
+  t.match(unmapped.stderr, /Cannot map checkpoint\/savepoint state for operator [0-9a-f]{32} to the new program, because the operator is not available in the new program\. If you want to allow to skip this, you can set the --allowNonRestoredState option on the CLI\./);
+  const tooWide = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '200', '-s', moved, CLICK_EVENT_COUNT, ...args]);
+  t.equal(tooWide.code, 1);
+  t.match(tooWide.stderr, /parallelism \(200\) of operator .* is higher than its maximum parallelism \(128\)/);
+  t.equal((await getJson(`${jm.restUrl}/jobs`)).body.jobs.length, jobsBefore, 'no job was started by a bad restore');
+  const skipped = await flink(cluster, jm.restUrl, ['run', '-d', '-n', '-s', moved, otherProgram, ...otherArgs]);
+  t.equal(skipped.code, 0, `-n skips the state nobody takes: ${skipped.stderr}`);
+
+  // Stop and savepoint without a directory, when none is configured: Flink's 400s.
+  const noDefault = new TestingCluster();
+  t.teardown(() => noDefault.close());
+  const bareJm = await noDefault.startJobManager(['-D', 'execution.checkpointing.savepoint-dir=']);
+  const bare = await fetch(`${bareJm.restUrl}/jobs/${'a'.repeat(32)}/stop`, { method: 'POST', body: '{}' });
+  t.equal(bare.status, 400);
+  t.same(await bare.json(), { errors: ['Config key [execution.checkpointing.savepoint-dir] is not set. Property [targetDirectory] must be provided.'] });
+  const bareSavepoint = await fetch(`${bareJm.restUrl}/jobs/${'a'.repeat(32)}/savepoints`, { method: 'POST', body: '{}' });
+  t.same(await bareSavepoint.json(), { errors: ['Config key [execution.checkpointing.savepoint-dir] is not set. Property [target-directory] must be provided.'] });
+
+  // Disposal.
+  const disposed = await flink(cluster, jm.restUrl, ['savepoint', '-d', moved]);
+  t.equal(disposed.code, 0, disposed.stderr);
+  t.equal(disposed.stdout, `Disposing savepoint '${moved}'.\nWaiting for response...\nSavepoint '${moved}' disposed.\n`);
+  t.notOk(existsSync(moved));
+});
