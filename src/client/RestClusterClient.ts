@@ -100,6 +100,13 @@ export class RestClusterClient {
     return this.awaitSavepoint(jobId, triggerId);
   }
 
+  /** PATCH /jobs/:id/rescaling, then polls its status; resolves with the new job's id and the savepoint it started from. */
+  async rescale(jobId: string, parallelism: number): Promise<{ jobId: string; savepoint: string }> {
+    const { 'request-id': triggerId } = (await this.send('PATCH', `/jobs/${jobId}/rescaling?parallelism=${parallelism}`)) as { 'request-id': string };
+    const operation = await this.awaitOperation(`/jobs/${jobId}/rescaling/${triggerId}`);
+    return { jobId: operation.jobid as string, savepoint: operation.savepoint as string };
+  }
+
   /** POST /savepoint-disposal, then polls its status. */
   async disposeSavepoint(path: string): Promise<void> {
     const { 'request-id': triggerId } = (await this.send('POST', '/savepoint-disposal', { 'savepoint-path': path })) as { 'request-id': string };

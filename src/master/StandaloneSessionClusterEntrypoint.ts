@@ -55,6 +55,14 @@ export class StandaloneSessionClusterEntrypoint {
       log.child('ResourceManager'),
     );
     addResourceManagerService(this.rpcServer, this.resourceManager, log.child('ResourceManagerService'));
+    // Flink's layout: <web.tmpdir>/flink-web-<random>/flink-web-upload, removed on shutdown; or web.upload.dir, kept.
+    const configuredUploadDir = configuration.get(WebOptions.UPLOAD_DIR);
+    if (!configuredUploadDir) {
+      const base = configuration.get(WebOptions.TMP_DIR) ?? tmpdir();
+      mkdirSync(base, { recursive: true });
+      this.webTmpDir = mkdtempSync(join(base, 'flink-web-'));
+    }
+    const uploadDir = join(configuredUploadDir ?? this.webTmpDir!, 'flink-web-upload');
     const entrypoint = this;
     this.dispatcher = new Dispatcher(
       {
@@ -65,6 +73,7 @@ export class StandaloneSessionClusterEntrypoint {
           return entrypoint.jobMasterAddress;
         },
       },
+      join(uploadDir, 'programs'),
       log.child('Dispatcher'),
     );
     addJobMasterService(this.rpcServer, this.dispatcher);
@@ -74,14 +83,6 @@ export class StandaloneSessionClusterEntrypoint {
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);
-    // Flink's layout: <web.tmpdir>/flink-web-<random>/flink-web-upload, removed on shutdown; or web.upload.dir, kept.
-    const configuredUploadDir = configuration.get(WebOptions.UPLOAD_DIR);
-    if (!configuredUploadDir) {
-      const base = configuration.get(WebOptions.TMP_DIR) ?? tmpdir();
-      mkdirSync(base, { recursive: true });
-      this.webTmpDir = mkdtempSync(join(base, 'flink-web-'));
-    }
-    const uploadDir = join(configuredUploadDir ?? this.webTmpDir!, 'flink-web-upload');
     registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
     this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'));
   }

@@ -185,3 +185,55 @@ t.test('savepoints over REST; a moved savepoint restores; bad restores are refus
   t.equal(disposed.stdout, `Disposing savepoint '${moved}'.\nWaiting for response...\nSavepoint '${moved}' disposed.\n`);
   t.notOk(existsSync(moved));
 });
+
+t.test('rescale down 3 → 1 with stop and run -s, then `flink rescale -p 2`: every window exactly once', async (t) => {
+  const WINDOWS = 12;
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('rescale');
+  const jm = await cluster.startJobManager();
+  await cluster.startTaskManager(jm.rpcPort);
+  await cluster.startTaskManager(jm.rpcPort);
+  await waitFor('2 TaskManagers', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 2);
+  const jobArgs = [CLICK_EVENT_COUNT, '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--checkpointing', '--event-time', '--delivery-guarantee', 'exactly-once'];
+  const jobIdOf = (stdout: string) => /Job has been submitted with JobID ([0-9a-f]{32})/.exec(stdout)![1]!;
+
+  const first = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '3', ...jobArgs]);
+  t.equal(first.code, 0, first.stderr);
+  let jobId = jobIdOf(first.stdout);
+  await running(jm.restUrl, jobId, 9);
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: WINDOWS });
+  await readTopicUntil(topics.output, (values) => values.length >= PAGES);
+
+  const stop = await flink(cluster, jm.restUrl, ['stop', jobId]);
+  t.equal(stop.code, 0, stop.stderr);
+  const savepoint = /Path: (\S+)/.exec(stop.stdout)![1]!;
+  const down = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '1', '-s', savepoint, ...jobArgs]);
+  t.equal(down.code, 0, down.stderr);
+  jobId = jobIdOf(down.stdout);
+  await running(jm.restUrl, jobId, 3);
+  const seen = (await readTopicUntil(topics.output, (values) => values.length >= PAGES)).length;
+  await readTopicUntil(topics.output, (values) => values.length > seen);
+
+  const started = Date.now();
+  const rescale = await flink(cluster, jm.restUrl, ['rescale', '-p', '2', jobId]);
+  t.equal(rescale.code, 0, rescale.stderr);
+  const match = new RegExp(`^Rescaling job ${jobId} to parallelism 2\\.\\nWaiting for response\\.\\.\\.\\nRescaled job ${jobId}: it goes on as job ([0-9a-f]{32}) with parallelism 2, restored from savepoint (file:\\S+)\\.\\n$`).exec(rescale.stdout);
+  t.ok(match, rescale.stdout);
+  const rescaledId = match![1]!;
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'FINISHED', 'the old job ended with its savepoint');
+  await running(jm.restUrl, rescaledId, 6);
+  t.comment(`flink rescale: ${Date.now() - started} ms from the command to every subtask of the new job RUNNING`);
+  t.match((await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.latest.restored, { is_savepoint: true, external_path: match![2]! });
+  await generator;
+
+  await readTopicUntil(topics.output, (values) => complete(parse(values), WINDOWS - 1));
+  const completed = (await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.counts.completed;
+  await waitFor('two more checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.counts.completed >= completed + 2, { timeoutMs: 60_000 });
+  const records = parse(await readCommitted(topics.output));
+  t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
+  for (let w = 0; w < WINDOWS - 1; w++) t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);
+
+  const badRescale = await fetch(`${jm.restUrl}/jobs/${rescaledId}/rescaling?parallelism=zero`, { method: 'PATCH' });
+  t.equal(badRescale.status, 400);
+});

@@ -14,6 +14,7 @@ import {
   ALLOW_NON_RESTORED_OPTION,
   CANCEL_OPTIONS,
   CANCEL_WITH_SAVEPOINT_OPTION,
+  RESCALE_OPTIONS,
   SAVEPOINT_DISPOSE_OPTION,
   SAVEPOINT_OPTIONS,
   STOP_AND_DRAIN,
@@ -44,7 +45,7 @@ export interface CliOutput {
 export const ENV_FLINK_CONF_DIR = 'FLINK_CONF_DIR';
 
 /** Actions Flink's CLI knows; tsflink names them all in its messages and implements them as the runtime grows. */
-const ACTIONS = ['run', 'run-application', 'info', 'list', 'cancel', 'stop', 'savepoint', 'checkpoint'] as const;
+const ACTIONS = ['run', 'run-application', 'info', 'list', 'cancel', 'stop', 'savepoint', 'checkpoint', 'rescale'] as const;
 
 /**
  * The `flink` command line (Flink's CliFrontend): the same actions, options, output lines and exit codes, talking to
@@ -79,6 +80,9 @@ export class CliFrontend {
           return 0;
         case 'savepoint':
           await this.savepoint(params);
+          return 0;
+        case 'rescale':
+          await this.rescale(params);
           return 0;
         case '-h':
         case '--help':
@@ -247,6 +251,34 @@ export class CliFrontend {
     this.io.out('You can resume your program from this savepoint with the run command.');
   }
 
+  /**
+   * `rescale -p N <jobId>` (beyond Flink, whose REST rescaling answers 503): stop with a savepoint and run the same
+   * program again with parallelism N from it; prints the new job's id.
+   */
+  private async rescale(args: readonly string[]): Promise<void> {
+    const commandLine = parseCommandLine(RESCALE_OPTIONS, args, false);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printRescaleHelp();
+      return;
+    }
+    const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to rescale a job.');
+    const raw = commandLine.get(PARALLELISM_OPTION);
+    if (raw === undefined) throw new CliArgsError('Missing parallelism. Specify the new parallelism with -p <parallelism>.');
+    const parallelism = Number(raw);
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliArgsError(`The parallelism must be a positive number: ${raw}`);
+    const client = this.clusterClient(commandLine);
+    this.io.out(`Rescaling job ${jobId} to parallelism ${parallelism}.`);
+    const done = client.rescale(jobId, parallelism);
+    this.io.out('Waiting for response...');
+    let rescaled: { jobId: string; savepoint: string };
+    try {
+      rescaled = await done;
+    } catch (error) {
+      throw new FlinkException(`Could not rescale job ${jobId}.`, { cause: error });
+    }
+    this.io.out(`Rescaled job ${jobId}: it goes on as job ${rescaled.jobId} with parallelism ${parallelism}, restored from savepoint ${rescaled.savepoint}.`);
+  }
+
   private async list(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(LIST_OPTIONS, args, false);
     if (commandLine.has(HELP_OPTION)) {
@@ -362,7 +394,19 @@ export class CliFrontend {
     this.printCancelHelp();
     this.printStopHelp();
     this.printSavepointHelp();
+    this.printRescaleHelp();
     this.io.out('');
+  }
+
+  private printRescaleHelp(): void {
+    this.io.out('');
+    this.io.out('Action "rescale" stops a job with a savepoint and runs it again from it with a new parallelism (tsflink).');
+    this.io.out('');
+    this.io.out('  Syntax: rescale -p <parallelism> <Job ID>');
+    this.io.out('  "rescale" action options:');
+    for (const line of renderOptions([PARALLELISM_OPTION])) this.io.out(line);
+    this.io.out('  Options for default mode:');
+    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
   }
 
   private printStopHelp(): void {

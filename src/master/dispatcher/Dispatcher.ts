@@ -1,4 +1,11 @@
+import { CoreOptions } from '../../common/config/options.js';
+import { TsFlinkError } from '../../common/errors.js';
+import { randomHex } from '../../common/ids.js';
+import { storeJobModule } from '../../common/jobModules.js';
 import type { Logger } from '../../common/Logger.js';
+import { buildJobGraph } from '../../graph/JobGraph.js';
+import { extractPipeline, MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
+import { checkStateMapping, resolveSavepoint } from '../checkpoint/CheckpointMetadata.js';
 import { JobMaster, type JobMasterServices, type JobSubmission } from '../jobmaster/JobMaster.js';
 import type { ExecutionState, JobStatus } from './JobStatus.js';
 
@@ -15,6 +22,21 @@ export interface JobDetails {
   numTasks: number;
 }
 
+/** A program to run: its bundled module (and where it can be imported from here), arguments and options. */
+export interface ProgramSubmission {
+  /** For messages: the uploaded file's id, or the job's name. */
+  name: string;
+  moduleUrl: string;
+  jobModule: Buffer;
+  programArgs: string[];
+  /** `-p`; else the cluster's `parallelism.default`. */
+  parallelism: number | undefined;
+  savepoint?: { path: string; allowNonRestoredState: boolean };
+}
+
+/** A program that cannot be run (bad program, unusable savepoint): the message says why. */
+export class JobSubmissionError extends TsFlinkError {}
+
 /** What the Dispatcher needs from a job it runs: its current details. */
 export interface DispatchedJob {
   details(): JobDetails;
@@ -29,6 +51,8 @@ export class Dispatcher {
 
   constructor(
     private readonly services: JobMasterServices,
+    /** Where job programs are written for the JobManager's own use (building the graph of a rescaled job). */
+    private readonly programDirectory: string,
     private readonly log: Logger,
   ) {
     const rm = services.resourceManager;
@@ -45,6 +69,57 @@ export class Dispatcher {
     rm.on('taskMetrics', (reports) => {
       for (const report of reports) this.jobs.get(report.jobId)?.updateMetrics(report);
     });
+  }
+
+  /**
+   * Builds the job graph of a program (running its main), checks the savepoint to restore from against it, and starts
+   * the job. Every error says what is wrong; nothing is started then.
+   */
+  async submitProgram(program: ProgramSubmission): Promise<string> {
+    const defaultParallelism = program.parallelism ?? this.services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
+    let jobGraph;
+    try {
+      const pipeline = await extractPipeline(program.moduleUrl, program.programArgs);
+      jobGraph = buildJobGraph(pipeline, { defaultParallelism });
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new JobSubmissionError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${program.name}: ${message}`, { cause: error });
+    }
+    let restore;
+    if (program.savepoint) {
+      const { path, allowNonRestoredState } = program.savepoint;
+      try {
+        restore = await resolveSavepoint(path);
+        checkStateMapping(restore.metadata, path, jobGraph.vertices, allowNonRestoredState);
+      } catch (error) {
+        throw new JobSubmissionError(`Could not restore the job from ${path}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    const jobId = randomHex(16);
+    this.submitJob({ jobId, jobGraph, jobModule: program.jobModule, programArgs: program.programArgs, defaultParallelism, restore });
+    return jobId;
+  }
+
+  /**
+   * Rescales a running job (Flink answers 503 here; tsflink does it): stop with a savepoint, then the same program
+   * again with the new parallelism, restored from that savepoint. Resolves with the new job's id and the savepoint.
+   */
+  async rescale(jobId: string, parallelism: number, savepointDirectory: string): Promise<{ jobId: string; savepoint: string }> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new JobSubmissionError(`Job ${jobId} not found`);
+    const started = Date.now();
+    const savepoint = await job.stopWithSavepoint(savepointDirectory, false);
+    const { jobModule, programArgs } = job.submission;
+    const newJobId = await this.submitProgram({
+      name: job.name,
+      moduleUrl: storeJobModule(this.programDirectory, jobModule),
+      jobModule,
+      programArgs,
+      parallelism,
+      savepoint: { path: savepoint, allowNonRestoredState: false },
+    });
+    this.log.info(`Rescaled job ${job.name} (${jobId}) to parallelism ${parallelism} as job ${newJobId} from ${savepoint} (stop and resubmit took ${Date.now() - started} ms).`);
+    return { jobId: newJobId, savepoint };
   }
 
   submitJob(submission: JobSubmission): JobMaster {

@@ -1,14 +1,10 @@
 import { pathToFileURL } from 'node:url';
-import { CoreOptions } from '../../../common/config/options.js';
-import { randomHex } from '../../../common/ids.js';
-import { buildJobGraph } from '../../../graph/JobGraph.js';
-import { extractPipeline, MISSING_JOB_MESSAGE } from '../../../graph/JobProgram.js';
+import { JobSubmissionError } from '../../dispatcher/Dispatcher.js';
 import { InvalidJobFileError, type JarStore } from '../../dispatcher/JarStore.js';
 import { parseMultipart } from '../../dispatcher/multipart.js';
 import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import { jsonBody } from '../requestBodies.js';
 import type { HandlerRequest, Router } from '../Router.js';
-import { checkStateMapping, resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
 /** The web submission endpoints: POST /jars/upload, GET /jars, DELETE /jars/:jarid, POST /jars/:jarid/run. */
@@ -49,26 +45,20 @@ export function registerJarHandlers(router: Router, services: JobManagerServices
     const modulePath = jars.modulePath(jarId);
     if (!modulePath) throw new NotFoundError(`Jar file ${jarId} does not exist`);
     const { programArgs, parallelism, savepointPath, allowNonRestoredState } = runRequest(request);
-    const defaultParallelism = parallelism ?? services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
-    let jobGraph;
+    let jobId: string;
     try {
-      const pipeline = await extractPipeline(pathToFileURL(modulePath).href, programArgs);
-      jobGraph = buildJobGraph(pipeline, { defaultParallelism });
+      jobId = await services.dispatcher.submitProgram({
+        name: jarId,
+        moduleUrl: pathToFileURL(modulePath).href,
+        jobModule: jars.moduleCode(jarId),
+        programArgs,
+        parallelism,
+        savepoint: savepointPath === undefined ? undefined : { path: savepointPath, allowNonRestoredState },
+      });
     } catch (error) {
-      const message = (error as Error).message;
-      throw new BadRequestError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${jarId}: ${message}`, { cause: error });
+      if (error instanceof JobSubmissionError) throw new BadRequestError(error.message, { cause: error });
+      throw error;
     }
-    let restore;
-    if (savepointPath !== undefined) {
-      try {
-        restore = await resolveSavepoint(savepointPath);
-        checkStateMapping(restore.metadata, savepointPath, jobGraph.vertices, allowNonRestoredState);
-      } catch (error) {
-        throw new BadRequestError(`Could not restore the job from ${savepointPath}: ${(error as Error).message}`, { cause: error });
-      }
-    }
-    const jobId = randomHex(16);
-    services.dispatcher.submitJob({ jobId, jobGraph, jobModule: jars.moduleCode(jarId), programArgs, defaultParallelism, restore });
     return { status: 200, body: { jobid: jobId } };
   });
 }

@@ -181,6 +181,30 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     return { status: 200, body: status };
   });
 
+  // Rescaling, implemented for real (Flink 1.20 answers 503): stop with a savepoint, then the same program with the new
+  // parallelism from it. The operation's result names the new job.
+  router.add('PATCH', '/jobs/:jobid/rescaling', ({ params, query }) => {
+    const raw = query.get('parallelism');
+    const parallelism = Number(raw);
+    if (raw === null || !Number.isInteger(parallelism) || parallelism < 1) {
+      throw new BadRequestError(`Bad request, could not parse parameters: parallelism '${raw ?? ''}' is not a positive integer.`);
+    }
+    const directory = services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
+    if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set: rescaling stops the job with a savepoint there.`);
+    const j = running(params.jobid!);
+    const id = services.operations.start(`rescaling/${j.jobId}`, async () => {
+      const rescaled = await services.dispatcher.rescale(j.jobId, parallelism, directory.replace(/^file:(\/\/)?/, '/').replace(/^\/\//, '/'));
+      return { jobid: rescaled.jobId, savepoint: rescaled.savepoint };
+    });
+    return { status: 200, body: { 'request-id': id } };
+  });
+  router.add('GET', '/jobs/:jobid/rescaling/:triggerid', ({ params }) => {
+    const j = job(params.jobid!);
+    const status = services.operations.status(`rescaling/${j.jobId}`, params.triggerid!);
+    if (!status) throw new NotFoundError(`There is no rescaling operation with triggerId=${params.triggerid} for job ${j.jobId}.`);
+    return { status: 200, body: status };
+  });
+
   // Disposal: the directory must be a savepoint (its _metadata readable and intact) before anything is deleted.
   router.add('POST', '/savepoint-disposal', ({ body }) => {
     const request = jsonBody(body, 'SavepointDisposalRequest');
