@@ -237,3 +237,36 @@ t.test('rescale down 3 → 1 with stop and run -s, then `flink rescale -p 2`: ev
   const badRescale = await fetch(`${jm.restUrl}/jobs/${rescaledId}/rescaling?parallelism=zero`, { method: 'PATCH' });
   t.equal(badRescale.status, 400);
 });
+
+t.test('stop --drain fires every window before the savepoint; cancel -s takes a savepoint and cancels', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('drain');
+  const jm = await cluster.startJobManager();
+  await cluster.startTaskManager(jm.rpcPort);
+  await waitFor('TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
+  const jobArgs = [CLICK_EVENT_COUNT, '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
+  const first = await flink(cluster, jm.restUrl, ['run', '-d', ...jobArgs]);
+  const jobId = /JobID ([0-9a-f]{32})/.exec(first.stdout)![1]!;
+  await running(jm.restUrl, jobId, 3);
+  await runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 0, maxWindows: 3 });
+  await readTopicUntil(topics.output, (values) => complete(parse(values), 2));
+
+  const drained = await flink(cluster, jm.restUrl, ['stop', '--drain', jobId]);
+  t.equal(drained.code, 0, drained.stderr);
+  t.match(drained.stdout, `Draining job "${jobId}" with a CANONICAL savepoint.\nSavepoint completed. Path: file:`);
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'FINISHED');
+  const records = parse(await readTopicUntil(topics.output, (values) => complete(parse(values), 3)));
+  t.ok(records.filter((r) => r.windowStart === windowStartText(2)).every((r) => r.count === 1000), 'the last window, which no watermark had closed, fired with all its events');
+
+  const savepoint = /Path: (\S+)/.exec(drained.stdout)![1]!;
+  const second = await flink(cluster, jm.restUrl, ['run', '-d', '-s', savepoint, ...jobArgs]);
+  const secondId = /JobID ([0-9a-f]{32})/.exec(second.stdout)![1]!;
+  await running(jm.restUrl, secondId, 3);
+  // As with Flink's parser, -s takes the next word as its directory: without one it goes last.
+  const cancelled = await flink(cluster, jm.restUrl, ['cancel', secondId, '-s']);
+  t.equal(cancelled.code, 0, cancelled.stderr);
+  t.equal(cancelled.stderr, 'DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.\n');
+  t.match(cancelled.stdout, new RegExp(`^Cancelling job ${secondId} with CANONICAL savepoint to default savepoint directory\\.\\nCancelled job ${secondId}\\. Savepoint stored in file:\\S+/savepoint-${secondId.slice(0, 6)}-[0-9a-f]{12}\\.\\n$`));
+  await waitFor('CANCELED', async () => (await getJson(`${jm.restUrl}/jobs/${secondId}/status`)).body.status === 'CANCELED');
+});

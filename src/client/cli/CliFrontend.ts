@@ -173,7 +173,7 @@ export class CliFrontend {
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a JobID to cancel a job.');
     const client = this.clusterClient(commandLine);
     if (commandLine.has(CANCEL_WITH_SAVEPOINT_OPTION)) {
-      const directory = commandLine.get(CANCEL_WITH_SAVEPOINT_OPTION);
+      const directory = commandLine.get(CANCEL_WITH_SAVEPOINT_OPTION) || undefined;
       this.io.err('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
       this.io.out(`Cancelling job ${jobId} with CANONICAL savepoint to ${directory ?? 'default savepoint directory'}.`);
       let location: string;
@@ -208,7 +208,7 @@ export class CliFrontend {
     this.io.out(`${drain ? 'Draining' : 'Suspending'} job "${jobId}" with a CANONICAL savepoint.`);
     let location: string;
     try {
-      location = await client.stopWithSavepoint(jobId, commandLine.get(STOP_WITH_SAVEPOINT_PATH), drain);
+      location = await client.stopWithSavepoint(jobId, commandLine.get(STOP_WITH_SAVEPOINT_PATH) || undefined, drain);
     } catch (error) {
       throw new FlinkException(`Could not stop with a savepoint job "${jobId}".`, { cause: error });
     }
