@@ -5,6 +5,8 @@
 //     registered; the time until the job is RUNNING again with every subtask RUNNING. Every run submits a fresh job, so
 //     each kill is the job's first failure (restart backoff 1 s, Flink 1.20's exponential-delay default).
 //   npm run bench:checkpointing [-- --seconds 60 --runs 5]
+//  3. savepoints of the running job (REST trigger to COMPLETED, size) and `flink rescale -p 3` (command to new job
+//     RUNNING).
 // Starts its own Kafka and cluster on free loopback ports (3 TaskManagers with 1 slot each).
 import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
@@ -14,7 +16,7 @@ const RUNS = argument('--runs', 5);
 const SECONDS = argument('--seconds', 60);
 
 try {
-  const { brokers, start, flink } = await benchEnvironment('checkpointing');
+  const { dir, brokers, start, flink } = await benchEnvironment('checkpointing');
   const generator = new AbortController();
   void runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 1000, maxWindows: undefined }, generator.signal).catch(() => undefined);
 
@@ -43,7 +45,25 @@ try {
   console.log(
     `steady state, ${SECONDS} s: ${cp.counts.completed} checkpoints completed, ${cp.counts.failed} failed; duration p50 ${summary.end_to_end_duration.p50} ms, p99 ${summary.end_to_end_duration.p99} ms, max ${summary.end_to_end_duration.max} ms; size p50 ${summary.state_size.p50} B, p99 ${summary.state_size.p99} B`,
   );
-  flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, steadyJob]);
+
+  // Savepoints of the running job (REST trigger until COMPLETED), then `flink rescale -p 3`.
+  const savepointMs = [];
+  const savepointBytes = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const response = await fetch(`${rest}/jobs/${steadyJob}/savepoints`, { method: 'POST', body: JSON.stringify({ 'target-directory': join(dir, 'savepoints') }) });
+    const { 'request-id': trigger } = await response.json();
+    await until(async () => (await json(`${rest}/jobs/${steadyJob}/savepoints/${trigger}`)).status.id === 'COMPLETED');
+    savepointMs.push(performance.now() - t0);
+    savepointBytes.push((await json(`${rest}/jobs/${steadyJob}/checkpoints`)).latest.savepoint.state_size);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`savepoint (REST trigger to COMPLETED): median ${Math.round(median(savepointMs))} ms (${savepointMs.map(Math.round).join(', ')}); size median ${median(savepointBytes)} B`);
+  const rescaleStart = performance.now();
+  const rescaled = /as job ([0-9a-f]{32})/.exec(flink(['rescale', '-m', `127.0.0.1:${jm.rest}`, '-p', '3', steadyJob]))[1];
+  await until(async () => (await json(`${rest}/jobs/${rescaled}`))['status-counts'].RUNNING === 9);
+  console.log(`flink rescale -p 3: ${Math.round(performance.now() - rescaleStart)} ms from the command to every subtask of the new job RUNNING (stop with savepoint, resubmit, restore)`);
+  flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, rescaled]);
   await until(async () => (await json(`${rest}/overview`))['slots-available'] === 3);
 
   // 2. Recovery.
