@@ -114,7 +114,7 @@ export class CliFrontend {
   private async run(args: readonly string[]): Promise<number> {
     const commandLine = parseCommandLine(RUN_OPTIONS, args, true);
     if (commandLine.has(HELP_OPTION)) {
-      this.printRunHelp();
+      this.printActionHelp('run');
       return 0;
     }
     const [file, ...programArgs] = commandLine.args;
@@ -167,7 +167,7 @@ export class CliFrontend {
   private async cancel(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(CANCEL_OPTIONS, args, false);
     if (commandLine.has(HELP_OPTION)) {
-      this.printCancelHelp();
+      this.printActionHelp('cancel');
       return;
     }
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a JobID to cancel a job.');
@@ -198,7 +198,7 @@ export class CliFrontend {
   private async stop(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(STOP_OPTIONS, args, false);
     if (commandLine.has(HELP_OPTION)) {
-      this.printStopHelp();
+      this.printActionHelp('stop');
       return;
     }
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to stop a job.');
@@ -219,7 +219,7 @@ export class CliFrontend {
   private async savepoint(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(SAVEPOINT_OPTIONS, args, false);
     if (commandLine.has(HELP_OPTION)) {
-      this.printSavepointHelp();
+      this.printActionHelp('savepoint');
       return;
     }
     const client = this.clusterClient(commandLine);
@@ -258,7 +258,7 @@ export class CliFrontend {
   private async rescale(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(RESCALE_OPTIONS, args, false);
     if (commandLine.has(HELP_OPTION)) {
-      this.printRescaleHelp();
+      this.printActionHelp('rescale');
       return;
     }
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to rescale a job.');
@@ -282,7 +282,7 @@ export class CliFrontend {
   private async list(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(LIST_OPTIONS, args, false);
     if (commandLine.has(HELP_OPTION)) {
-      this.printListHelp();
+      this.printActionHelp('list');
       return;
     }
     if (commandLine.args.length > 0) throw new CliArgsError(`Unrecognized arguments: ${commandLine.args.join(' ')}`);
@@ -389,81 +389,39 @@ export class CliFrontend {
     this.io.out('./flink <ACTION> [OPTIONS] [ARGUMENTS]');
     this.io.out('');
     this.io.out('The following actions are available:');
-    this.printRunHelp();
-    this.printListHelp();
-    this.printCancelHelp();
-    this.printStopHelp();
-    this.printSavepointHelp();
-    this.printRescaleHelp();
+    for (const action of Object.keys(ACTION_HELP) as Array<keyof typeof ACTION_HELP>) this.printActionHelp(action);
     this.io.out('');
   }
 
-  private printRescaleHelp(): void {
+  /** One action's help as Flink prints it: what it does, its syntax, its own options, then the default-mode options. */
+  private printActionHelp(action: keyof typeof ACTION_HELP): void {
+    const help = ACTION_HELP[action];
     this.io.out('');
-    this.io.out('Action "rescale" stops a job with a savepoint and runs it again from it with a new parallelism (tsflink).');
+    this.io.out(`Action "${action}" ${help.description}`);
     this.io.out('');
-    this.io.out('  Syntax: rescale -p <parallelism> <Job ID>');
-    this.io.out('  "rescale" action options:');
-    for (const line of renderOptions([PARALLELISM_OPTION])) this.io.out(line);
-    this.io.out('  Options for default mode:');
-    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
-  }
-
-  private printStopHelp(): void {
-    this.io.out('');
-    this.io.out('Action "stop" stops a running program with a savepoint (streaming jobs only).');
-    this.io.out('');
-    this.io.out('  Syntax: stop [OPTIONS] <Job ID>');
-    this.io.out('  "stop" action options:');
-    for (const line of renderOptions([STOP_AND_DRAIN, STOP_WITH_SAVEPOINT_PATH])) this.io.out(line);
-    this.io.out('  Options for default mode:');
-    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
-  }
-
-  private printSavepointHelp(): void {
-    this.io.out('');
-    this.io.out('Action "savepoint" triggers savepoints for a running job or disposes existing ones.');
-    this.io.out('');
-    this.io.out('  Syntax: savepoint [OPTIONS] <Job ID> [<target directory>]');
-    this.io.out('  "savepoint" action options:');
-    for (const line of renderOptions([SAVEPOINT_DISPOSE_OPTION])) this.io.out(line);
-    this.io.out('  Options for default mode:');
-    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
-  }
-
-  private printRunHelp(): void {
-    this.io.out('');
-    this.io.out('Action "run" compiles and runs a program.');
-    this.io.out('');
-    this.io.out('  Syntax: run [OPTIONS] <job-file> <arguments>');
-    this.io.out('  "run" action options:');
-    for (const line of renderOptions([DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ALLOW_NON_RESTORED_OPTION])) this.io.out(line);
-    this.io.out('  Options for default mode:');
-    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
-  }
-
-  private printCancelHelp(): void {
-    this.io.out('');
-    this.io.out('Action "cancel" cancels a running program.');
-    this.io.out('');
-    this.io.out('  Syntax: cancel [OPTIONS] <Job ID>');
-    this.io.out('  "cancel" action options:');
-    for (const line of renderOptions([CANCEL_WITH_SAVEPOINT_OPTION])) this.io.out(line);
-    this.io.out('  Options for default mode:');
-    for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
-  }
-
-  private printListHelp(): void {
-    this.io.out('');
-    this.io.out('Action "list" lists running and scheduled programs.');
-    this.io.out('');
-    this.io.out('  Syntax: list [OPTIONS]');
-    this.io.out('  "list" action options:');
-    for (const line of renderOptions([LIST_ALL, LIST_RUNNING, LIST_SCHEDULED])) this.io.out(line);
+    this.io.out(`  Syntax: ${help.syntax}`);
+    if (help.options.length > 0) {
+      this.io.out(`  "${action}" action options:`);
+      for (const line of renderOptions(help.options)) this.io.out(line);
+    }
     this.io.out('  Options for default mode:');
     for (const line of renderOptions(DEFAULT_MODE_OPTIONS)) this.io.out(line);
   }
 }
+
+/** The help text of each action, in the order `flink --help` lists them. */
+const ACTION_HELP = {
+  run: { description: 'compiles and runs a program.', syntax: 'run [OPTIONS] <job-file> <arguments>', options: [DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ALLOW_NON_RESTORED_OPTION] },
+  list: { description: 'lists running and scheduled programs.', syntax: 'list [OPTIONS]', options: [LIST_ALL, LIST_RUNNING, LIST_SCHEDULED] },
+  cancel: { description: 'cancels a running program.', syntax: 'cancel [OPTIONS] <Job ID>', options: [CANCEL_WITH_SAVEPOINT_OPTION] },
+  stop: { description: 'stops a running program with a savepoint (streaming jobs only).', syntax: 'stop [OPTIONS] <Job ID>', options: [STOP_AND_DRAIN, STOP_WITH_SAVEPOINT_PATH] },
+  savepoint: { description: 'triggers savepoints for a running job or disposes existing ones.', syntax: 'savepoint [OPTIONS] <Job ID> [<target directory>]', options: [SAVEPOINT_DISPOSE_OPTION] },
+  rescale: {
+    description: 'stops a job with a savepoint and runs it again from it with a new parallelism (tsflink).',
+    syntax: 'rescale -p <parallelism> <Job ID>',
+    options: [PARALLELISM_OPTION],
+  },
+} as const;
 
 /**
  * Job lines as Flink prints them: `dd.MM.yyyy HH:mm:ss : <jobId> : <name> (<STATE>)` in local time, grouped by
