@@ -110,8 +110,12 @@ export class JobMaster implements DispatchedJob {
    */
   async stopWithSavepoint(targetDirectory: string, drain: boolean): Promise<string> {
     const location = await this.checkpointCoordinator.triggerSavepoint({ targetDirectory, terminate: true, drain });
-    await new Promise<void>((resolve) => {
-      const check = () => (isGloballyTerminal(this.status) ? resolve() : setTimeout(check, 20));
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (isGloballyTerminal(this.status)) resolve();
+        else if (this.status === 'RESTARTING' || this.status === 'FAILING') reject(new Error(`The savepoint ${location} was taken, but the job failed while stopping (${this.status}).`));
+        else setTimeout(check, 20);
+      };
       check();
     });
     return location;
