@@ -107,6 +107,12 @@ export class RestClusterClient {
     return { jobId: operation.jobid as string, savepoint: operation.savepoint as string };
   }
 
+  /** POST /jobs/:id/checkpoints, then polls its status; resolves with the checkpoint's id. */
+  async triggerCheckpoint(jobId: string, full: boolean): Promise<number> {
+    const { 'request-id': triggerId } = (await this.send('POST', `/jobs/${jobId}/checkpoints`, { checkpointType: full ? 'FULL' : 'CONFIGURED' })) as { 'request-id': string };
+    return (await this.awaitOperation(`/jobs/${jobId}/checkpoints/${triggerId}`)).checkpointId as number;
+  }
+
   /** POST /savepoint-disposal, then polls its status. */
   async disposeSavepoint(path: string): Promise<void> {
     const { 'request-id': triggerId } = (await this.send('POST', '/savepoint-disposal', { 'savepoint-path': path })) as { 'request-id': string };
@@ -122,7 +128,7 @@ export class RestClusterClient {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       const status = (await this.send('GET', path)) as { status: { id: string }; operation: Record<string, unknown> | null };
       if (status.status.id === 'COMPLETED') {
-        const failure = status.operation?.['failure-cause'] as { 'stack-trace'?: string } | undefined;
+        const failure = (status.operation?.['failure-cause'] ?? status.operation?.failureCause) as { 'stack-trace'?: string } | undefined;
         if (failure) throw new RestClientError(failure['stack-trace'] ?? 'The operation failed.', 200);
         return status.operation ?? {};
       }

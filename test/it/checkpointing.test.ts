@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, kafka, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { createTopics, flinkCli, kafka, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -82,6 +82,23 @@ t.test('a task exception restarts the job from its checkpoint: keyed state of ev
   const metrics = (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=lastCheckpointSize,lastCheckpointDuration,numberOfCompletedCheckpoints,numberOfFailedCheckpoints,numRestarts`)).body;
   t.same(metrics.map((m: { id: string }) => m.id), ['lastCheckpointSize', 'lastCheckpointDuration', 'numberOfCompletedCheckpoints', 'numberOfFailedCheckpoints', 'numRestarts']);
   t.ok(metrics.every((m: { value: unknown }) => typeof m.value === 'string' && /^\d+$/.test(m.value as string)), 'values are strings of numbers');
+
+  // A checkpoint now, from the CLI (Flink 1.19+'s `flink checkpoint`) and over REST.
+  const manual = await flinkCli(cluster, jm.restUrl, ['checkpoint', jobId]);
+  t.equal(manual.code, 0, manual.stderr);
+  t.match(manual.stdout, new RegExp(`^Triggering checkpoint for job ${jobId}\\.\\nWaiting for response\\.\\.\\.\\nCheckpoint \\d+ for job ${jobId} completed\\.\\nYou can resume your program from this checkpoint with the run command\\.\\n$`));
+  const full = await flinkCli(cluster, jm.restUrl, ['checkpoint', '-full', jobId]);
+  t.match(full.stdout, `Checkpoint(FULL) `);
+  const incremental = await fetch(`${jm.restUrl}/jobs/${jobId}/checkpoints`, { method: 'POST', body: JSON.stringify({ checkpointType: 'INCREMENTAL' }) });
+  t.equal(incremental.status, 400);
+  const posted = await fetch(`${jm.restUrl}/jobs/${jobId}/checkpoints`, { method: 'POST', body: '{}' });
+  t.equal(posted.status, 202);
+  const { 'request-id': trigger } = (await posted.json()) as { 'request-id': string };
+  const done = await waitFor('the checkpoint', async () => {
+    const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints/${trigger}`);
+    return body.status.id === 'COMPLETED' && body;
+  });
+  t.match(done.operation, { checkpointId: Number });
 
   await fetch(`${jm.restUrl}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
   await waitFor('CANCELED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'CANCELED');

@@ -3,33 +3,16 @@
 // `output` exactly once with count 1000 (exactly-once sink, read_committed), including the windows that spanned the
 // stops. Also: savepoints over REST, a moved savepoint directory, and every bad restore input.
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
-import { clusterProcessEnv, TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { TestingCluster } from '../testing/TestingCluster.js';
+import { createTopics, flinkCli as flink, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
 const PAGES = 6;
 const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
-
-async function flink(cluster: TestingCluster, restUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const address = ['-m', new URL(restUrl).host];
-  const [action, ...rest] = args;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'flink'), [action!, ...address, ...rest], {
-      env: { ...clusterProcessEnv(), FLINK_CONF_DIR: cluster.confDir },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const parse = (values: string[]) => values.map((v) => JSON.parse(v) as WindowCount);
 const complete = (records: WindowCount[], windows: number) =>

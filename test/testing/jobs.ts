@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { clusterProcessEnv, type TestingCluster } from './TestingCluster.js';
 import { REPO_ROOT, testRun } from './testRun.js';
 import { getJson, waitFor } from './waitFor.js';
 
@@ -106,4 +107,22 @@ export async function readCommitted(topic: string, { maxMessages, idleMs = 5000 
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout.split('\n').filter((line) => line !== '');
+}
+
+/**
+ * `bin/flink <action> -m <the cluster's REST address> <args>` with the cluster's configuration, without blocking the
+ * test's event loop (its Kafka clients keep running).
+ */
+export async function flinkCli(cluster: TestingCluster, restUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [action, ...rest] = args;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'flink'), [action!, '-m', new URL(restUrl).host, ...rest], {
+      env: { ...clusterProcessEnv(), FLINK_CONF_DIR: cluster.confDir },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

@@ -14,6 +14,8 @@ import {
   ALLOW_NON_RESTORED_OPTION,
   CANCEL_OPTIONS,
   CANCEL_WITH_SAVEPOINT_OPTION,
+  CHECKPOINT_FULL_OPTION,
+  CHECKPOINT_OPTIONS,
   RESCALE_OPTIONS,
   SAVEPOINT_DISPOSE_OPTION,
   SAVEPOINT_OPTIONS,
@@ -83,6 +85,9 @@ export class CliFrontend {
           return 0;
         case 'rescale':
           await this.rescale(params);
+          return 0;
+        case 'checkpoint':
+          await this.checkpoint(params);
           return 0;
         case '-h':
         case '--help':
@@ -251,6 +256,30 @@ export class CliFrontend {
     this.io.out('You can resume your program from this savepoint with the run command.');
   }
 
+  /** `checkpoint [-full] <jobId>` (Flink 1.19+): a checkpoint now. */
+  private async checkpoint(args: readonly string[]): Promise<void> {
+    const commandLine = parseCommandLine(CHECKPOINT_OPTIONS, args, false);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printActionHelp('checkpoint');
+      return;
+    }
+    const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to trigger a checkpoint.');
+    if (commandLine.args.length > 1) this.io.out('Provided more arguments than required. Ignoring not needed arguments.');
+    const full = commandLine.has(CHECKPOINT_FULL_OPTION);
+    const client = this.clusterClient(commandLine);
+    this.io.out(`Triggering checkpoint for job ${jobId}.`);
+    const done = client.triggerCheckpoint(jobId, full);
+    this.io.out('Waiting for response...');
+    let checkpointId: number;
+    try {
+      checkpointId = await done;
+    } catch (error) {
+      throw new FlinkException(`Failed to trigger a checkpoint for the job ${jobId}.`, { cause: error });
+    }
+    this.io.out(`${full ? 'Checkpoint(FULL)' : 'Checkpoint'} ${checkpointId} for job ${jobId} completed.`);
+    this.io.out('You can resume your program from this checkpoint with the run command.');
+  }
+
   /**
    * `rescale -p N <jobId>` (beyond Flink, whose REST rescaling answers 503): stop with a savepoint and run the same
    * program again with parallelism N from it; prints the new job's id.
@@ -415,6 +444,7 @@ const ACTION_HELP = {
   list: { description: 'lists running and scheduled programs.', syntax: 'list [OPTIONS]', options: [LIST_ALL, LIST_RUNNING, LIST_SCHEDULED] },
   cancel: { description: 'cancels a running program.', syntax: 'cancel [OPTIONS] <Job ID>', options: [CANCEL_WITH_SAVEPOINT_OPTION] },
   stop: { description: 'stops a running program with a savepoint (streaming jobs only).', syntax: 'stop [OPTIONS] <Job ID>', options: [STOP_AND_DRAIN, STOP_WITH_SAVEPOINT_PATH] },
+  checkpoint: { description: 'triggers checkpoints for a running job.', syntax: 'checkpoint [OPTIONS] <Job ID>', options: [CHECKPOINT_FULL_OPTION] },
   savepoint: { description: 'triggers savepoints for a running job or disposes existing ones.', syntax: 'savepoint [OPTIONS] <Job ID> [<target directory>]', options: [SAVEPOINT_DISPOSE_OPTION] },
   rescale: {
     description: 'stops a job with a savepoint and runs it again from it with a new parallelism (tsflink).',

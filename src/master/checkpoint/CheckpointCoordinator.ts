@@ -56,15 +56,19 @@ export interface SavepointRequest {
   drain: boolean;
 }
 
-interface PendingSavepoint {
-  request: SavepointRequest;
-  resolve(location: string): void;
+/** A checkpoint or savepoint someone waits for (REST, CLI): resolved with its id and location once it completes. */
+interface TriggerRequest {
+  /** Undefined: a checkpoint (Flink's POST /jobs/:id/checkpoints). */
+  savepoint: SavepointRequest | undefined;
+  resolve(result: { checkpointId: number; location: string }): void;
   reject(error: Error): void;
 }
 
 interface PendingCheckpoint {
   id: number;
-  savepoint: PendingSavepoint | undefined;
+  /** Set when someone waits for this checkpoint; with `savepoint` set it is a savepoint. */
+  request: TriggerRequest | undefined;
+  savepoint: SavepointRequest | undefined;
   timestamp: number;
   directory: string;
   /** Attempt ids that have not acknowledged yet. */
@@ -104,7 +108,7 @@ export class CheckpointCoordinator {
   private consecutiveFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly savepointRequests: PendingSavepoint[] = [];
+  private readonly requests: TriggerRequest[] = [];
 
   constructor(
     readonly config: CheckpointCoordinatorConfig,
@@ -128,7 +132,7 @@ export class CheckpointCoordinator {
     clearInterval(this.timer);
     this.timer = undefined;
     this.abortPending(reason);
-    for (const request of this.savepointRequests.splice(0)) request.reject(new Error(`The savepoint was not taken: ${reason}`));
+    for (const request of this.requests.splice(0)) request.reject(new Error(`The ${request.savepoint ? 'savepoint' : 'checkpoint'} was not taken: ${reason}`));
   }
 
   /**
@@ -136,8 +140,17 @@ export class CheckpointCoordinator {
    * pause). Resolves with its location (`file:<dir>/savepoint-<first 6 hex of the job id>-<12 hex>`).
    */
   triggerSavepoint(request: SavepointRequest): Promise<string> {
+    return this.request(request).then((result) => result.location);
+  }
+
+  /** Flink's POST /jobs/:id/checkpoints: a checkpoint now (outside the interval), resolved with its id once complete. */
+  triggerCheckpoint(): Promise<{ checkpointId: number; location: string }> {
+    return this.request(undefined);
+  }
+
+  private request(savepoint: SavepointRequest | undefined): Promise<{ checkpointId: number; location: string }> {
     if (this.stopped) return Promise.reject(new Error('The job is not running.'));
-    return new Promise((resolve, reject) => this.savepointRequests.push({ request, resolve, reject }));
+    return new Promise((resolve, reject) => this.requests.push({ savepoint, resolve, reject }));
   }
 
   /** Checkpoint ids go on after the restored checkpoint or savepoint (sinks rely on ids that only grow). */
@@ -176,14 +189,14 @@ export class CheckpointCoordinator {
     const graph = this.services.graph;
     const executions = graph.allExecutions();
     const running = graph.status === 'RUNNING' && executions.every((e) => e.state === 'RUNNING');
-    const savepoint = this.savepointRequests.shift();
-    if (savepoint) {
+    const request = this.requests.shift();
+    if (request) {
       if (!running) {
-        savepoint.reject(new Error(`Not all required tasks are currently running (job ${graph.status}).`));
+        request.reject(new Error(`Not all required tasks are currently running (job ${graph.status}).`));
         return;
       }
       this.lastTrigger = now;
-      void this.trigger(executions, now, savepoint);
+      void this.trigger(executions, now, request);
       return;
     }
     const interval = this.config.interval;
@@ -193,14 +206,16 @@ export class CheckpointCoordinator {
     void this.trigger(executions, now, undefined);
   }
 
-  private async trigger(executions: Execution[], timestamp: number, savepoint: PendingSavepoint | undefined): Promise<void> {
+  private async trigger(executions: Execution[], timestamp: number, request: TriggerRequest | undefined): Promise<void> {
     const id = this.nextId++;
+    const savepoint = request?.savepoint;
     const directory = savepoint
-      ? join(savepoint.request.targetDirectory, `savepoint-${this.jobId.slice(0, 6)}-${randomHex(6)}`)
+      ? join(savepoint.targetDirectory, `savepoint-${this.jobId.slice(0, 6)}-${randomHex(6)}`)
       : join(this.config.jobDirectory, `chk-${id}`);
-    const type = savepoint ? (savepoint.request.terminate ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT';
+    const type = savepoint ? (savepoint.terminate ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT';
     const pending: PendingCheckpoint = {
       id,
+      request,
       savepoint,
       timestamp,
       directory,
@@ -219,8 +234,8 @@ export class CheckpointCoordinator {
     }
     this.log.info(`Triggering ${savepoint ? 'savepoint' : 'checkpoint'} ${id} (type=${type}) @ ${timestamp} for job ${this.jobId}.`);
     const sources = executions.filter((e) => e.vertex.jobVertex.inputs.length === 0);
-    const terminate = savepoint?.request.terminate ?? false;
-    const drain = savepoint?.request.drain ?? false;
+    const terminate = savepoint?.terminate ?? false;
+    const drain = savepoint?.drain ?? false;
     for (const execution of sources) {
       const request = { attemptId: execution.attemptId, checkpointId: id, timestamp, targetLocation: directory, terminate, drain };
       this.services.taskExecutors.triggerCheckpoint(execution.address!, request).catch((error: Error) => {
@@ -272,7 +287,7 @@ export class CheckpointCoordinator {
       `Completed ${pending.savepoint ? 'savepoint' : 'checkpoint'} ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
     );
     this.notify(pending, true);
-    pending.savepoint?.resolve(location);
+    pending.request?.resolve({ checkpointId: pending.id, location });
     while (this.completed.length > this.config.numRetained) {
       const old = this.completed.shift()!;
       this.stats.reportDiscarded(old.id);
@@ -289,7 +304,7 @@ export class CheckpointCoordinator {
     this.log.warn(`Failed to trigger or complete checkpoint ${pending.id} for job ${this.jobId}: ${reason}`);
     this.notify(pending, false);
     void rm(pending.directory, { recursive: true, force: true }).catch(() => undefined);
-    pending.savepoint?.reject(new Error(reason));
+    pending.request?.reject(new Error(reason));
     if (!countsAsFailure) return;
     this.consecutiveFailures++;
     if (this.config.tolerableFailures >= 0 && this.consecutiveFailures > this.config.tolerableFailures) {

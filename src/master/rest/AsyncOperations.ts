@@ -13,7 +13,7 @@ export class AsyncOperations {
   private readonly results = new Map<string, Result>();
 
   /** Starts `operation` under a new trigger id (or the caller's, which makes a retried trigger idempotent). */
-  start(key: string, operation: () => Promise<Record<string, unknown>>, triggerId: string = randomHex(16)): string {
+  start(key: string, operation: () => Promise<Record<string, unknown>>, triggerId: string = randomHex(16), failureField = 'failure-cause'): string {
     const id = `${key}/${triggerId}`;
     if (this.results.has(id)) return triggerId;
     this.results.set(id, { status: 'IN_PROGRESS' });
@@ -23,7 +23,7 @@ export class AsyncOperations {
     };
     operation().then(
       (operation) => finish({ status: 'COMPLETED', operation }),
-      (error: Error) => finish({ status: 'COMPLETED', operation: { 'failure-cause': failureCause(error) } }),
+      (error: Error) => finish({ status: 'COMPLETED', operation: { [failureField]: failureCause(error) } }),
     );
     return triggerId;
   }

@@ -126,6 +126,21 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
       },
     };
   });
+  // A checkpoint now (Flink 1.19+'s POST /jobs/:id/checkpoints), whether or not the job checkpoints periodically.
+  router.add('POST', '/jobs/:jobid/checkpoints', ({ params, body }) => {
+    const request = jsonBody(body, 'CheckpointTriggerRequestBody');
+    const type = request.checkpointType ?? 'CONFIGURED';
+    if (type === 'INCREMENTAL') throw new BadRequestError('Incremental checkpoints are not supported: tsflink takes full snapshots (use CONFIGURED or FULL).');
+    if (type !== 'CONFIGURED' && type !== 'FULL') throw new BadRequestError(`Bad request, could not parse parameters: checkpointType '${String(type)}' is not one of CONFIGURED, FULL, INCREMENTAL.`);
+    const j = running(params.jobid!);
+    const id = services.operations.start(
+      `checkpoints/${j.jobId}`,
+      async () => ({ checkpointId: (await j.checkpointCoordinator.triggerCheckpoint()).checkpointId }),
+      triggerIdOf(request),
+      'failureCause',
+    );
+    return { status: 202, body: { 'request-id': id } };
+  });
   const checkpointId = (text: string) => {
     const id = Number(text);
     if (!Number.isInteger(id) || id < 0) throw new BadRequestError(`Could not parse checkpoint id '${text}'.`);
@@ -135,6 +150,12 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     const body = checkpoints(params.jobid!).stats.detailsJson(checkpointId(params.checkpointid!));
     if (body === undefined) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${params.checkpointid}.`);
     return { status: 200, body };
+  });
+  router.add('GET', '/jobs/:jobid/checkpoints/:triggerid', ({ params }) => {
+    const j = job(params.jobid!);
+    const status = services.operations.status(`checkpoints/${j.jobId}`, params.triggerid!);
+    if (!status) throw new NotFoundError(`There is no checkpoint operation with triggerId=${params.triggerid} for job ${j.jobId}.`);
+    return { status: 200, body: status };
   });
   router.add('GET', '/jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid', ({ params }) => {
     const body = checkpoints(params.jobid!).stats.subtasksJson(checkpointId(params.checkpointid!), params.vertexid!);
