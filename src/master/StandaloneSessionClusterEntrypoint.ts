@@ -83,7 +83,8 @@ export class StandaloneSessionClusterEntrypoint {
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);
-    registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
+    // As in Flink, `web.submit.enable: false` leaves the upload and run endpoints out (404).
+    if (configuration.get(WebOptions.SUBMIT_ENABLE)) registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
     this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'));
   }
 

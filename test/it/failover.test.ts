@@ -1,7 +1,7 @@
 // Failure and recovery as in Flink's playground: a killed TaskManager (kill -9) makes the job restart from its latest
 // completed checkpoint on the TaskManagers that are left or new; every window is still exactly 1000. With the
-// exactly-once sink and a read_committed reader every window appears exactly once, across three kills. Without
-// checkpointing a lost TaskManager fails the job, as in Flink.
+// exactly-once sink and a read_committed reader every window appears exactly once, across three kills. (Without
+// checkpointing a lost TaskManager fails the job: job-submission.test.ts.)
 import t from 'tap';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
@@ -159,25 +159,6 @@ t.test('a TaskManager declared lost while still alive (SIGSTOP past heartbeat.ti
   for (let w = 0; w < WINDOWS - 1; w++) t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);
   t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '1' }], 'what the old attempts reported after waking up changed nothing');
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING');
-});
-
-t.test('without checkpointing a lost TaskManager fails the job, as in Flink', async (t) => {
-  const cluster = new TestingCluster();
-  t.teardown(() => cluster.close());
-  const topics = await createTopics('no-checkpointing');
-  const jm = await cluster.startJobManager();
-  const tm = await cluster.startTaskManager(jm.rpcPort);
-  await waitFor('TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
-  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output]);
-  await waitUntilRunning(jm.restUrl, jobId, 3);
-  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).status, 404);
-  t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body, { errors: ['Checkpointing has not been enabled.'] });
-  tm.process.kill('SIGKILL');
-  await waitFor('FAILED', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status === 'FAILED', { timeoutMs: 60_000 });
-  const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}`);
-  t.equal(body.timestamps.RESTARTING, 0, 'never restarted');
-  t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`)).body['root-exception'], `TaskManager with id ${tm.resourceId}`);
-  t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/config`)).body['execution-config']['restart-strategy'], /^Restart deactivated\./);
 });
 
 t.test('fixed-delay restarts: a task exception restarts the job until the attempts are used up, then it fails', async (t) => {

@@ -150,13 +150,30 @@ t.test('without checkpointing, killing a TaskManager fails the job (as in Flink:
   const args = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
   const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 2);
   await waitFor('all tasks RUNNING', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body['status-counts'].RUNNING === 6);
+  t.same(await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`), { status: 404, body: { errors: ['Checkpointing has not been enabled.'] } });
+  t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/config`)).body['execution-config']['restart-strategy'], /^Restart deactivated\./);
 
   tm1.process.kill('SIGKILL');
   await waitFor('job FAILED', async () => (await jobStatus(jm.restUrl, jobId)) === 'FAILED', { timeoutMs: 30_000 });
+  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.timestamps.RESTARTING, 0, 'never restarted');
   const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`);
   t.match(body['root-exception'], `TaskManager with id ${tm1.resourceId}`);
   const details = (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body;
   t.equal(details['status-counts'].RUNNING, 0, 'no task is left running');
   t.ok(details['end-time'] > 0);
   await waitFor('the surviving TaskManager\'s slot is free', async () => (await getJson(`${jm.restUrl}/overview`)).body['slots-available'] === 1);
+});
+
+t.test('web.submit.enable: false turns off upload and run (404), as in Flink', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const jm = await cluster.startJobManager(['-D', 'web.submit.enable=false']);
+  const form = new FormData();
+  form.append('jarfile', new Blob(['export async function main() {}']), 'Job.ts');
+  const upload = await fetch(`${jm.restUrl}/jars/upload`, { method: 'POST', body: form });
+  t.equal(upload.status, 404);
+  t.same(await upload.json(), { errors: ['Not found: /jars/upload'] });
+  t.equal((await getJson(`${jm.restUrl}/jars`)).status, 404);
+  t.equal((await fetch(`${jm.restUrl}/jars/x/run`, { method: 'POST' })).status, 404);
+  t.equal((await getJson(`${jm.restUrl}/config`)).body.features['web-submit'], false);
 });

@@ -64,7 +64,7 @@ export const ClusterOptions = {
 
 export const WebOptions = {
   REFRESH_INTERVAL: durationOption('web.refresh-interval', { defaultValue: 3000, description: 'Dashboard refresh interval.' }),
-  SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: 'Allow job submission through the web UI.' }),
+  SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: 'Allow job submission through the web UI and /jars (false: those endpoints answer 404).' }),
   CANCEL_ENABLE: booleanOption('web.cancel.enable', { defaultValue: true, description: 'Allow cancelling jobs through the web UI.' }),
   RESCALE_ENABLE: booleanOption('web.rescale.enable', { defaultValue: false, description: 'Allow rescaling through the web UI.' }),
   TMP_DIR: stringOption('web.tmpdir', { defaultValue: undefined, description: "Where the JobManager keeps uploaded programs when web.upload.dir is unset; the system's temp directory when unset." }),
