@@ -105,6 +105,7 @@ export class CheckpointCoordinator {
   private pending: PendingCheckpoint | undefined;
   private readonly completed: CompletedCheckpoint[] = [];
   private lastEnded = 0;
+  private lastTrigger = 0;
   private consecutiveFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -180,8 +181,6 @@ export class CheckpointCoordinator {
     if (!pending) return;
     this.failCheckpoint(pending, reason, false);
   }
-
-  private lastTrigger = 0;
 
   private triggerIfDue(): void {
     const now = Date.now();
