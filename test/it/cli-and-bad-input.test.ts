@@ -110,3 +110,34 @@ t.test('start-cluster.sh starts a JobManager and the workers, stop-cluster.sh st
   await t.rejects(fetch(`http://127.0.0.1:${restPort}/overview`), 'the JobManager is gone');
   t.same(readFileSync(join(cluster.pidDir, `flink-${process.env.USER ?? userInfo().username}-taskexecutor.pid`), 'utf8'), '', 'no TaskManager left in the pid file');
 });
+
+t.test('flink info prints the execution plan without a cluster; POST /jars/:id/plan answers the same plan', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const example = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
+  const info = flink(['info', '-p', '2', example, '--event-time'], { FLINK_CONF_DIR: cluster.confDir });
+  t.equal(info.code, 0, info.stderr);
+  const lines = info.stdout.split('\n');
+  t.equal(lines[0], '----------------------- Execution Plan -----------------------');
+  t.equal(lines[2], '--------------------------------------------------------------');
+  t.same(lines.slice(3), ['', 'No description provided.', '']);
+  const plan = JSON.parse(lines[1]!);
+  t.same(plan.nodes.map((n: { description: string; parallelism: number }) => [n.description, n.parallelism]), [
+    ['ClickEvent Source', 2],
+    ['ClickEvent Counter', 2],
+    ['ClickEventStatistics Sink', 2],
+  ]);
+  const missing = flink(['info', join(REPO_ROOT, 'test', 'fixtures', 'jobs', 'NoExecute.ts')], { FLINK_CONF_DIR: cluster.confDir });
+  t.equal(missing.code, 1);
+
+  const jm = await cluster.startJobManager();
+  const form = new FormData();
+  form.append('jarfile', new Blob([readFileSync(example)]), 'ClickEventCount.ts');
+  const { filename } = (await (await fetch(`${jm.restUrl}/jars/upload`, { method: 'POST', body: form })).json()) as { filename: string };
+  const jarId = filename.slice(filename.lastIndexOf('/') + 1);
+  const response = await fetch(`${jm.restUrl}/jars/${jarId}/plan`, { method: 'POST', body: JSON.stringify({ parallelism: 2, programArgsList: ['--event-time'] }) });
+  t.equal(response.status, 200);
+  const { plan: restPlan } = (await response.json()) as { plan: { nodes: unknown[]; jid: string } };
+  t.same(restPlan.nodes, plan.nodes, 'the same plan as the CLI');
+  t.equal((await fetch(`${jm.restUrl}/jars/nope/plan`, { method: 'POST' })).status, 404);
+});

@@ -1,19 +1,25 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Configuration } from '../../common/config/Configuration.js';
 import { loadConfiguration } from '../../common/config/GlobalConfiguration.js';
-import { JobManagerOptions, RestOptions } from '../../common/config/options.js';
+import { CoreOptions, JobManagerOptions, RestOptions } from '../../common/config/options.js';
 import { FlinkException, formatErrorChain, IllegalConfigurationError } from '../../common/errors.js';
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../common/version.js';
 import { RestClusterClient, type JobStatusMessage } from '../RestClusterClient.js';
 import { CliArgsError } from './CliArgsError.js';
 import { bundleJob } from '../JobBundler.js';
-import { MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
+import { randomHex } from '../../common/ids.js';
+import { storeJobModule } from '../../common/jobModules.js';
+import { buildJobGraph } from '../../graph/JobGraph.js';
+import { extractPipeline, MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
+import { jsonPlan } from '../../graph/JsonPlan.js';
 import { RestClientError } from '../RestClusterClient.js';
 import {
   ALLOW_NON_RESTORED_OPTION,
   CANCEL_OPTIONS,
   CANCEL_WITH_SAVEPOINT_OPTION,
+  INFO_OPTIONS,
   CHECKPOINT_FULL_OPTION,
   CHECKPOINT_OPTIONS,
   RESCALE_OPTIONS,
@@ -89,6 +95,8 @@ export class CliFrontend {
         case 'checkpoint':
           await this.checkpoint(params);
           return 0;
+        case 'info':
+          return await this.info(params);
         case '-h':
         case '--help':
           this.printHelp();
@@ -126,14 +134,7 @@ export class CliFrontend {
     if (!file) throw new CliArgsError('Missing job file: specify the TypeScript or JavaScript file of the job.');
     const savepointPath = commandLine.get(SAVEPOINT_PATH_OPTION);
     const savepoint = savepointPath === undefined ? undefined : { path: savepointPath, allowNonRestoredState: commandLine.has(ALLOW_NON_RESTORED_OPTION) };
-    const rawParallelism = commandLine.get(PARALLELISM_OPTION);
-    let parallelism: number | undefined;
-    if (rawParallelism !== undefined) {
-      parallelism = Number(rawParallelism);
-      if (!Number.isInteger(parallelism) || parallelism < 1) {
-        throw new CliArgsError(`The parallelism must be a positive number: ${rawParallelism}`);
-      }
-    }
+    const parallelism = parseParallelism(commandLine.get(PARALLELISM_OPTION));
     const job = await bundleJob(file);
     const client = this.clusterClient(commandLine);
     const jarId = await client.uploadJar(job.filename, job.code);
@@ -256,6 +257,42 @@ export class CliFrontend {
     this.io.out('You can resume your program from this savepoint with the run command.');
   }
 
+  /** `info [-p N] <job file> [args]`: the execution plan, built here by running the program's main (no cluster). */
+  private async info(args: readonly string[]): Promise<number> {
+    const commandLine = parseCommandLine(INFO_OPTIONS, args, true);
+    if (commandLine.has(HELP_OPTION)) {
+      this.printActionHelp('info');
+      return 0;
+    }
+    const [file, ...programArgs] = commandLine.args;
+    if (!file) throw new CliArgsError('Missing job file: specify the TypeScript or JavaScript file of the job.');
+    const parallelism = parseParallelism(commandLine.get(PARALLELISM_OPTION)) ?? this.configuration(commandLine).get(CoreOptions.DEFAULT_PARALLELISM);
+    const job = await bundleJob(file);
+    const dir = mkdtempSync(join(tmpdir(), 'tsflink-info-'));
+    try {
+      let plan: unknown;
+      try {
+        const pipeline = await extractPipeline(storeJobModule(dir, job.code), programArgs);
+        plan = jsonPlan(randomHex(16), buildJobGraph(pipeline, { defaultParallelism: parallelism }));
+      } catch (error) {
+        if ((error as Error).message === MISSING_JOB_MESSAGE) {
+          this.io.err('');
+          this.io.err(MISSING_JOB_MESSAGE);
+          return 1;
+        }
+        throw new FlinkException('JSON plan could not be generated.', { cause: error });
+      }
+      this.io.out('----------------------- Execution Plan -----------------------');
+      this.io.out(JSON.stringify(plan));
+      this.io.out('--------------------------------------------------------------');
+      this.io.out('');
+      this.io.out('No description provided.');
+      return 0;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** `checkpoint [-full] <jobId>` (Flink 1.19+): a checkpoint now. */
   private async checkpoint(args: readonly string[]): Promise<void> {
     const commandLine = parseCommandLine(CHECKPOINT_OPTIONS, args, false);
@@ -358,15 +395,20 @@ export class CliFrontend {
     this.io.out('--------------------------------------------------------------');
   }
 
-  /** The cluster's REST client from the configuration directory, `-D` properties and `-m host:port`. */
-  private clusterClient(commandLine: ParsedCommandLine): RestClusterClient {
+  /** The configuration directory's configuration with the `-D` properties on top. */
+  private configuration(commandLine: ParsedCommandLine): Configuration {
     const dynamic = new Configuration();
     for (const spec of commandLine.getAll(DYNAMIC_PROPERTIES)) {
       const eq = spec.indexOf('=');
       if (eq <= 0) throw new CliArgsError(`Invalid dynamic property '-D${spec}': expected -D<property=value>, e.g. -Drest.port=8081.`);
       dynamic.setString(spec.slice(0, eq), spec.slice(eq + 1));
     }
-    const configuration = loadConfiguration(this.configurationDirectory(), dynamic, (warning) => this.io.err(warning));
+    return loadConfiguration(this.configurationDirectory(), dynamic, (warning) => this.io.err(warning));
+  }
+
+  /** The cluster's REST client from the configuration directory, `-D` properties and `-m host:port`. */
+  private clusterClient(commandLine: ParsedCommandLine): RestClusterClient {
+    const configuration = this.configuration(commandLine);
     const address = commandLine.get(ADDRESS_OPTION);
     if (address !== undefined) {
       const match = /^(.+):(\d+)$/.exec(address);
@@ -441,6 +483,7 @@ export class CliFrontend {
 /** The help text of each action, in the order `flink --help` lists them. */
 const ACTION_HELP = {
   run: { description: 'compiles and runs a program.', syntax: 'run [OPTIONS] <job-file> <arguments>', options: [DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ALLOW_NON_RESTORED_OPTION] },
+  info: { description: 'shows the optimized execution plan of the program (JSON).', syntax: 'info [OPTIONS] <job-file> <arguments>', options: [PARALLELISM_OPTION] },
   list: { description: 'lists running and scheduled programs.', syntax: 'list [OPTIONS]', options: [LIST_ALL, LIST_RUNNING, LIST_SCHEDULED] },
   cancel: { description: 'cancels a running program.', syntax: 'cancel [OPTIONS] <Job ID>', options: [CANCEL_WITH_SAVEPOINT_OPTION] },
   stop: { description: 'stops a running program with a savepoint (streaming jobs only).', syntax: 'stop [OPTIONS] <Job ID>', options: [STOP_AND_DRAIN, STOP_WITH_SAVEPOINT_PATH] },
@@ -468,6 +511,14 @@ function formatDate(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `-p`: a positive integer, or undefined when not given. */
+function parseParallelism(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const parallelism = Number(raw);
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliArgsError(`The parallelism must be a positive number: ${raw}`);
+  return parallelism;
 }
 
 /** A JobID argument: 32 hex characters (Flink's wording when it is missing or malformed). */

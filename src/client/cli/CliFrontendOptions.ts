@@ -74,6 +74,7 @@ export const SAVEPOINT_DISPOSE_OPTION: OptionSpec = { short: 'd', long: 'dispose
 export const RUN_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, DETACHED_OPTION, PARALLELISM_OPTION, SAVEPOINT_PATH_OPTION, ALLOW_NON_RESTORED_OPTION, ...DEFAULT_MODE_OPTIONS];
 export const CANCEL_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, CANCEL_WITH_SAVEPOINT_OPTION, ...DEFAULT_MODE_OPTIONS];
 export const STOP_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, STOP_WITH_SAVEPOINT_PATH, STOP_AND_DRAIN, ...DEFAULT_MODE_OPTIONS];
+export const INFO_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, PARALLELISM_OPTION, DYNAMIC_PROPERTIES];
 export const CHECKPOINT_FULL_OPTION: OptionSpec = { short: 'full', arg: 'none', description: 'Trigger a full checkpoint.' };
 export const CHECKPOINT_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, CHECKPOINT_FULL_OPTION, ...DEFAULT_MODE_OPTIONS];
 export const RESCALE_OPTIONS: readonly OptionSpec[] = [HELP_OPTION, PARALLELISM_OPTION, ...DEFAULT_MODE_OPTIONS];

@@ -3,7 +3,7 @@ import { TsFlinkError } from '../../common/errors.js';
 import { randomHex } from '../../common/ids.js';
 import { storeJobModule } from '../../common/jobModules.js';
 import type { Logger } from '../../common/Logger.js';
-import { buildJobGraph } from '../../graph/JobGraph.js';
+import { buildJobGraph, type JobGraph } from '../../graph/JobGraph.js';
 import { extractPipeline, MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
 import { checkStateMapping, resolveSavepoint } from '../checkpoint/CheckpointMetadata.js';
 import { JobMaster, type JobMasterServices, type JobSubmission } from '../jobmaster/JobMaster.js';
@@ -76,15 +76,7 @@ export class Dispatcher {
    * the job. Every error says what is wrong; nothing is started then.
    */
   async submitProgram(program: ProgramSubmission): Promise<string> {
-    const defaultParallelism = program.parallelism ?? this.services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
-    let jobGraph;
-    try {
-      const pipeline = await extractPipeline(program.moduleUrl, program.programArgs);
-      jobGraph = buildJobGraph(pipeline, { defaultParallelism });
-    } catch (error) {
-      const message = (error as Error).message;
-      throw new JobSubmissionError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${program.name}: ${message}`, { cause: error });
-    }
+    const { jobGraph, defaultParallelism } = await this.compile(program);
     let restore;
     if (program.savepoint) {
       const { path, allowNonRestoredState } = program.savepoint;
@@ -98,6 +90,18 @@ export class Dispatcher {
     const jobId = randomHex(16);
     this.submitJob({ jobId, jobGraph, jobModule: program.jobModule, programArgs: program.programArgs, defaultParallelism, restore });
     return jobId;
+  }
+
+  /** The job graph a program builds (its main runs here, without starting anything), e.g. for `/jars/:id/plan`. */
+  async compile(program: Pick<ProgramSubmission, 'name' | 'moduleUrl' | 'programArgs' | 'parallelism'>): Promise<{ jobGraph: JobGraph; defaultParallelism: number }> {
+    const defaultParallelism = program.parallelism ?? this.services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
+    try {
+      const pipeline = await extractPipeline(program.moduleUrl, program.programArgs);
+      return { jobGraph: buildJobGraph(pipeline, { defaultParallelism }), defaultParallelism };
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new JobSubmissionError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${program.name}: ${message}`, { cause: error });
+    }
   }
 
   /**

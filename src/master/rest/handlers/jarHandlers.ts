@@ -1,4 +1,6 @@
 import { pathToFileURL } from 'node:url';
+import { randomHex } from '../../../common/ids.js';
+import { jsonPlan } from '../../../graph/JsonPlan.js';
 import { JobSubmissionError } from '../../dispatcher/Dispatcher.js';
 import { InvalidJobFileError, type JarStore } from '../../dispatcher/JarStore.js';
 import { parseMultipart } from '../../dispatcher/multipart.js';
@@ -38,6 +40,21 @@ export function registerJarHandlers(router: Router, services: JobManagerServices
   router.add('DELETE', '/jars/:jarid', ({ params }) => {
     if (!jars.delete(params.jarid!)) throw new BadRequestError(`Jar file ${params.jarid} does not exist`);
     return { status: 200, body: {} };
+  });
+
+  // The plan a program would run as (Flink's JarPlanHandler; GET was removed after 1.15, so POST only).
+  router.add('POST', '/jars/:jarid/plan', async (request) => {
+    const jarId = request.params.jarid!;
+    const modulePath = jars.modulePath(jarId);
+    if (!modulePath) throw new NotFoundError(`Jar file ${jarId} does not exist`);
+    const { programArgs, parallelism } = runRequest(request);
+    try {
+      const { jobGraph } = await services.dispatcher.compile({ name: jarId, moduleUrl: pathToFileURL(modulePath).href, programArgs, parallelism });
+      return { status: 200, body: { plan: jsonPlan(randomHex(16), jobGraph) } };
+    } catch (error) {
+      if (error instanceof JobSubmissionError) throw new BadRequestError(error.message, { cause: error });
+      throw error;
+    }
   });
 
   router.add('POST', '/jars/:jarid/run', async (request) => {
