@@ -47,11 +47,6 @@ export class InternalTimerService {
     return this.times[0];
   }
 
-  size(): number {
-    let n = 0;
-    for (const byKey of this.byTime.values()) for (const byNamespace of byKey.values()) n += byNamespace.size;
-    return n;
-  }
 }
 
 function upperBound(sorted: number[], value: number): number {
@@ -98,9 +93,5 @@ export class PersistentTimerService {
 
   peekTime(): number | undefined {
     return this.queue.peekTime();
-  }
-
-  size(): number {
-    return this.queue.size();
   }
 }

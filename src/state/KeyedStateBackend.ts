@@ -11,8 +11,6 @@ export interface KeyedStateBackend {
   get<V>(state: string, keyGroup: number, key: StateKey, namespace: number): V | undefined;
   put<V>(state: string, keyGroup: number, key: StateKey, namespace: number, value: V): void;
   remove(state: string, keyGroup: number, key: StateKey, namespace: number): void;
-  /** Number of entries, for metrics and tests. */
-  size(): number;
   /** Every entry of one state (e.g. to rebuild timers after a restore). */
   forEach<V>(state: string, action: (keyGroup: number, key: StateKey, namespace: number, value: V) => void): Promise<void>;
 }

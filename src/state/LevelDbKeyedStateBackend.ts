@@ -36,7 +36,6 @@ export class LevelDbKeyedStateBackend implements KeyedStateBackend {
   /** Entries changed since the last write-through, with their key groups. */
   private dirty = new Map<string, Map<number, Map<StateKey, number>>>();
   private dirtyCount = 0;
-  private entries = 0;
 
   private constructor(
     readonly keyGroupRange: KeyGroupRange,
@@ -67,20 +66,14 @@ export class LevelDbKeyedStateBackend implements KeyedStateBackend {
 
   put<V>(state: string, keyGroup: number, key: StateKey, namespace: number, value: V): void {
     this.checkKeyGroup(keyGroup);
-    if (this.get(state, keyGroup, key, namespace) === undefined) this.entries++;
     this.remember(state, namespace, key, value);
     this.markDirty(state, keyGroup, key, namespace);
   }
 
+  /** Written through as a delete (harmless for a key LevelDB does not have). */
   remove(state: string, keyGroup: number, key: StateKey, namespace: number): void {
-    if (this.get(state, keyGroup, key, namespace) === undefined) return;
-    this.entries--;
     this.remember(state, namespace, key, ABSENT);
     this.markDirty(state, keyGroup, key, namespace);
-  }
-
-  size(): number {
-    return this.entries;
   }
 
   /** Every entry of one state (e.g. to rebuild timers after a restore), read from the database. */
@@ -144,7 +137,6 @@ export class LevelDbKeyedStateBackend implements KeyedStateBackend {
         const value = bytes.subarray(at + 4, at + 4 + valueLength);
         at += 4 + valueLength;
         batch.put(Buffer.from(key), Buffer.from(value));
-        this.entries++;
         if (++pending >= 10_000) {
           await batch.write();
           batch = this.db.batch();

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, flinkCli, kafka, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { completedCheckpoints, createTopics, flinkCli, kafka, parseWindows, readTopicUntil, submitJob, windowsComplete } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -15,10 +15,6 @@ async function produce(topic: string, values: string[]): Promise<void> {
   await producer.connect();
   await producer.send({ topic, messages: values.map((value) => ({ value })) });
   await producer.disconnect();
-}
-
-async function completedCheckpoints(restUrl: string, jobId: string): Promise<number> {
-  return (await getJson(`${restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -145,8 +141,7 @@ t.test('checkpoint files: num-retained kept; a damaged newest checkpoint falls b
   const log = () => cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('\n');
   t.match(log(), new RegExp(`Cannot restore from checkpoint ${newest}, trying an older one: .*damaged`));
 
-  const windowsComplete = (records: WindowCount[]) => [0, 1, 2].every((w) => new Set(records.filter((r) => r.windowStart === windowStartText(w)).map((r) => r.page)).size === 6);
-  const records = (await readTopicUntil(topics.output, (values) => windowsComplete(values.map((v) => JSON.parse(v) as WindowCount)))).map((v) => JSON.parse(v) as WindowCount);
+  const records = parseWindows(await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), 3)));
   t.ok(records.every((r) => r.count === 1000), 'counts after the fallback are still exactly 1000 (windows 0, 1 and 2 all there)');
 
   // Now damage every retained checkpoint: the job cannot restore and fails, saying why.

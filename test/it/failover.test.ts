@@ -6,34 +6,12 @@ import t from 'tap';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster, type ClusterProcess } from '../testing/TestingCluster.js';
-import { createTopics, kafka, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { completedCheckpoints, createTopics, kafka, parseWindows, readCommitted, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
 const PAGES = 6;
 const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
-
-function parseWindows(values: string[]): WindowCount[] {
-  return values.map((v) => JSON.parse(v) as WindowCount);
-}
-
-/** Every (window, page) of windows 0 … n-1 is in the output. */
-function complete(records: WindowCount[], windows: number): boolean {
-  const seen = new Set(records.map((r) => `${r.windowStart}|${r.page}`));
-  for (let w = 0; w < windows; w++) if ([...seen].filter((k) => k.startsWith(`${windowStartText(w)}|`)).length < PAGES) return false;
-  return true;
-}
-
-async function waitUntilRunning(restUrl: string, jobId: string, subtasks: number): Promise<void> {
-  await waitFor('the job RUNNING with every subtask RUNNING', async () => {
-    const { body } = await getJson(`${restUrl}/jobs/${jobId}`);
-    return body.state === 'RUNNING' && body['status-counts'].RUNNING === subtasks;
-  }, { timeoutMs: 90_000 });
-}
-
-async function completedCheckpoints(restUrl: string, jobId: string): Promise<number> {
-  return (await getJson(`${restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
-}
 
 t.test('kill -9 a TaskManager mid-run: the job restarts from its checkpoint, every window is 1000 and none is missing (at-least-once)', async (t) => {
   const WINDOWS = 8;
@@ -54,12 +32,12 @@ t.test('kill -9 a TaskManager mid-run: the job restarts from its checkpoint, eve
   tm1.process.kill('SIGKILL');
   await waitFor('RESTARTING', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.timestamps.RESTARTING > 0, { timeoutMs: 30_000 });
   await cluster.startTaskManager(jm.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
-  await waitUntilRunning(jm.restUrl, jobId, 6);
+  await waitForRunning(jm.restUrl, jobId, 6);
   await generator;
 
-  const records = parseWindows(await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1)));
+  const records = parseWindows(await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
-  t.ok(complete(records, WINDOWS - 1), `windows 0 … ${WINDOWS - 2}: every page present`);
+  t.ok(windowsComplete(records, WINDOWS - 1), `windows 0 … ${WINDOWS - 2}: every page present`);
 
   const admin = kafka().admin();
   await admin.connect();
@@ -102,11 +80,11 @@ t.test('three kills of different TaskManagers in one run, exactly-once sink: eve
     victim.process.kill('SIGKILL');
     await waitFor(`restart ${kill}`, async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body[0]?.value === String(kill), { timeoutMs: 60_000 });
     live.push(await cluster.startTaskManager(jm.rpcPort, slot1));
-    await waitUntilRunning(jm.restUrl, jobId, 6);
+    await waitForRunning(jm.restUrl, jobId, 6);
   }
   await generator;
 
-  await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1));
+  await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1));
   // Whatever else a restart could have written would be in a transaction of an earlier checkpoint: let two more
   // checkpoints complete, then read everything committed.
   const after = await completedCheckpoints(jm.restUrl, jobId);
@@ -138,19 +116,19 @@ t.test('a TaskManager declared lost while still alive (SIGSTOP past heartbeat.ti
     '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once',
   ];
   const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 2);
-  await waitUntilRunning(jm.restUrl, jobId, 6);
+  await waitForRunning(jm.restUrl, jobId, 6);
   await cluster.startTaskManager(jm.rpcPort, slot1); // the spare
   const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 3000, maxWindows: WINDOWS });
   await waitFor('a completed checkpoint', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= 1, { timeoutMs: 60_000 });
 
   zombie.process.kill('SIGSTOP');
   await waitFor('restart 1', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body[0]?.value === '1', { timeoutMs: 60_000 });
-  await waitUntilRunning(jm.restUrl, jobId, 6);
+  await waitForRunning(jm.restUrl, jobId, 6);
   zombie.process.kill('SIGCONT');
   const after = await completedCheckpoints(jm.restUrl, jobId);
   await waitFor('three more checkpoints after the zombie woke up', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= after + 3, { timeoutMs: 60_000 });
   await generator;
-  await readTopicUntil(topics.output, (values) => complete(parseWindows(values), WINDOWS - 1));
+  await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1));
   const last = await completedCheckpoints(jm.restUrl, jobId);
   await waitFor('two more checkpoints', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= last + 2, { timeoutMs: 60_000 });
 

@@ -7,20 +7,12 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, flinkCli as flink, readCommitted, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';
+import { createTopics, flinkCli as flink, parseWindows, readCommitted, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
 const PAGES = 6;
 const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
-
-const parse = (values: string[]) => values.map((v) => JSON.parse(v) as WindowCount);
-const complete = (records: WindowCount[], windows: number) =>
-  Array.from({ length: windows }, (_, w) => w).every((w) => new Set(records.filter((r) => r.windowStart === windowStartText(w)).map((r) => r.page)).size === PAGES);
-
-async function running(restUrl: string, jobId: string, subtasks: number): Promise<void> {
-  await waitFor(`${subtasks} subtasks RUNNING`, async () => (await getJson(`${restUrl}/jobs/${jobId}`)).body['status-counts'].RUNNING === subtasks, { timeoutMs: 90_000 });
-}
 
 t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slots, add a TaskManager: every window exactly once', async (t) => {
   const WINDOWS = 12;
@@ -36,7 +28,7 @@ t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slo
   const first = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '2', ...jobArgs]);
   t.equal(first.code, 0, first.stderr);
   let jobId = jobIdOf(first.stdout);
-  await running(jm.restUrl, jobId, 6);
+  await waitForRunning(jm.restUrl, jobId, 6);
   const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: WINDOWS });
   await readTopicUntil(topics.output, (values) => values.length >= PAGES);
 
@@ -53,7 +45,7 @@ t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slo
   const second = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '2', '-s', savepoint1, ...jobArgs]);
   t.equal(second.code, 0, second.stderr);
   jobId = jobIdOf(second.stdout);
-  await running(jm.restUrl, jobId, 6);
+  await waitForRunning(jm.restUrl, jobId, 6);
   const { body: restored } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`);
   t.match(restored.latest.restored, { is_savepoint: true, external_path: savepoint1 });
   const seen = (await readTopicUntil(topics.output, (values) => values.length >= PAGES)).length;
@@ -68,13 +60,13 @@ t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slo
   jobId = jobIdOf(third.stdout);
   await waitFor('tasks SCHEDULED, waiting for slots', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body['status-counts'].SCHEDULED === 9);
   await cluster.startTaskManager(jm.rpcPort);
-  await running(jm.restUrl, jobId, 9);
+  await waitForRunning(jm.restUrl, jobId, 9);
   await generator;
 
-  await readTopicUntil(topics.output, (values) => complete(parse(values), WINDOWS - 1));
+  await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1));
   const completed = (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
   await waitFor('two more checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed >= completed + 2, { timeoutMs: 60_000 });
-  const records = parse(await readCommitted(topics.output));
+  const records = parseWindows(await readCommitted(topics.output));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) {
     const window = records.filter((r) => r.windowStart === windowStartText(w));
@@ -91,9 +83,9 @@ t.test('savepoints over REST; a moved savepoint restores; bad restores are refus
   await waitFor('TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
   const args = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
   const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, args, 1);
-  await running(jm.restUrl, jobId, 3);
+  await waitForRunning(jm.restUrl, jobId, 3);
   await runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 0, maxWindows: 3 });
-  await readTopicUntil(topics.output, (values) => complete(parse(values), 2));
+  await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), 2));
 
   // A savepoint of a job without checkpointing, into a directory given in the request.
   const target = join(cluster.dir, 'elsewhere');
@@ -121,7 +113,7 @@ t.test('savepoints over REST; a moved savepoint restores; bad restores are refus
   const fromMoved = await flink(cluster, jm.restUrl, ['run', '-d', '-s', moved, CLICK_EVENT_COUNT, ...args]);
   t.equal(fromMoved.code, 0, fromMoved.stderr);
   const restoredId = /JobID ([0-9a-f]{32})/.exec(fromMoved.stdout)![1]!;
-  await running(jm.restUrl, restoredId, 3);
+  await waitForRunning(jm.restUrl, restoredId, 3);
   t.match((await getJson(`${jm.restUrl}/jobs/${restoredId}/checkpoints`)).status, 404);
   await fetch(`${jm.restUrl}/jobs/${restoredId}?mode=cancel`, { method: 'PATCH' });
   await waitFor('CANCELED', async () => (await getJson(`${jm.restUrl}/jobs/${restoredId}/status`)).body.status === 'CANCELED');
@@ -184,7 +176,7 @@ t.test('rescale down 3 → 1 with stop and run -s, then `flink rescale -p 2`: ev
   const first = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '3', ...jobArgs]);
   t.equal(first.code, 0, first.stderr);
   let jobId = jobIdOf(first.stdout);
-  await running(jm.restUrl, jobId, 9);
+  await waitForRunning(jm.restUrl, jobId, 9);
   const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: WINDOWS });
   await readTopicUntil(topics.output, (values) => values.length >= PAGES);
 
@@ -194,7 +186,7 @@ t.test('rescale down 3 → 1 with stop and run -s, then `flink rescale -p 2`: ev
   const down = await flink(cluster, jm.restUrl, ['run', '-d', '-p', '1', '-s', savepoint, ...jobArgs]);
   t.equal(down.code, 0, down.stderr);
   jobId = jobIdOf(down.stdout);
-  await running(jm.restUrl, jobId, 3);
+  await waitForRunning(jm.restUrl, jobId, 3);
   const seen = (await readTopicUntil(topics.output, (values) => values.length >= PAGES)).length;
   await readTopicUntil(topics.output, (values) => values.length > seen);
 
@@ -205,15 +197,15 @@ t.test('rescale down 3 → 1 with stop and run -s, then `flink rescale -p 2`: ev
   t.ok(match, rescale.stdout);
   const rescaledId = match![1]!;
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'FINISHED', 'the old job ended with its savepoint');
-  await running(jm.restUrl, rescaledId, 6);
+  await waitForRunning(jm.restUrl, rescaledId, 6);
   t.comment(`flink rescale: ${Date.now() - started} ms from the command to every subtask of the new job RUNNING`);
   t.match((await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.latest.restored, { is_savepoint: true, external_path: match![2]! });
   await generator;
 
-  await readTopicUntil(topics.output, (values) => complete(parse(values), WINDOWS - 1));
+  await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1));
   const completed = (await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.counts.completed;
   await waitFor('two more checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.counts.completed >= completed + 2, { timeoutMs: 60_000 });
-  const records = parse(await readCommitted(topics.output));
+  const records = parseWindows(await readCommitted(topics.output));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);
 
@@ -231,21 +223,21 @@ t.test('stop --drain fires every window before the savepoint; cancel -s takes a 
   const jobArgs = [CLICK_EVENT_COUNT, '--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
   const first = await flink(cluster, jm.restUrl, ['run', '-d', ...jobArgs]);
   const jobId = /JobID ([0-9a-f]{32})/.exec(first.stdout)![1]!;
-  await running(jm.restUrl, jobId, 3);
+  await waitForRunning(jm.restUrl, jobId, 3);
   await runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 0, maxWindows: 3 });
-  await readTopicUntil(topics.output, (values) => complete(parse(values), 2));
+  await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), 2));
 
   const drained = await flink(cluster, jm.restUrl, ['stop', '--drain', jobId]);
   t.equal(drained.code, 0, drained.stderr);
   t.match(drained.stdout, `Draining job "${jobId}" with a CANONICAL savepoint.\nSavepoint completed. Path: file:`);
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'FINISHED');
-  const records = parse(await readTopicUntil(topics.output, (values) => complete(parse(values), 3)));
+  const records = parseWindows(await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), 3)));
   t.ok(records.filter((r) => r.windowStart === windowStartText(2)).every((r) => r.count === 1000), 'the last window, which no watermark had closed, fired with all its events');
 
   const savepoint = /Path: (\S+)/.exec(drained.stdout)![1]!;
   const second = await flink(cluster, jm.restUrl, ['run', '-d', '-s', savepoint, ...jobArgs]);
   const secondId = /JobID ([0-9a-f]{32})/.exec(second.stdout)![1]!;
-  await running(jm.restUrl, secondId, 3);
+  await waitForRunning(jm.restUrl, secondId, 3);
   // As with Flink's parser, -s takes the next word as its directory: without one it goes last.
   const cancelled = await flink(cluster, jm.restUrl, ['cancel', secondId, '-s']);
   t.equal(cancelled.code, 0, cancelled.stderr);

@@ -126,3 +126,28 @@ export async function flinkCli(cluster: TestingCluster, restUrl: string, args: s
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+export function parseWindows(values: string[]): WindowCount[] {
+  return values.map((v) => JSON.parse(v) as WindowCount);
+}
+
+/** Every page of windows 0 … windows-1 is in the output (duplicates allowed). */
+export function windowsComplete(records: WindowCount[], windows: number): boolean {
+  for (let w = 0; w < windows; w++) {
+    const start = windowStartText(w);
+    if (new Set(records.filter((r) => r.windowStart === start).map((r) => r.page)).size < 6) return false;
+  }
+  return true;
+}
+
+/** Waits until the job is RUNNING with `subtasks` subtasks RUNNING. */
+export async function waitForRunning(restUrl: string, jobId: string, subtasks: number): Promise<void> {
+  await waitFor(`the job RUNNING with ${subtasks} subtasks RUNNING`, async () => {
+    const { body } = await getJson(`${restUrl}/jobs/${jobId}`);
+    return body.state === 'RUNNING' && body['status-counts'].RUNNING === subtasks;
+  }, { timeoutMs: 90_000 });
+}
+
+export async function completedCheckpoints(restUrl: string, jobId: string): Promise<number> {
+  return (await getJson(`${restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
+}

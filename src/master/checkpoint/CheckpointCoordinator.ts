@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Configuration } from '../../common/config/Configuration.js';
 import { CheckpointingOptions } from '../../common/config/options.js';
 import { IllegalConfigurationError } from '../../common/errors.js';
+import { fileUri, localPath } from '../../common/fileUris.js';
 import type { Logger } from '../../common/Logger.js';
 import { randomHex } from '../../common/ids.js';
 import { decodeSubtaskState } from '../../state/StateHandles.js';
@@ -35,7 +36,7 @@ export function checkpointCoordinatorConfig(configuration: Configuration, jobId:
       `Could not parse value '${retention}' for key '${CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key}': expected one of ${CHECKPOINT_RETENTIONS.join(', ')}.`,
     );
   }
-  const base = dir ? dir.replace(/^file:\/\//, '') : defaultBaseDirectory;
+  const base = dir ? localPath(dir) : defaultBaseDirectory;
   return {
     interval,
     timeout: configuration.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT),
@@ -280,7 +281,7 @@ export class CheckpointCoordinator {
     // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
     if (!pending.savepoint) this.completed.push({ id: pending.id, timestamp: pending.timestamp, directory: pending.directory });
     const finalizationTime = Date.now() - started;
-    const location = externalPath(pending.directory);
+    const location = fileUri(pending.directory);
     const stats = this.stats.reportCompleted(pending.id, location);
     this.log.info(
       `Completed ${pending.savepoint ? 'savepoint' : 'checkpoint'} ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
@@ -347,12 +348,8 @@ export class CheckpointCoordinator {
   /** Records the restore for REST (`latest.restored`). */
   reportRestored(checkpointId: number, directory: string, isSavepoint = false): void {
     this.restoredFrom(checkpointId);
-    this.stats.reportRestored(checkpointId, externalPath(directory), isSavepoint);
+    this.stats.reportRestored(checkpointId, fileUri(directory), isSavepoint);
     this.log.info(`Restoring job ${this.jobId} from Checkpoint ${checkpointId} @ ${Date.now()} for ${this.jobId} located at ${directory}.`);
   }
 }
 
-/** How Flink shows a checkpoint or savepoint location: the directory with its scheme (`file:/tmp/ckp/<job>/chk-7`). */
-export function externalPath(directory: string): string {
-  return `file:${directory}`;
-}

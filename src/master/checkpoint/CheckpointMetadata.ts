@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Packr } from 'msgpackr';
+import { localPath } from '../../common/fileUris.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../../state/KeyGroupRangeAssignment.js';
 import { rangesIntersect, type OperatorRestore, type OperatorSubtaskState, type TaskRestore } from '../../state/StateHandles.js';
 import type { JobVertex } from '../../graph/JobGraph.js';
@@ -109,7 +110,7 @@ export function taskRestoreFor(metadata: CheckpointMetadata, directory: string, 
  * without `file:`. Errors say what is wrong in Flink's words; the job is not started.
  */
 export async function resolveSavepoint(path: string): Promise<{ metadata: CheckpointMetadata; directory: string }> {
-  const local = path.replace(/^file:(\/\/)?/, '/').replace(/^\/\//, '/');
+  const local = localPath(path);
   let directory = local;
   let info;
   try {

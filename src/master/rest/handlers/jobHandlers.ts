@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { localPath } from '../../../common/fileUris.js';
 import { jsonPlan } from '../../../graph/JsonPlan.js';
 import { resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
@@ -126,21 +127,6 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
       },
     };
   });
-  // A checkpoint now (Flink 1.19+'s POST /jobs/:id/checkpoints), whether or not the job checkpoints periodically.
-  router.add('POST', '/jobs/:jobid/checkpoints', ({ params, body }) => {
-    const request = jsonBody(body, 'CheckpointTriggerRequestBody');
-    const type = request.checkpointType ?? 'CONFIGURED';
-    if (type === 'INCREMENTAL') throw new BadRequestError('Incremental checkpoints are not supported: tsflink takes full snapshots (use CONFIGURED or FULL).');
-    if (type !== 'CONFIGURED' && type !== 'FULL') throw new BadRequestError(`Bad request, could not parse parameters: checkpointType '${String(type)}' is not one of CONFIGURED, FULL, INCREMENTAL.`);
-    const j = running(params.jobid!);
-    const id = services.operations.start(
-      `checkpoints/${j.jobId}`,
-      async () => ({ checkpointId: (await j.checkpointCoordinator.triggerCheckpoint()).checkpointId }),
-      triggerIdOf(request),
-      'failureCause',
-    );
-    return { status: 202, body: { 'request-id': id } };
-  });
   const checkpointId = (text: string) => {
     const id = Number(text);
     if (!Number.isInteger(id) || id < 0) throw new BadRequestError(`Could not parse checkpoint id '${text}'.`);
@@ -167,7 +153,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   const savepointDirectory = (given: unknown, property: string): string => {
     const directory = typeof given === 'string' && given !== '' ? given : services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${property}] must be provided.`);
-    return directory.replace(/^file:(\/\/)?/, '/').replace(/^\/\//, '/');
+    return localPath(directory);
   };
   const triggerIdOf = (body: Record<string, unknown>): string | undefined => {
     if (body.triggerId === undefined || body.triggerId === null) return undefined;
@@ -179,6 +165,21 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     if (j.status !== 'RUNNING') throw new RestHandlerError(`Job ${jobId} is not running (${j.status}): no savepoint can be taken.`, 409);
     return j;
   };
+  // A checkpoint now (Flink 1.19+'s POST /jobs/:id/checkpoints), whether or not the job checkpoints periodically.
+  router.add('POST', '/jobs/:jobid/checkpoints', ({ params, body }) => {
+    const request = jsonBody(body, 'CheckpointTriggerRequestBody');
+    const type = request.checkpointType ?? 'CONFIGURED';
+    if (type === 'INCREMENTAL') throw new BadRequestError('Incremental checkpoints are not supported: tsflink takes full snapshots (use CONFIGURED or FULL).');
+    if (type !== 'CONFIGURED' && type !== 'FULL') throw new BadRequestError(`Bad request, could not parse parameters: checkpointType '${String(type)}' is not one of CONFIGURED, FULL, INCREMENTAL.`);
+    const j = running(params.jobid!);
+    const id = services.operations.start(
+      `checkpoints/${j.jobId}`,
+      async () => ({ checkpointId: (await j.checkpointCoordinator.triggerCheckpoint()).checkpointId }),
+      triggerIdOf(request),
+      'failureCause',
+    );
+    return { status: 202, body: { 'request-id': id } };
+  });
   router.add('POST', '/jobs/:jobid/savepoints', ({ params, body }) => {
     const request = jsonBody(body, 'SavepointTriggerRequestBody');
     const directory = savepointDirectory(request['target-directory'], 'target-directory');
@@ -214,7 +215,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set: rescaling stops the job with a savepoint there.`);
     const j = running(params.jobid!);
     const id = services.operations.start(`rescaling/${j.jobId}`, async () => {
-      const rescaled = await services.dispatcher.rescale(j.jobId, parallelism, directory.replace(/^file:(\/\/)?/, '/').replace(/^\/\//, '/'));
+      const rescaled = await services.dispatcher.rescale(j.jobId, parallelism, localPath(directory));
       return { jobid: rescaled.jobId, savepoint: rescaled.savepoint };
     });
     return { status: 200, body: { 'request-id': id } };
