@@ -8,6 +8,7 @@ import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Dispatcher } from './dispatcher/Dispatcher.js';
 import { JarStore } from './dispatcher/JarStore.js';
 import { addJobMasterService } from './jobmaster/rpc/JobMasterGrpcService.js';
@@ -21,7 +22,11 @@ import { registerTaskManagerHandlers } from './rest/handlers/taskManagerHandlers
 import { AsyncOperations } from './rest/AsyncOperations.js';
 import type { JobManagerServices } from './rest/handlers/JobManagerServices.js';
 import { RestServerEndpoint } from './rest/RestServerEndpoint.js';
+import { StaticFileServer } from './rest/StaticFileServer.js';
 import { Router } from './rest/Router.js';
+
+/** The web dashboard's bundle, built by `npm run build` next to the compiled JobManager (dist/web-dashboard). */
+const WEB_DASHBOARD_DIR = fileURLToPath(new URL('../web-dashboard/', import.meta.url));
 
 export interface BoundPorts {
   rpcPort: number;
@@ -85,7 +90,7 @@ export class StandaloneSessionClusterEntrypoint {
     registerJobHandlers(router, services);
     // As in Flink, `web.submit.enable: false` leaves the upload and run endpoints out (404).
     if (configuration.get(WebOptions.SUBMIT_ENABLE)) registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
-    this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'));
+    this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'), new StaticFileServer(WEB_DASHBOARD_DIR));
   }
 
   async start(): Promise<BoundPorts> {

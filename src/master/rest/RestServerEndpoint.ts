@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../common/Logger.js';
 import { RestHandlerError } from './RestHandlerError.js';
-import type { Router } from './Router.js';
+import type { HandlerResponse, Router } from './Router.js';
+import type { StaticFileServer } from './StaticFileServer.js';
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 /** rest.server.max-content-length's default. */
@@ -10,7 +11,8 @@ const MAX_CONTENT_LENGTH = 104_857_600;
 
 /**
  * The REST endpoint (Flink's RestServerEndpoint): serves the router's handlers at `/<path>` and `/v1/<path>`, answers
- * every response as JSON, and every failure as `{"errors":[...]}` with its status.
+ * every response as JSON (log files as text), every failure as `{"errors":[...]}` with its status, and the web
+ * dashboard's files for GETs no handler takes.
  */
 export class RestServerEndpoint {
   private server: Server | undefined;
@@ -18,6 +20,7 @@ export class RestServerEndpoint {
   constructor(
     private readonly router: Router,
     private readonly log: Logger,
+    private readonly dashboard?: StaticFileServer,
   ) {}
 
   async start(host: string, port: number): Promise<number> {
@@ -48,12 +51,12 @@ export class RestServerEndpoint {
       const matched = this.router.match(req.method ?? 'GET', path);
       if (!matched) {
         req.resume();
-        this.send(res, 404, { errors: [`Not found: ${uri}`] });
+        await this.sendStaticFile(req.method, url.pathname, uri, res);
         return;
       }
       const body = await readBody(req);
       const response = await matched.handler({ params: matched.params, query: url.searchParams, body, headers: req.headers });
-      this.send(res, response.status, response.body);
+      this.sendResponse(res, response);
     } catch (error) {
       if (error instanceof RestHandlerError) {
         this.send(res, error.httpStatus, { errors: [error.message] });
@@ -63,6 +66,31 @@ export class RestServerEndpoint {
       const trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
       this.send(res, 500, { errors: ['Internal server error.', `<Exception on server side:\n${trace}\nEnd of exception on server side>`] });
     }
+  }
+
+  private async sendStaticFile(method: string | undefined, pathname: string, uri: string, res: ServerResponse): Promise<void> {
+    const file = method === 'GET' && this.dashboard ? await this.dashboard.find(pathname) : undefined;
+    if (file) {
+      this.sendResponse(res, { status: 200, body: file.body, contentType: file.contentType });
+    } else if (method === 'GET' && (pathname === '/' || pathname === '/index.html')) {
+      this.send(res, 404, { errors: ['Unable to load requested file /index.html.'] });
+    } else {
+      this.send(res, 404, { errors: [`Not found: ${uri}`] });
+    }
+  }
+
+  private sendResponse(res: ServerResponse, response: HandlerResponse): void {
+    if (response.contentType === undefined) {
+      this.send(res, response.status, response.body);
+      return;
+    }
+    const payload = typeof response.body === 'string' ? Buffer.from(response.body) : (response.body as Buffer);
+    res.writeHead(response.status, {
+      'Content-Type': response.contentType,
+      'Content-Length': payload.length,
+      'Access-Control-Allow-Origin': '*',
+    });
+    res.end(payload);
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

@@ -8,7 +8,9 @@ export interface HandlerRequest {
 
 export interface HandlerResponse {
   status: number;
+  /** Serialized as JSON, unless `contentType` is set: then a string or bytes sent as they are. */
   body: unknown;
+  contentType?: string;
 }
 
 export type Handler = (request: HandlerRequest) => HandlerResponse | Promise<HandlerResponse>;
