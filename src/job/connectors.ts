@@ -1,9 +1,12 @@
+import type { MetricGroup } from './metrics.js';
 /**
  * The connector contract: what a source or sink gives the runtime, and what the runtime gives it. Implementations live
  * with the connectors (e.g. `tsflink/connectors/kafka`); the runtime drives them inside a subtask.
  */
 
 export interface ConnectorContext {
+  /** The operator's metric group: what the connector registers here is reported with the operator's metrics. */
+  metricGroup: MetricGroup;
   jobId: string;
   /** Unique per execution attempt of the subtask (e.g. for private consumer group ids). */
   attemptId: string;

@@ -37,4 +37,5 @@ export {
   type RuntimeContext,
 } from './state.js';
 export type { RestoredSinkState, ConnectorContext, ReaderOutput, Sink, SinkWriter, Source, SourceReader } from './connectors.js';
+export type { Counter, GaugeValue, MetricGroup } from './metrics.js';
 export type { JobExecutionResult } from './transformations.js';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { HeartbeatManagerOptions, JobManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
+import { HeartbeatManagerOptions, JobManagerOptions, MetricOptions, prometheusPortSpec, RestOptions, WebOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
@@ -18,6 +18,13 @@ import { ResourceManager } from './resourcemanager/ResourceManager.js';
 import { addResourceManagerService } from './resourcemanager/rpc/ResourceManagerGrpcService.js';
 import { registerClusterHandlers } from './rest/handlers/clusterHandlers.js';
 import { registerJobHandlers } from './rest/handlers/jobHandlers.js';
+import { registerLogHandlers } from './rest/handlers/logHandlers.js';
+import { registerMetricHandlers } from './rest/handlers/metricHandlers.js';
+import { registerVertexHandlers } from './rest/handlers/vertexHandlers.js';
+import { JobManagerMetricGroup, jobMetrics } from './metrics/JobManagerMetrics.js';
+import type { MetricEntry } from '../metrics/MetricGroup.js';
+import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
+import { registerPlaygroundHandlers } from './rest/handlers/playgroundHandlers.js';
 import { registerTaskManagerHandlers } from './rest/handlers/taskManagerHandlers.js';
 import { AsyncOperations } from './rest/AsyncOperations.js';
 import type { JobManagerServices } from './rest/handlers/JobManagerServices.js';
@@ -31,6 +38,8 @@ const WEB_DASHBOARD_DIR = fileURLToPath(new URL('../web-dashboard/', import.meta
 export interface BoundPorts {
   rpcPort: number;
   restPort: number;
+  /** The Prometheus reporter's port, when it is on. */
+  prometheusPort?: number;
 }
 
 /**
@@ -48,10 +57,14 @@ export class StandaloneSessionClusterEntrypoint {
   private readonly rpcServer: Server = createServer();
   private readonly rest: RestServerEndpoint;
   private readonly configuration: Configuration;
+  readonly metrics: JobManagerMetricGroup;
+  private readonly prometheus = new PrometheusReporter(() => this.reportedMetrics());
 
   constructor(
     configuration: Configuration,
     private readonly log: Logger,
+    /** The JobManager's log file, served by the REST API with the rest of its directory. */
+    logFile?: string,
   ) {
     const heartbeatIntervalMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL);
     const heartbeatTimeoutMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT);
@@ -82,12 +95,25 @@ export class StandaloneSessionClusterEntrypoint {
       log.child('Dispatcher'),
     );
     addJobMasterService(this.rpcServer, this.dispatcher);
+    this.metrics = new JobManagerMetricGroup(this.resourceManager, this.dispatcher);
     this.configuration = configuration;
     const router = new Router();
-    const services: JobManagerServices = { configuration, resourceManager: this.resourceManager, dispatcher: this.dispatcher, operations: new AsyncOperations() };
+    const services: JobManagerServices = {
+      configuration,
+      resourceManager: this.resourceManager,
+      dispatcher: this.dispatcher,
+      operations: new AsyncOperations(),
+      metrics: this.metrics,
+      taskExecutors: this.taskExecutors,
+      logFile,
+    };
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);
+    registerVertexHandlers(router, services);
+    registerMetricHandlers(router, services);
+    registerLogHandlers(router, services);
+    registerPlaygroundHandlers(router, services);
     // As in Flink, `web.submit.enable: false` leaves the upload and run endpoints out (404).
     if (configuration.get(WebOptions.SUBMIT_ENABLE)) registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
     this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'), new StaticFileServer(WEB_DASHBOARD_DIR));
@@ -107,7 +133,25 @@ export class StandaloneSessionClusterEntrypoint {
     // What clients and the dashboard should use: the ports actually bound (0 picks a free one).
     config.set(JobManagerOptions.PORT, rpcPort);
     config.set(RestOptions.PORT, restPort);
-    return { rpcPort, restPort };
+    const prometheusPorts = prometheusPortSpec((o) => config.get(o), config.get(MetricOptions.PROMETHEUS_FACTORY_CLASS));
+    if (prometheusPorts === undefined) return { rpcPort, restPort };
+    const prometheusHost = config.get(MetricOptions.PROMETHEUS_HOST);
+    const prometheusPort = await this.prometheus.start(prometheusHost, prometheusPorts);
+    this.log.info(`Started the Prometheus reporter at ${prometheusHost}:${prometheusPort}.`);
+    return { rpcPort, restPort, prometheusPort };
+  }
+
+  /** Prometheus's view: `flink_jobmanager_*` for the process and `flink_jobmanager_job_*` per job. */
+  private reportedMetrics(): ReportedMetrics[] {
+    const host = hostname();
+    const reported: ReportedMetrics[] = [{ scope: ['jobmanager'], labels: { host }, entries: this.metrics.dump('', []) }];
+    for (const details of this.dispatcher.listJobs()) {
+      const job = this.dispatcher.getJob(details.jobId);
+      if (!job) continue;
+      const entries = [...jobMetrics(job)].map(([name, value]): MetricEntry => ['', '', name, value]);
+      reported.push({ scope: ['jobmanager', 'job'], labels: { host, job_id: job.jobId, job_name: job.name }, entries });
+    }
+    return reported;
   }
 
   async close(): Promise<void> {
@@ -115,6 +159,8 @@ export class StandaloneSessionClusterEntrypoint {
     this.dispatcher.close();
     this.resourceManager.close();
     this.taskExecutors.close();
+    this.metrics.close();
+    await this.prometheus.close();
     await Promise.all([this.rest.close(), shutdownServer(this.rpcServer)]);
     if (this.webTmpDir) rmSync(this.webTmpDir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ class OutputChannel {
 export interface WriterMetrics {
   recordsOut: number;
   bytesOut: number;
+  buffersOut: number;
 }
 
 /**
@@ -139,6 +140,7 @@ export class RecordWriter {
     channel.values = [];
     channel.timestamps = [];
     this.metrics.bytesOut += bytes.length;
+    this.metrics.buffersOut++;
     this.trySend(channel);
   }
 

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/KeyGroupRangeAssignment.js';
 import { LevelDbKeyedStateBackend } from '../state/LevelDbKeyedStateBackend.js';
 import { encodeState, type OperatorRestore, type OperatorSubtaskState, type SubtaskState } from '../state/StateHandles.js';
-import type { ChannelMessage, FromTaskThread, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult, ToTaskThread } from '../taskmanager/task/thread-protocol.js';
+import type { ChannelMessage, FromTaskThread, TaskThreadDescriptor, TaskThreadResult, ToTaskThread } from '../taskmanager/task/thread-protocol.js';
+import { VIEW_UPDATE_INTERVAL_MS } from '../metrics/Metrics.js';
+import { TaskMetricGroup, type OperatorMetricGroup } from '../metrics/TaskMetricGroup.js';
 import { serializeFailure } from '../taskmanager/task/thread-protocol.js';
 import { decodeBatch } from './BatchCodec.js';
 import { CheckpointBarrierAligner } from './CheckpointBarrierAligner.js';
@@ -63,16 +65,12 @@ export class StreamTask {
   /** Source positions per checkpoint, until the checkpoint completes or is aborted. */
   private readonly pendingSourcePositions = new Map<number, OperatorSubtaskState['splits']>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly metrics: TaskIOMetrics = {
-    recordsIn: 0,
-    recordsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    lateRecordsDropped: 0,
-    recordsInErrors: 0,
-    currentInputWatermark: MIN_WATERMARK,
-    backPressuredMs: 0,
-  };
+  private readonly metricGroup = new TaskMetricGroup();
+  private readonly io = this.metricGroup.io;
+  /** The metric groups of the chain's operators, head first (the source's included). */
+  private readonly operatorMetrics: OperatorMetricGroup[] = [];
+  /** Records the source could not read (e.g. malformed), its operator's numRecordsInErrors. */
+  private recordsInErrors = 0;
   private readErrorsLogged = 0;
 
   constructor(
@@ -92,7 +90,8 @@ export class StreamTask {
         this.send({ type: 'log', level: 'INFO', message: `Reading splits [${this.source.splitIds.join(', ')}].` });
       }
       this.send({ type: 'running' });
-      this.every(METRICS_INTERVAL_MS, () => this.send({ type: 'metrics', metrics: { ...this.metrics } }));
+      this.every(VIEW_UPDATE_INTERVAL_MS, () => this.metricGroup.updateViews());
+      this.every(METRICS_INTERVAL_MS, () => this.reportMetrics());
       if (this.inputGate) for (const channel of this.inputGate.channelIds) this.send({ type: 'credit', channel, credits: INITIAL_CREDITS });
       if (this.source) this.every(WATERMARK_INTERVAL_MS, () => this.enqueue(() => this.sourceWatermark()));
       await this.runMailbox();
@@ -137,16 +136,23 @@ export class StreamTask {
           edge.keySelector,
           out.targetMaxParallelism,
           (m) => this.send(m),
-          this.metrics,
+          this.io,
         ),
       );
     }
     const writers = this.writers;
+    // Each operator's metric group, tail first while building; `tail` counts what the chain hands to the writers.
+    const nodes = [...vertex.operators];
+    const groups = nodes.map((node) => this.metricGroup.addOperator(node.name));
+    this.operatorMetrics.push(...groups);
+    const tail = groups[groups.length - 1]!;
     let output: Output = {
       collect(value, timestamp) {
+        tail.recordsOut++;
         for (const writer of writers) writer.emit(value, timestamp);
       },
       emitWatermark(timestamp) {
+        tail.currentOutputWatermark = timestamp;
         for (const writer of writers) writer.broadcastWatermark(timestamp);
       },
     };
@@ -163,8 +169,19 @@ export class StreamTask {
         }, Math.max(0, time - Date.now()));
         this.timers.add(timer);
       },
-      countLateRecord: () => this.metrics.lateRecordsDropped++,
+      countLateRecord: () => this.io.lateRecordsDropped++,
       attemptNumber: d.attemptNumber,
+    };
+    // Late records count for the task and for the operator that dropped them.
+    const operatorContext = (index: number): OperatorContext => {
+      const dropped = groups[index]!.counter('numLateRecordsDropped');
+      return {
+        ...context,
+        countLateRecord: () => {
+          this.io.lateRecordsDropped++;
+          dropped.inc();
+        },
+      };
     };
     const keyedBackend = async (node: StreamNode, index: number): Promise<LevelDbKeyedStateBackend> => {
       if (index !== 0 || !keySelector) throw new Error(`Operator '${node.name}' must read a keyed stream.`);
@@ -175,7 +192,8 @@ export class StreamTask {
       if (restore && restore.keyed.length > 0) await backend.restore(d.restore!.checkpointDirectory, restore.keyed);
       return backend;
     };
-    const connectorContext = (node: StreamNode): ConnectorContext => ({
+    const connectorContext = (node: StreamNode, index: number): ConnectorContext => ({
+      metricGroup: groups[index]!,
       jobId: d.jobId,
       attemptId: d.attemptId,
       attemptNumber: d.attemptNumber,
@@ -185,7 +203,6 @@ export class StreamTask {
       operatorId: node.operatorId,
     });
     // Build from the tail: each operator's output is the next operator.
-    const nodes = [...vertex.operators];
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i]!;
       const spec = node.transformation.operator;
@@ -195,7 +212,7 @@ export class StreamTask {
           if (i !== 0) throw new Error('A source must be the head of its chain.');
           this.source = new SourceDriver(
             spec.source,
-            connectorContext(node),
+            connectorContext(node, i),
             spec.watermarkStrategy,
             {
               schedule: () => this.enqueue(() => this.processSourceRecords()),
@@ -208,6 +225,7 @@ export class StreamTask {
             restoreOf(node)?.splits ?? [],
           );
           this.sourceOperatorId = node.operatorId;
+          groups[i]!.gauge('numRecordsInErrors', () => this.recordsInErrors);
           continue;
         case 'map':
           operator = new StreamMap(node.name, output, spec.fn);
@@ -222,22 +240,40 @@ export class StreamTask {
           operator = new ProcessOperator(node.name, output, spec.fn, context);
           break;
         case 'window':
-          operator = new WindowOperator(node.name, output, context, keySelector!, spec.assigner, spec.aggregate, spec.windowFunction, await keyedBackend(node, i));
+          operator = new WindowOperator(node.name, output, operatorContext(i), keySelector!, spec.assigner, spec.aggregate, spec.windowFunction, await keyedBackend(node, i));
           break;
         case 'keyedProcess':
           operator = new KeyedProcessOperator(node.name, output, context, keySelector!, spec.fn, await keyedBackend(node, i));
           break;
         case 'sink':
-          operator = new SinkOperator(node.name, spec.sink, connectorContext(node), restoreOf(node)?.sinkWriters ?? []);
+          operator = new SinkOperator(node.name, spec.sink, connectorContext(node, i), restoreOf(node)?.sinkWriters ?? []);
           break;
       }
       this.operators.unshift(operator);
       this.operatorIds.set(operator, node.operatorId);
       const next = operator;
-      output = {
-        collect: (value, timestamp) => next.processElement(value, timestamp),
-        emitWatermark: (timestamp) => next.processWatermark(timestamp),
-      };
+      const nextGroup = groups[i]!;
+      const group = groups[i - 1];
+      output = group
+        ? {
+            collect: (value, timestamp) => {
+              group.recordsOut++;
+              nextGroup.recordsIn++;
+              next.processElement(value, timestamp);
+            },
+            emitWatermark: (timestamp) => {
+              group.currentOutputWatermark = timestamp;
+              nextGroup.currentInputWatermark = timestamp;
+              next.processWatermark(timestamp);
+            },
+          }
+        : {
+            collect: (value, timestamp) => next.processElement(value, timestamp),
+            emitWatermark: (timestamp) => {
+              nextGroup.currentInputWatermark = timestamp;
+              next.processWatermark(timestamp);
+            },
+          };
     }
     this.head = this.operators[0];
     if (!this.source) {
@@ -321,7 +357,7 @@ export class StreamTask {
     }
     if (terminate && drain) {
       // stop --drain: every window fires before the barrier, so the savepoint holds no pending windows.
-      this.metrics.currentInputWatermark = MAX_WATERMARK;
+      this.io.currentInputWatermark = MAX_WATERMARK;
       this.sourceOutput!.emitWatermark(MAX_WATERMARK);
     }
     await this.performCheckpoint(checkpointId, timestamp, targetLocation, 0);
@@ -386,6 +422,8 @@ export class StreamTask {
         const subtaskState = encodeState({ operators });
         let stateSize = subtaskState.length;
         for (const state of Object.values(operators)) for (const handle of state.keyed ?? []) stateSize += handle.size;
+        this.metricGroup.lastAlignmentMs = alignmentMs;
+        this.metricGroup.lastStartDelayMs = Math.max(0, started - timestamp - alignmentMs);
         this.send({
           type: 'checkpointAck',
           checkpointId,
@@ -432,8 +470,9 @@ export class StreamTask {
 
   private processBatch(channel: string, bytes: Uint8Array): void {
     const { values, timestamps } = decodeBatch(bytes);
-    this.metrics.recordsIn += values.length;
-    this.metrics.bytesIn += bytes.length;
+    this.io.recordsIn += values.length;
+    this.io.bytesIn += bytes.length;
+    this.operatorMetrics[0]!.recordsIn += values.length;
     const head = this.head!;
     for (let i = 0; i < values.length; i++) head.processElement(values[i], timestamps[i]);
     this.send({ type: 'credit', channel, credits: 1 });
@@ -442,7 +481,11 @@ export class StreamTask {
   private processSourceRecords(): void {
     if (this.stopping) return; // records read after the stop's barrier stay queued: the savepoint resumes before them
     const output = this.sourceOutput!;
-    this.source!.emitQueued((record, timestamp) => output.collect(record, timestamp));
+    const group = this.operatorMetrics[0]!;
+    this.source!.emitQueued((record, timestamp) => {
+      group.recordsIn++;
+      output.collect(record, timestamp);
+    });
   }
 
   private sourceWatermark(): void {
@@ -450,7 +493,7 @@ export class StreamTask {
     const change = this.source!.periodicWatermark();
     if (change.idle !== undefined) for (const writer of this.writers) writer.broadcastIdle(change.idle);
     if (change.watermark !== undefined) {
-      this.metrics.currentInputWatermark = change.watermark;
+      this.io.currentInputWatermark = change.watermark;
       this.sourceOutput!.emitWatermark(change.watermark);
     }
   }
@@ -461,12 +504,13 @@ export class StreamTask {
   }
 
   private advanceWatermark(timestamp: number): void {
-    this.metrics.currentInputWatermark = timestamp;
+    this.io.currentInputWatermark = timestamp;
+    this.operatorMetrics[0]!.currentInputWatermark = timestamp;
     this.head!.processWatermark(timestamp);
   }
 
   private onReadError(split: string, message: string): void {
-    this.metrics.recordsInErrors++;
+    this.recordsInErrors++;
     if (this.readErrorsLogged < 10) {
       this.readErrorsLogged++;
       this.send({ type: 'log', level: 'WARN', message: `Skipped a record of split ${split} that could not be read: ${message}` });
@@ -484,16 +528,21 @@ export class StreamTask {
     while (!this.canceled && !this.finished) {
       const mail = this.mails.shift();
       if (!mail) {
+        this.metricGroup.idleStarted();
         await new Promise<void>((resolve) => (this.wake = resolve));
+        this.metricGroup.idleEnded();
         continue;
       }
       await mail();
       for (const operator of this.operators) await operator.flush();
       for (const writer of this.writers) writer.flush();
       if (!this.writers.every((w) => w.isAvailable())) {
-        const started = Date.now();
-        for (const writer of this.writers) await writer.available();
-        this.metrics.backPressuredMs += Date.now() - started;
+        this.metricGroup.backPressureStarted();
+        try {
+          for (const writer of this.writers) await writer.available();
+        } finally {
+          this.metricGroup.backPressureEnded();
+        }
       }
       if (!this.stopping) this.source?.resumeIfDrained();
     }
@@ -512,11 +561,11 @@ export class StreamTask {
       }
       await this.source?.close();
       await this.keyed?.backend.dispose();
-      this.send({ type: 'metrics', metrics: { ...this.metrics } });
+      this.reportMetrics();
       return { state };
     }
     await this.closeQuietly();
-    this.send({ type: 'metrics', metrics: { ...this.metrics } });
+    this.reportMetrics();
     return { state };
   }
 
@@ -536,6 +585,10 @@ export class StreamTask {
       }
     }
     await this.keyed?.backend.dispose().catch(() => undefined);
+  }
+
+  private reportMetrics(): void {
+    this.send({ type: 'metrics', metrics: this.metricGroup.snapshot() });
   }
 
   private every(ms: number, action: () => void): void {

@@ -1,8 +1,9 @@
 import { cpus, freemem, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 import { Piscina } from 'piscina';
 import { storeJobModule } from '../common/jobModules.js';
+import { encodeMetricDumps, type MetricDumps } from '../metrics/MetricDumps.js';
+import { ProcessMetricGroup } from '../metrics/ProcessMetricGroup.js';
 import { decodeTaskRestore } from '../state/StateHandles.js';
 import type { Logger } from '../common/Logger.js';
 import type { HeartbeatRequest, RegisterTaskExecutorRequest } from '../generated/tsflink/resourcemanager/v1/resourcemanager.js';
@@ -41,6 +42,8 @@ export class TaskExecutor implements TaskExecutorGateway {
   private readonly jobMasters: JobMasterConnections;
   private readonly tasks = new Map<string, Task>();
   private readonly pool: Piscina;
+  /** The process's `Status.*` metrics (Flink's TaskManager metric group). */
+  readonly processMetrics: ProcessMetricGroup;
 
   constructor(
     private readonly config: TaskExecutorConfig,
@@ -57,6 +60,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       atomics: 'disabled',
       idleTimeout: 60_000,
     });
+    this.processMetrics = new ProcessMetricGroup(() => this.pool.threads.length);
     this.connection = new ResourceManagerConnection(
       config.resourceManagerAddress,
       config.registration,
@@ -146,6 +150,22 @@ export class TaskExecutor implements TaskExecutorGateway {
     await this.connection.close('The TaskExecutor is shutting down.');
     this.jobMasters.close();
     await this.pool.destroy();
+    this.processMetrics.close();
+  }
+
+  /** The process's metrics and those of every running subtask, as last reported by its thread. */
+  metricDumps(): MetricDumps {
+    return {
+      process: this.processMetrics.dump('', []),
+      tasks: [...this.tasks.values()]
+        .filter((t) => t.metrics)
+        .map((t) => ({ jobId: t.descriptor.jobId, attemptId: t.attemptId, ...t.metrics! })),
+    };
+  }
+
+  /** Descriptions of the running subtasks, for metric labels. */
+  runningTasks(): Task[] {
+    return [...this.tasks.values()];
   }
 
   private onTaskState(task: Task, state: TaskState, jobMaster: string, failure?: SerializedFailure): void {
@@ -171,21 +191,10 @@ export class TaskExecutor implements TaskExecutorGateway {
     };
   }
 
-  private heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics' | 'taskMetrics'> {
-    const memory = process.memoryUsage();
+  private heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metricDumps'> {
     return {
       slotReport: { slots: this.slotTable.createSlotReport() },
-      metrics: {
-        heapUsed: memory.heapUsed,
-        heapCommitted: memory.heapTotal,
-        heapMax: getHeapStatistics().heap_size_limit,
-        rss: memory.rss,
-        external: memory.external,
-        arrayBuffers: memory.arrayBuffers,
-      },
-      taskMetrics: [...this.tasks.values()]
-        .filter((t) => t.metrics)
-        .map((t) => ({ jobId: t.descriptor.jobId, attemptId: t.attemptId, ...t.metrics! })),
+      metricDumps: encodeMetricDumps(this.metricDumps()),
     };
   }
 

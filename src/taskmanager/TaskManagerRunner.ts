@@ -1,8 +1,10 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { ClusterOptions, CoreOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
+import { ClusterOptions, CoreOptions, JobManagerOptions, MetricOptions, prometheusPortSpec, TaskManagerOptions } from '../common/config/options.js';
+import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
+import { LogFileLocation } from '../common/process/LogFileLocation.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,17 +22,20 @@ export class TaskManagerRunner {
   private taskExecutor: TaskExecutor | undefined;
   private shuffle: ShuffleEnvironment | undefined;
   private readonly workingDirectory: string;
+  private readonly prometheus = new PrometheusReporter(() => this.reportedMetrics());
 
   constructor(
     private readonly configuration: Configuration,
     private readonly log: Logger,
+    /** The process's log file: the TaskExecutor serves its directory. */
+    private readonly logFile: string,
   ) {
     const base = configuration.get(CoreOptions.TMP_DIRS)?.split(/[,:]/)[0] || tmpdir();
     mkdirSync(base, { recursive: true });
     this.workingDirectory = mkdtempSync(join(base, 'tsflink-taskexecutor-'));
   }
 
-  async start(): Promise<{ resourceId: string; rpcPort: number }> {
+  async start(): Promise<{ resourceId: string; rpcPort: number; prometheusPort?: number }> {
     const config = this.configuration;
     const bindHost = config.get(TaskManagerOptions.BIND_HOST);
     const rpcPort = await bindServer(this.rpcServer, bindHost, config.get(TaskManagerOptions.RPC_PORT));
@@ -58,13 +63,49 @@ export class TaskManagerRunner {
       this.shuffle,
       this.log.child('TaskExecutor', { resourceId }),
     );
-    addTaskExecutorService(this.rpcServer, this.taskExecutor);
+    addTaskExecutorService(this.rpcServer, this.taskExecutor, new LogFileLocation(this.logFile));
     this.log.info(`Started the TaskManager RPC server at ${bindHost}:${rpcPort}.`, { resourceId });
     this.taskExecutor.start();
-    return { resourceId, rpcPort };
+    const prometheusPorts = prometheusPortSpec((o) => config.get(o), config.get(MetricOptions.PROMETHEUS_FACTORY_CLASS));
+    if (prometheusPorts === undefined) return { resourceId, rpcPort };
+    const prometheusHost = config.get(MetricOptions.PROMETHEUS_HOST);
+    const prometheusPort = await this.prometheus.start(prometheusHost, prometheusPorts);
+    this.log.info(`Started the Prometheus reporter at ${prometheusHost}:${prometheusPort}.`);
+    return { resourceId, rpcPort, prometheusPort };
+  }
+
+  /** Prometheus's view: `flink_taskmanager_*` for the process, `flink_taskmanager_job_task_[operator_]*` per subtask. */
+  private reportedMetrics(): ReportedMetrics[] {
+    const executor = this.taskExecutor;
+    if (!executor) return [];
+    const host = this.configuration.get(TaskManagerOptions.HOST);
+    const tm = { host, tm_id: executor.resourceId };
+    const dumps = executor.metricDumps();
+    const reported: ReportedMetrics[] = [{ scope: ['taskmanager'], labels: tm, entries: dumps.process }];
+    const tasks = new Map(executor.runningTasks().map((task) => [task.attemptId, task.descriptor]));
+    for (const dump of dumps.tasks) {
+      const d = tasks.get(dump.attemptId);
+      if (!d) continue;
+      reported.push({
+        scope: ['taskmanager', 'job', 'task'],
+        labels: {
+          ...tm,
+          job_id: d.jobId,
+          job_name: d.jobName,
+          task_id: d.vertexId,
+          task_name: d.vertexName,
+          task_attempt_id: d.attemptId,
+          task_attempt_num: String(d.attemptNumber),
+          subtask_index: String(d.subtaskIndex),
+        },
+        entries: dump.entries,
+      });
+    }
+    return reported;
   }
 
   async close(): Promise<void> {
+    await this.prometheus.close();
     await this.taskExecutor?.close();
     this.shuffle?.close();
     await shutdownServer(this.rpcServer);

@@ -2,8 +2,8 @@
 import { runClusterProcess } from '../common/process/runClusterProcess.js';
 import { TaskManagerRunner } from './TaskManagerRunner.js';
 
-await runClusterProcess('taskexecutor', process.argv.slice(2), async (configuration, log) => {
-  const runner = new TaskManagerRunner(configuration, log);
-  const { resourceId, rpcPort } = await runner.start();
-  return { ports: { rpc: rpcPort, resourceId }, close: () => runner.close() };
+await runClusterProcess('taskexecutor', process.argv.slice(2), async (configuration, log, context) => {
+  const runner = new TaskManagerRunner(configuration, log, context.logFile);
+  const { resourceId, rpcPort, prometheusPort } = await runner.start();
+  return { ports: { rpc: rpcPort, resourceId, ...(prometheusPort !== undefined && { prometheus: prometheusPort }) }, close: () => runner.close() };
 });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { DeliveryGuarantee, KafkaRecordSerializationSchema, KafkaSink, markerGroupOf, type KafkaWriterState } from '../../src/connectors/kafka/index.js';
 import type { ConnectorContext, RestoredSinkState, SinkWriter } from '../../src/job/connectors.js';
+import { ComponentMetricGroup } from '../../src/metrics/MetricGroup.js';
 import { kafka, readCommitted, readTopicUntil } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 
@@ -48,6 +49,7 @@ function context(subtaskIndex: number, parallelism: number, attemptNumber = 0): 
     parallelism,
     operatorName: 'Kafka Sink: test',
     operatorId: 'sink-operator',
+    metricGroup: new ComponentMetricGroup(),
   };
 }
 

@@ -71,6 +71,35 @@ export const WebOptions = {
   UPLOAD_DIR: stringOption('web.upload.dir', { defaultValue: undefined, description: 'Where uploaded job programs are stored; a new temporary directory when unset.' }),
 } as const;
 
+/** Flink's Prometheus reporter keys (metrics.reporter.prom.*). */
+export const MetricOptions = {
+  PROMETHEUS_FACTORY_CLASS: stringOption('metrics.reporter.prom.factory.class', {
+    defaultValue: undefined,
+    description: 'Setting it (to Flink\'s org.apache.flink.metrics.prometheus.PrometheusReporterFactory) turns the Prometheus reporter on.',
+  }),
+  PROMETHEUS_PORT: stringOption('metrics.reporter.prom.port', {
+    defaultValue: undefined,
+    description: 'Port or range (9250-9260) the Prometheus reporter serves /metrics on; setting it turns the reporter on (9249 when only the factory class is set).',
+  }),
+  PROMETHEUS_HOST: stringOption('metrics.reporter.prom.host', {
+    defaultValue: '127.0.0.1',
+    description: 'Address the Prometheus reporter binds to. tsflink binds to loopback unless told otherwise (Flink: all interfaces).',
+  }),
+} as const;
+
+/** The Prometheus reporter's port range, or undefined when the reporter is off. */
+export function prometheusPortSpec(get: (option: typeof MetricOptions.PROMETHEUS_PORT) => string | undefined, factory: string | undefined): string | undefined {
+  return get(MetricOptions.PROMETHEUS_PORT) ?? (factory ? '9249' : undefined);
+}
+
+/** tsflink's own keys for the one-command playground (not Flink's). */
+export const PlaygroundOptions = {
+  VERIFIER_URL: stringOption('playground.verifier.url', {
+    defaultValue: undefined,
+    description: "The playground's output verifier (http://host:port); the JobManager serves its totals at GET /playground/verifier. Unset: that endpoint answers 404.",
+  }),
+} as const;
+
 /** Flink 1.20's restart-strategy keys and defaults. */
 export const RestartStrategyOptions = {
   TYPE: stringOption('restart-strategy.type', { defaultValue: undefined, deprecatedKeys: ['restart-strategy'], description: 'none, fixed-delay, failure-rate or exponential-delay; unset: exponential-delay with checkpointing, else none.' }),

@@ -19,7 +19,7 @@ export interface RunningProcess {
 export async function runClusterProcess(
   component: ClusterComponent,
   argv: readonly string[],
-  start: (configuration: Configuration, log: Logger) => Promise<RunningProcess>,
+  start: (configuration: Configuration, log: Logger, context: ProcessContext) => Promise<RunningProcess>,
 ): Promise<void> {
   const context = new ProcessContext(component);
   const log = context.log;
@@ -43,7 +43,7 @@ export async function runClusterProcess(
 
   let running: RunningProcess;
   try {
-    running = await start(configuration, log);
+    running = await start(configuration, log, context);
   } catch (error) {
     return fail(`Could not start the ${component}: ${(error as Error).message}`, error);
   }

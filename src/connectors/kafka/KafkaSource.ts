@@ -1,6 +1,7 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { GroupOffsetCommitter } from './GroupOffsetCommitter.js';
 import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';
+import type { Counter } from '../../job/metrics.js';
 
 /** Turns a record value into the stream's type (Flink's DeserializationSchema). */
 export type DeserializationSchema<T> = ((value: Buffer) => T) | { deserialize(value: Buffer): T };
@@ -119,6 +120,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   /** Per `topic-partition`: the next offset to fetch (kept across consumer rejoins, which must not re-read). */
   private readonly fetchPositions = new Map<string, string>();
   private readonly privateGroupId: string;
+  /** Per `topic-partition`: the log end offset of the newest fetch, and the offset last committed to `group.id`. */
+  private readonly highWatermarks = new Map<string, number>();
+  private readonly committedOffsets = new Map<string, number>();
+  private readonly metrics: { commitsSucceeded: Counter; commitsFailed: Counter; recordsConsumed: Counter };
 
   constructor(
     private readonly config: KafkaSourceConfig<T>,
@@ -131,6 +136,30 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       logLevel: logLevel.ERROR,
     });
     this.privateGroupId = `${config.groupId}-tsflink-${context.attemptId}`;
+    const group = context.metricGroup.addGroup('KafkaSourceReader');
+    const consumer = group.addGroup('KafkaConsumer');
+    this.metrics = {
+      commitsSucceeded: group.counter('commitsSucceeded'),
+      commitsFailed: group.counter('commitsFailed'),
+      recordsConsumed: consumer.counter('records-consumed-total'),
+    };
+    consumer.gauge('records-lag-max', () => Math.max(-1, ...this.lags()));
+    context.metricGroup.gauge('pendingRecords', () => this.lags().reduce((a, b) => a + b, 0));
+  }
+
+  /** Records behind the log end, per partition whose end is known from a fetch. */
+  private lags(): number[] {
+    const lags: number[] = [];
+    for (const [split, end] of this.highWatermarks) lags.push(Math.max(0, end - Number(this.fetchPositions.get(split))));
+    return lags;
+  }
+
+  /** Flink's per-partition gauges: `KafkaSourceReader.topic.<t>.partition.<p>.currentOffset|committedOffset` (-1: none yet). */
+  private registerPartitionMetrics(topic: string, partition: number): void {
+    const split = `${topic}-${partition}`;
+    const group = this.context.metricGroup.addGroup('KafkaSourceReader').addGroup('topic', topic).addGroup('partition', String(partition));
+    group.gauge('currentOffset', () => Number(this.fetchPositions.get(split) ?? -1));
+    group.gauge('committedOffset', () => this.committedOffsets.get(split) ?? -1);
   }
 
   async start(output: ReaderOutput<T>): Promise<void> {
@@ -151,6 +180,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       for (const { topic, partition } of this.owned) {
         const split = `${topic}-${partition}`;
         this.fetchPositions.set(split, restored.get(split) ?? initial.get(split)!);
+        this.registerPartitionMetrics(topic, partition);
       }
     } finally {
       await admin.disconnect();
@@ -206,6 +236,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         }
         const last = batch.messages[batch.messages.length - 1];
         if (last) this.fetchPositions.set(split, String(Number(last.offset) + 1));
+        this.metrics.recordsConsumed.inc(batch.messages.length);
+        this.highWatermarks.set(split, Number(batch.highWatermark));
       },
     });
   }
@@ -251,7 +283,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         if (position !== undefined) (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push({ partition, offset: position });
       }
       await this.committer.commit(this.config.groupId, byTopic);
+      for (const [topic, partitions] of byTopic) for (const { partition, offset } of partitions) this.committedOffsets.set(`${topic}-${partition}`, Number(offset));
+      this.metrics.commitsSucceeded.inc();
     } catch (error) {
+      this.metrics.commitsFailed.inc();
       throw new Error(`Could not commit offsets to group ${this.config.groupId} (for monitoring only; the next completed checkpoint commits again): ${(error as Error).message}`, { cause: error });
     }
   }

@@ -1,7 +1,7 @@
 import { randomHex } from '../../common/ids.js';
 import type { JobGraph, JobVertex } from '../../graph/JobGraph.js';
 import { EXECUTION_STATES, JOB_STATUSES, type ExecutionState, type JobStatus } from '../dispatcher/JobStatus.js';
-import type { TaskMetricsReport } from '../resourcemanager/types.js';
+import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 
 /** One attempt to run a subtask (Flink's Execution). */
 export class Execution {
@@ -10,7 +10,8 @@ export class Execution {
   resourceId: string | undefined;
   address: string | undefined;
   host: string | undefined;
-  metrics: TaskMetricsReport | undefined;
+  /** The subtask's newest metrics report (reset with every new attempt). */
+  metrics: TaskMetricsSnapshot | undefined;
   failure: { name: string; message: string; stack: string } | undefined;
 
   constructor(
@@ -63,12 +64,16 @@ export class ExecutionJobVertex {
 
   /** The vertex's state as Flink aggregates it from its subtasks. */
   aggregateState(): ExecutionState {
-    const counts = this.stateCounts();
-    const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'RUNNING', 'INITIALIZING', 'DEPLOYING', 'SCHEDULED', 'RECONCILING', 'FINISHED', 'CREATED'];
-    if (counts.FINISHED === this.executions.length) return 'FINISHED';
-    for (const state of order) if (counts[state] > 0 && state !== 'FINISHED') return state;
-    return 'CREATED';
+    return aggregateExecutionState(this.executions);
   }
+}
+
+/** The state of a group of subtasks as Flink aggregates it (ExecutionJobVertex.getAggregateJobVertexState). */
+export function aggregateExecutionState(executions: readonly Execution[]): ExecutionState {
+  const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'RUNNING', 'INITIALIZING', 'DEPLOYING', 'SCHEDULED', 'RECONCILING', 'CREATED'];
+  if (executions.every((e) => e.state === 'FINISHED')) return 'FINISHED';
+  for (const state of order) if (executions.some((e) => e.state === state)) return state;
+  return 'CREATED';
 }
 
 /** The job's runtime graph (Flink's ExecutionGraph): its vertices' executions and the job's status history. */

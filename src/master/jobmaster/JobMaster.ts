@@ -15,7 +15,7 @@ import { EXECUTION_STATES, isGloballyTerminal, type ExecutionState, type JobStat
 import { Execution, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
 import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
 import type { SlotAssignment } from '../resourcemanager/SlotManager.js';
-import type { TaskMetricsReport } from '../resourcemanager/types.js';
+import type { TaskMetricDump } from '../../metrics/MetricDumps.js';
 import type { TaskExecutorClients } from './TaskExecutorClients.js';
 
 export interface JobSubmission {
@@ -183,9 +183,9 @@ export class JobMaster implements DispatchedJob {
     return true;
   }
 
-  updateMetrics(report: TaskMetricsReport): void {
+  updateMetrics(report: TaskMetricDump): void {
     const execution = this.graph.execution(report.attemptId);
-    if (execution) execution.metrics = report;
+    if (execution) execution.metrics = { io: report.io, entries: report.entries };
   }
 
   cancel(): void {

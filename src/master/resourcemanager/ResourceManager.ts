@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { randomHex } from '../../common/ids.js';
 import type { Logger } from '../../common/Logger.js';
+import type { MetricDumps, TaskMetricDump } from '../../metrics/MetricDumps.js';
+import { metricId } from '../../metrics/MetricGroup.js';
 import { SlotManager } from './SlotManager.js';
 import type {
   RegistrationSuccess,
   SlotStatus,
-  TaskExecutorMetrics,
   TaskExecutorRegistration,
   TaskManagerRemovalReason,
   TaskManagerView,
-  TaskMetricsReport,
 } from './types.js';
 
 export interface ResourceManagerConfig {
@@ -26,7 +26,7 @@ interface WorkerRegistration extends TaskManagerView {
 export interface ResourceManagerEvents {
   taskManagerRegistered: [TaskManagerView];
   taskManagerRemoved: [resourceId: string, registrationId: string, reason: TaskManagerRemovalReason];
-  taskMetrics: [readonly TaskMetricsReport[]];
+  taskMetrics: [readonly TaskMetricDump[]];
 }
 
 /**
@@ -61,7 +61,7 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> {
       registrationId: randomHex(16),
       registeredAt: now,
       lastHeartbeat: now,
-      metrics: undefined,
+      metrics: new Map(),
       heartbeatTimer: setTimeout(() => this.heartbeatTimedOut(worker), this.config.heartbeatTimeoutMs),
     };
     this.workers.set(registration.resourceId, worker);
@@ -84,15 +84,14 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> {
   receiveHeartbeat(
     resourceId: string,
     registrationId: string,
-    metrics: TaskExecutorMetrics | undefined,
-    taskMetrics: readonly TaskMetricsReport[] = [],
+    dumps: MetricDumps = { process: [], tasks: [] },
   ): boolean {
     const worker = this.current(resourceId, registrationId);
     if (!worker) return false;
     worker.lastHeartbeat = Date.now();
     worker.heartbeatTimer.refresh();
-    worker.metrics = metrics;
-    if (taskMetrics.length > 0) this.emit('taskMetrics', taskMetrics);
+    if (dumps.process.length > 0) worker.metrics = new Map(dumps.process.map((entry) => [metricId(entry), entry[3]]));
+    if (dumps.tasks.length > 0) this.emit('taskMetrics', dumps.tasks);
     return true;
   }
 

@@ -1,4 +1,5 @@
 /** Domain types of the ResourceManager, independent of the protobuf wire form. */
+import type { GaugeValue } from '../../job/metrics.js';
 
 export interface HardwareDescription {
   cpuCores: number;
@@ -12,15 +13,6 @@ export interface SlotStatus {
   /** Empty for a free slot. */
   allocationId: string;
   jobId: string;
-}
-
-export interface TaskExecutorMetrics {
-  heapUsed: number;
-  heapCommitted: number;
-  heapMax: number;
-  rss: number;
-  external: number;
-  arrayBuffers: number;
 }
 
 export interface TaskExecutorRegistration {
@@ -55,19 +47,6 @@ export interface TaskManagerView {
   registrationId: string;
   registeredAt: number;
   lastHeartbeat: number;
-  metrics: TaskExecutorMetrics | undefined;
-}
-
-/** I/O counters of one running subtask, as the TaskManager reports them with its heartbeat. */
-export interface TaskMetricsReport {
-  jobId: string;
-  attemptId: string;
-  recordsIn: number;
-  recordsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  lateRecordsDropped: number;
-  recordsInErrors: number;
-  currentInputWatermark: number;
-  backPressuredMs: number;
+  /** The process metrics of the newest heartbeat (`Status.JVM.*`), empty until one arrived. */
+  metrics: ReadonlyMap<string, GaugeValue>;
 }

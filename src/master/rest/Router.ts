@@ -1,3 +1,5 @@
+import { BadRequestError } from './RestHandlerError.js';
+
 /** A request as a handler sees it: path parameters, query parameters and the raw body. */
 export interface HandlerRequest {
   params: Record<string, string>;
@@ -35,23 +37,44 @@ export class Router {
     return this;
   }
 
+  /**
+   * The route for a request. Where several templates match, literal segments win over parameters, left to right
+   * (`/subtasks/metrics` over `/subtasks/:subtaskindex`), whatever the order routes were added in.
+   */
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
     const segments = splitPath(path);
+    let best: Route | undefined;
     for (const route of this.routes) {
       if (route.method !== method || route.segments.length !== segments.length) continue;
-      const params: Record<string, string> = {};
-      let ok = true;
-      for (let i = 0; i < segments.length && ok; i++) {
-        const expected = route.segments[i]!;
-        if (expected.startsWith(':')) params[expected.slice(1)] = decodeURIComponent(segments[i]!);
-        else ok = expected === segments[i];
-      }
-      if (ok) return { handler: route.handler, params };
+      if (!route.segments.every((expected, i) => expected.startsWith(':') || expected === segments[i])) continue;
+      if (!best || moreSpecific(route, best)) best = route;
     }
-    return undefined;
+    if (!best) return undefined;
+    const params: Record<string, string> = {};
+    best.segments.forEach((expected, i) => {
+      if (expected.startsWith(':')) params[expected.slice(1)] = decodeParameter(segments[i]!);
+    });
+    return { handler: best.handler, params };
   }
+}
+
+function moreSpecific(a: Route, b: Route): boolean {
+  for (let i = 0; i < a.segments.length; i++) {
+    const aParam = a.segments[i]!.startsWith(':');
+    const bParam = b.segments[i]!.startsWith(':');
+    if (aParam !== bParam) return bParam;
+  }
+  return false;
 }
 
 function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
+}
+
+function decodeParameter(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequestError(`Bad request, could not parse parameters: '${segment}' is not a valid URL-encoded path parameter.`);
+  }
 }

@@ -19,7 +19,7 @@ export interface RegistrationTimeouts {
 /** What the connection needs from its TaskExecutor: who it is and what to report. */
 export interface TaskExecutorReporter {
   registrationRequest(): RegisterTaskExecutorRequest;
-  heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metrics' | 'taskMetrics'>;
+  heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metricDumps'>;
   /** The registration ended (JobManager gone, heartbeat timeout, or the ResourceManager dropped it). */
   onConnectionLost(reason: string): void;
 }

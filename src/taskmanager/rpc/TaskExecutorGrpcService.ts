@@ -1,5 +1,7 @@
-import { status, type Server, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { status, type Server, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { readLogFile, type LogFileLocation } from '../../common/process/LogFileLocation.js';
 import {
+  FileType,
   TaskExecutorServiceService,
   type CancelTaskRequest,
   type CancelTaskResponse,
@@ -7,6 +9,10 @@ import {
   type NotifyCheckpointAbortedResponse,
   type NotifyCheckpointCompleteRequest,
   type NotifyCheckpointCompleteResponse,
+  type RequestFileUploadRequest,
+  type RequestFileUploadResponse,
+  type RequestLogListRequest,
+  type RequestLogListResponse,
   type TriggerCheckpointRequest,
   type TriggerCheckpointResponse,
   type SubmitTaskRequest,
@@ -23,8 +29,8 @@ export interface TaskExecutorGateway {
   notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void;
 }
 
-/** Serves the TaskExecutorGateway over gRPC. */
-export function addTaskExecutorService(server: Server, gateway: TaskExecutorGateway): void {
+/** Serves the TaskExecutorGateway over gRPC, and the files of the TaskExecutor's log directory. */
+export function addTaskExecutorService(server: Server, gateway: TaskExecutorGateway, logFiles: LogFileLocation): void {
   server.addService(TaskExecutorServiceService, {
     submitTask(call: ServerUnaryCall<SubmitTaskRequest, SubmitTaskResponse>, callback: sendUnaryData<SubmitTaskResponse>) {
       const descriptor = call.request.descriptor;
@@ -59,5 +65,57 @@ export function addTaskExecutorService(server: Server, gateway: TaskExecutorGate
       gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, false);
       callback(null, {});
     },
+    requestLogList(_call: ServerUnaryCall<RequestLogListRequest, RequestLogListResponse>, callback: sendUnaryData<RequestLogListResponse>) {
+      logFiles.listLogs().then(
+        (logs) => callback(null, { logs }),
+        (error: Error) => callback(serviceError(status.INTERNAL, error.message)),
+      );
+    },
+    requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>) {
+      requestFileUpload(call, logFiles).catch((error: Error) => call.emit('error', serviceError(status.INTERNAL, error.message)));
+    },
+  });
+}
+
+/**
+ * Streams a file of the log directory (Flink's requestFileUploadByType / requestFileUploadByName). The name comes from
+ * the network: LogFileLocation.open decides what it may reach.
+ */
+async function requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>, logFiles: LogFileLocation): Promise<void> {
+  const { file, maxBytes } = call.request;
+  let name: string;
+  let fileTag: string;
+  if (file?.$case === 'name') {
+    name = fileTag = file.value;
+  } else if (file?.value === FileType.FILE_TYPE_LOG || file?.value === FileType.FILE_TYPE_STDOUT) {
+    const type = file.value === FileType.FILE_TYPE_LOG ? 'LOG' : 'STDOUT';
+    name = logFiles.fileName(type);
+    fileTag = type;
+  } else {
+    call.emit('error', serviceError(status.INVALID_ARGUMENT, 'RequestFileUpload needs a file type or a file name.'));
+    return;
+  }
+  const handle = await logFiles.open(name);
+  if (!handle) {
+    call.emit('error', serviceError(status.NOT_FOUND, `The file ${fileTag} does not exist on the TaskExecutor.`));
+    return;
+  }
+  for await (const chunk of readLogFile(handle, maxBytes)) {
+    if (call.cancelled) return;
+    if (!call.write({ chunk })) await drainedOrCancelled(call);
+  }
+  call.end();
+}
+
+/** A cancelled call never drains. */
+function drainedOrCancelled(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
   });
 }

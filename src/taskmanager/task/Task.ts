@@ -1,9 +1,10 @@
+import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { Logger } from '../../common/Logger.js';
 import type { TriggerCheckpointRequest } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import type { ChannelEndpointOwner, ShuffleEnvironment } from '../network/ShuffleEnvironment.js';
-import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, TaskIOMetrics, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
+import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
 
 export type TaskState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
 
@@ -23,7 +24,7 @@ export interface CheckpointResponder {
  */
 export class Task implements ChannelEndpointOwner {
   state: TaskState = 'DEPLOYING';
-  metrics: TaskIOMetrics | undefined;
+  metrics: TaskMetricsSnapshot | undefined;
   private readonly port: MessagePort;
   private readonly workerPort: MessagePort;
   private readonly peerOf = new Map<string, string>();

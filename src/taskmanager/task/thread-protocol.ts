@@ -1,3 +1,4 @@
+import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 import type { TaskRestore } from '../../state/StateHandles.js';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -13,17 +14,6 @@ export type ChannelMessage =
   | { type: 'end'; channel: string; drained: boolean }
   | { type: 'credit'; channel: string; credits: number }
   | { type: 'barrier'; channel: string; checkpointId: number; timestamp: number; targetLocation: string };
-
-export interface TaskIOMetrics {
-  recordsIn: number;
-  recordsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  lateRecordsDropped: number;
-  recordsInErrors: number;
-  currentInputWatermark: number;
-  backPressuredMs: number;
-}
 
 /** Checkpoint `checkpointId` as one subtask took it: its state (msgpack SubtaskState) and Flink's CheckpointMetrics. */
 export interface CheckpointAck {
@@ -50,7 +40,7 @@ export type FromTaskThread =
   | { type: 'running' }
   /** The last message of a subtask: everything it sent before is on its way. */
   | { type: 'done' }
-  | { type: 'metrics'; metrics: TaskIOMetrics }
+  | { type: 'metrics'; metrics: TaskMetricsSnapshot }
   | CheckpointAck
   | { type: 'checkpointDecline'; checkpointId: number; reason: string }
   | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string };

@@ -7,7 +7,7 @@ import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '../../../src/
 
 function writer(strategy: string, channels = ['c0', 'c1']) {
   const sent: FromTaskThread[] = [];
-  const metrics = { recordsOut: 0, bytesOut: 0 };
+  const metrics = { recordsOut: 0, bytesOut: 0, buffersOut: 0 };
   const w = new RecordWriter(channels, strategy, 0, (v: { key: string }) => v.key, 128, (m) => sent.push(m), metrics);
   return { w, sent, metrics };
 }

@@ -11,6 +11,7 @@ import {
 } from '../../../generated/tsflink/resourcemanager/v1/resourcemanager.js';
 import type { Server } from '@grpc/grpc-js';
 import type { Logger } from '../../../common/Logger.js';
+import { decodeMetricDumps, type MetricDumps } from '../../../metrics/MetricDumps.js';
 import { serviceError } from '../../../rpc/RpcService.js';
 import { describeRemoval, type ResourceManager } from '../ResourceManager.js';
 import type { SlotStatus } from '../types.js';
@@ -66,12 +67,13 @@ export function addResourceManagerService(server: Server, resourceManager: Resou
           }
           streams.set(identity.registrationId, call);
         }
-        const known = resourceManager.receiveHeartbeat(
-          identity.resourceId,
-          identity.registrationId,
-          request.metrics,
-          request.taskMetrics,
-        );
+        let dumps: MetricDumps | undefined;
+        try {
+          dumps = decodeMetricDumps(request.metricDumps);
+        } catch (error) {
+          log.warn(`Dropped unreadable metrics of TaskManager ${identity.resourceId}: ${(error as Error).message}`);
+        }
+        const known = resourceManager.receiveHeartbeat(identity.resourceId, identity.registrationId, dumps);
         if (known) call.write({ resourceManagerId: resourceManager.resourceManagerId });
       });
       const lost = () => {

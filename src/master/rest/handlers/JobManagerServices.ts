@@ -1,6 +1,8 @@
 import type { AsyncOperations } from '../AsyncOperations.js';
 import type { Configuration } from '../../../common/config/Configuration.js';
 import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
+import type { TaskExecutorClients } from '../../jobmaster/TaskExecutorClients.js';
+import type { JobManagerMetricGroup } from '../../metrics/JobManagerMetrics.js';
 import type { ResourceManager } from '../../resourcemanager/ResourceManager.js';
 
 /** The long-lived parts of the JobManager that REST handlers read. */
@@ -10,4 +12,10 @@ export interface JobManagerServices {
   dispatcher: Dispatcher;
   /** Results of savepoint, stop and rescaling triggers. */
   operations: AsyncOperations;
+  /** The JobManager's own metrics (process, TaskManagers, slots, jobs). */
+  metrics: JobManagerMetricGroup;
+  /** Asked for the TaskManagers' log files. */
+  taskExecutors: TaskExecutorClients;
+  /** The JobManager's own log file; without one there are no JobManager logs to serve. */
+  logFile?: string;
 }

@@ -4,8 +4,8 @@ import { jsonPlan } from '../../../graph/JsonPlan.js';
 import { resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
 import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
-import type { Execution, ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
-import type { TaskMetricsReport } from '../../resourcemanager/types.js';
+import type { ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
+import { ioMetricsJson } from './vertexHandlers.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
 import { BadRequestError, NotFoundError, RestHandlerError } from '../RestHandlerError.js';
 import { jsonBody } from '../requestBodies.js';
@@ -79,21 +79,6 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
         },
       },
     };
-  });
-
-  // Job-scoped metrics (Flink's MetricCollectionResponseBody: ids, or ids with string values).
-  router.add('GET', '/jobs/:jobid/metrics', ({ params, query }) => {
-    const j = job(params.jobid!);
-    const checkpointMetrics = j.checkpointingEnabled ? j.checkpointCoordinator.stats.metrics() : {};
-    const available: Record<string, () => number | string> = {
-      numRestarts: () => j.numRestarts,
-      fullRestarts: () => j.numRestarts,
-      ...Object.fromEntries(Object.entries(checkpointMetrics).map(([id, value]) => [id, () => value])),
-    };
-    const get = query.get('get');
-    if (get === null) return { status: 200, body: Object.keys(available).map((id) => ({ id })) };
-    const ids = get.split(',').map((id) => id.trim()).filter((id) => id in available);
-    return { status: 200, body: ids.map((id) => ({ id, value: String(available[id]!()) })) };
   });
 
   const checkpoints = (jobId: string) => {
@@ -246,39 +231,6 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     return { status: 200, body: status };
   });
 
-  router.add('GET', '/jobs/:jobid/vertices/:vertexid', ({ params }) => {
-    const j = job(params.jobid!);
-    const vertex = j.graph.vertices.find((v) => v.jobVertex.id === params.vertexid);
-    if (!vertex) throw new NotFoundError(`JobVertex ${params.vertexid} not found`);
-    const now = Date.now();
-    return {
-      status: 200,
-      body: {
-        id: vertex.jobVertex.id,
-        name: vertex.jobVertex.name,
-        parallelism: vertex.parallelism,
-        maxParallelism: vertex.jobVertex.maxParallelism,
-        now,
-        subtasks: vertex.executions.map((e) => {
-          const start = e.timestamps.DEPLOYING ?? -1;
-          const end = e.isTerminal() ? (e.timestamps[e.state] ?? -1) : -1;
-          return {
-            subtask: e.subtaskIndex,
-            status: e.state,
-            attempt: e.attemptNumber,
-            host: e.host ?? '(unassigned)',
-            'start-time': start,
-            'end-time': end,
-            duration: start < 0 ? -1 : (end >= 0 ? end : now) - start,
-            metrics: ioMetricsJson([e]),
-            'taskmanager-id': e.resourceId ?? '(unassigned)',
-            'status-duration': statusDurations(e, now),
-          };
-        }),
-      },
-    };
-  });
-
   router.add('PATCH', '/jobs/:jobid', ({ params, query }) => {
     const mode = (query.get('mode') ?? 'cancel').toLowerCase();
     if (mode !== 'cancel') throw new BadRequestError(`Bad request, could not parse parameters: mode '${mode}' is not supported; use mode=cancel.`);
@@ -350,37 +302,4 @@ function vertexJson(vertex: ExecutionJobVertex, now: number): Record<string, unk
   };
 }
 
-/** Flink's IOMetricsInfo, summed over the given executions. */
-function ioMetricsJson(executions: readonly Execution[]): Record<string, unknown> {
-  const sum = (pick: (m: TaskMetricsReport) => number) => executions.reduce((total, e) => total + (e.metrics ? pick(e.metrics) : 0), 0);
-  const complete = executions.every((e) => e.metrics !== undefined);
-  return {
-    'read-bytes': sum((m) => m.bytesIn),
-    'read-bytes-complete': complete,
-    'write-bytes': sum((m) => m.bytesOut),
-    'write-bytes-complete': complete,
-    'read-records': sum((m) => m.recordsIn),
-    'read-records-complete': complete,
-    'write-records': sum((m) => m.recordsOut),
-    'write-records-complete': complete,
-    'accumulated-backpressured-time': sum((m) => m.backPressuredMs),
-    'accumulated-idle-time': 0,
-    'accumulated-busy-time': 'NaN',
-  };
-}
 
-/** Milliseconds an execution spent in each state it went through. */
-function statusDurations(execution: Execution, now: number): Record<string, number> {
-  const states = ['CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING'] as const;
-  const result: Record<string, number> = {};
-  for (let i = 0; i < states.length; i++) {
-    const entered = execution.timestamps[states[i]!];
-    if (entered === undefined) {
-      result[states[i]!] = -1;
-      continue;
-    }
-    const left = states.slice(i + 1).map((s) => execution.timestamps[s]).find((t) => t !== undefined) ?? (execution.state === states[i] ? now : (execution.timestamps[execution.state] ?? now));
-    result[states[i]!] = left - entered;
-  }
-  return result;
-}

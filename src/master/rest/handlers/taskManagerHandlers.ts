@@ -17,7 +17,7 @@ export function registerTaskManagerHandlers(router: Router, services: JobManager
   router.add('GET', '/taskmanagers/:taskmanagerid', ({ params }) => {
     const tm = resourceManager.getTaskManager(params.taskmanagerid!);
     if (!tm) throw new NotFoundError(`Could not find TaskExecutor ${params.taskmanagerid}.`);
-    const metrics = tm.metrics;
+    const metric = (id: string) => numericMetric(tm, id);
     return {
       status: 200,
       body: {
@@ -27,14 +27,14 @@ export function registerTaskManagerHandlers(router: Router, services: JobManager
           .filter((s) => s.allocationId !== '')
           .map((s) => ({ jobId: s.jobId, resource: resourceProfile(tm, 1) })),
         metrics: {
-          heapUsed: metrics?.heapUsed ?? 0,
-          heapCommitted: metrics?.heapCommitted ?? 0,
-          heapMax: metrics?.heapMax ?? 0,
-          nonHeapUsed: metrics?.external ?? 0,
-          nonHeapCommitted: metrics?.external ?? 0,
+          heapUsed: metric('Status.JVM.Memory.Heap.Used'),
+          heapCommitted: metric('Status.JVM.Memory.Heap.Committed'),
+          heapMax: metric('Status.JVM.Memory.Heap.Max'),
+          nonHeapUsed: metric('Status.JVM.Memory.NonHeap.Used'),
+          nonHeapCommitted: metric('Status.JVM.Memory.NonHeap.Committed'),
           nonHeapMax: -1,
           directCount: 0,
-          directUsed: metrics?.arrayBuffers ?? 0,
+          directUsed: metric('Status.JVM.Memory.Direct.MemoryUsed'),
           directMax: -1,
           mappedCount: 0,
           mappedUsed: 0,
@@ -47,7 +47,7 @@ export function registerTaskManagerHandlers(router: Router, services: JobManager
           nettyShuffleMemoryAvailable: 0,
           nettyShuffleMemoryUsed: 0,
           nettyShuffleMemoryTotal: 0,
-          garbageCollectors: [],
+          garbageCollectors: garbageCollectors(tm),
         },
       },
     };
@@ -57,7 +57,7 @@ export function registerTaskManagerHandlers(router: Router, services: JobManager
 /** Flink's TaskManagerInfo. Memory figures are the TaskManager process's V8 heap: Node has no JVM memory model. */
 function taskManagerInfo(tm: TaskManagerView, freeSlots: number): Record<string, unknown> {
   const { registration } = tm;
-  const heapMax = tm.metrics?.heapMax ?? 0;
+  const heapMax = numericMetric(tm, 'Status.JVM.Memory.Heap.Max');
   return {
     id: registration.resourceId,
     path: registration.address,
@@ -84,7 +84,7 @@ function taskManagerInfo(tm: TaskManagerView, freeSlots: number): Record<string,
       jvmMetaspace: 0,
       jvmOverhead: 0,
       totalFlinkMemory: heapMax,
-      totalProcessMemory: tm.metrics?.rss ?? 0,
+      totalProcessMemory: numericMetric(tm, 'Status.Node.Memory.RSS'),
     },
     blocked: false,
   };
@@ -96,10 +96,23 @@ function resourceProfile(tm: TaskManagerView, slots: number): Record<string, unk
   const share = numberOfSlots > 0 ? slots / numberOfSlots : 0;
   return {
     cpuCores: hardware.cpuCores * share,
-    taskHeapMemory: Math.floor(((tm.metrics?.heapMax ?? 0) * share) / MB),
+    taskHeapMemory: Math.floor((numericMetric(tm, 'Status.JVM.Memory.Heap.Max') * share) / MB),
     taskOffHeapMemory: 0,
     managedMemory: Math.floor((hardware.managedMemory * share) / MB),
     networkMemory: 0,
     extendedResources: {},
   };
+}
+
+/** A process metric of the TaskManager's newest heartbeat, 0 before the first. */
+function numericMetric(tm: TaskManagerView, id: string): number {
+  const value = Number(tm.metrics.get(id));
+  return Number.isFinite(value) ? value : 0;
+}
+
+/** `[{name, count, time}]` from the `Status.JVM.GarbageCollector.<name>.Count|Time` metrics. */
+function garbageCollectors(tm: TaskManagerView): Array<{ name: string; count: number; time: number }> {
+  const prefix = 'Status.JVM.GarbageCollector.';
+  const names = [...tm.metrics.keys()].filter((id) => id.startsWith(prefix) && id.endsWith('.Count')).map((id) => id.slice(prefix.length, -'.Count'.length));
+  return names.map((name) => ({ name, count: numericMetric(tm, `${prefix}${name}.Count`), time: numericMetric(tm, `${prefix}${name}.Time`) }));
 }

@@ -43,16 +43,6 @@ export interface SlotReport {
   slots: SlotStatus[];
 }
 
-/** Process-level figures of the TaskExecutor, sent with each heartbeat (REST /taskmanagers/:id "metrics"). */
-export interface TaskExecutorMetrics {
-  heapUsed: number;
-  heapCommitted: number;
-  heapMax: number;
-  rss: number;
-  external: number;
-  arrayBuffers: number;
-}
-
 export interface RegisterTaskExecutorRequest {
   resourceId: string;
   /** host:port where the TaskExecutor serves RPC, and its host name for display. */
@@ -89,28 +79,17 @@ export interface RegistrationRejection {
   reason: string;
 }
 
-/** I/O counters of one running subtask, reported with every heartbeat. */
-export interface TaskMetrics {
-  jobId: string;
-  attemptId: string;
-  recordsIn: number;
-  recordsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Records that arrived after the watermark had passed their window. */
-  lateRecordsDropped: number;
-  /** Records the source could not read (e.g. malformed). */
-  recordsInErrors: number;
-  currentInputWatermark: number;
-  backPressuredMs: number;
-}
-
 export interface HeartbeatRequest {
   resourceId: string;
   registrationId: string;
-  slotReport?: SlotReport | undefined;
-  metrics?: TaskExecutorMetrics | undefined;
-  taskMetrics: TaskMetrics[];
+  slotReport?:
+    | SlotReport
+    | undefined;
+  /**
+   * The TaskExecutor's metrics since the previous heartbeat, a msgpack-encoded MetricDumps (src/metrics/MetricDumps.ts):
+   * its process metrics and every running subtask's (Flink's MetricDumpSerialization, pushed instead of pulled).
+   */
+  metricDumps: Buffer;
 }
 
 export interface HeartbeatResponse {
@@ -437,171 +416,6 @@ export const SlotReport: MessageFns<SlotReport> = {
   fromPartial<I extends Exact<DeepPartial<SlotReport>, I>>(object: I): SlotReport {
     const message = createBaseSlotReport();
     message.slots = object.slots?.map((e) => SlotStatus.fromPartial(e)) || [];
-    return message;
-  },
-};
-
-function createBaseTaskExecutorMetrics(): TaskExecutorMetrics {
-  return { heapUsed: 0, heapCommitted: 0, heapMax: 0, rss: 0, external: 0, arrayBuffers: 0 };
-}
-
-export const TaskExecutorMetrics: MessageFns<TaskExecutorMetrics> = {
-  encode(message: TaskExecutorMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.heapUsed !== 0) {
-      writer.uint32(8).int64(message.heapUsed);
-    }
-    if (message.heapCommitted !== 0) {
-      writer.uint32(16).int64(message.heapCommitted);
-    }
-    if (message.heapMax !== 0) {
-      writer.uint32(24).int64(message.heapMax);
-    }
-    if (message.rss !== 0) {
-      writer.uint32(32).int64(message.rss);
-    }
-    if (message.external !== 0) {
-      writer.uint32(40).int64(message.external);
-    }
-    if (message.arrayBuffers !== 0) {
-      writer.uint32(48).int64(message.arrayBuffers);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): TaskExecutorMetrics {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseTaskExecutorMetrics();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.heapUsed = longToNumber(reader.int64());
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.heapCommitted = longToNumber(reader.int64());
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.heapMax = longToNumber(reader.int64());
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.rss = longToNumber(reader.int64());
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.external = longToNumber(reader.int64());
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.arrayBuffers = longToNumber(reader.int64());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): TaskExecutorMetrics {
-    return {
-      heapUsed: isSet(object.heapUsed)
-        ? globalThis.Number(object.heapUsed)
-        : isSet(object.heap_used)
-        ? globalThis.Number(object.heap_used)
-        : 0,
-      heapCommitted: isSet(object.heapCommitted)
-        ? globalThis.Number(object.heapCommitted)
-        : isSet(object.heap_committed)
-        ? globalThis.Number(object.heap_committed)
-        : 0,
-      heapMax: isSet(object.heapMax)
-        ? globalThis.Number(object.heapMax)
-        : isSet(object.heap_max)
-        ? globalThis.Number(object.heap_max)
-        : 0,
-      rss: isSet(object.rss) ? globalThis.Number(object.rss) : 0,
-      external: isSet(object.external) ? globalThis.Number(object.external) : 0,
-      arrayBuffers: isSet(object.arrayBuffers)
-        ? globalThis.Number(object.arrayBuffers)
-        : isSet(object.array_buffers)
-        ? globalThis.Number(object.array_buffers)
-        : 0,
-    };
-  },
-
-  toJSON(message: TaskExecutorMetrics): unknown {
-    const obj: any = {};
-    if (message.heapUsed !== 0) {
-      obj.heapUsed = Math.round(message.heapUsed);
-    }
-    if (message.heapCommitted !== 0) {
-      obj.heapCommitted = Math.round(message.heapCommitted);
-    }
-    if (message.heapMax !== 0) {
-      obj.heapMax = Math.round(message.heapMax);
-    }
-    if (message.rss !== 0) {
-      obj.rss = Math.round(message.rss);
-    }
-    if (message.external !== 0) {
-      obj.external = Math.round(message.external);
-    }
-    if (message.arrayBuffers !== 0) {
-      obj.arrayBuffers = Math.round(message.arrayBuffers);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<TaskExecutorMetrics>, I>>(base?: I): TaskExecutorMetrics {
-    return TaskExecutorMetrics.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<TaskExecutorMetrics>, I>>(object: I): TaskExecutorMetrics {
-    const message = createBaseTaskExecutorMetrics();
-    message.heapUsed = object.heapUsed ?? 0;
-    message.heapCommitted = object.heapCommitted ?? 0;
-    message.heapMax = object.heapMax ?? 0;
-    message.rss = object.rss ?? 0;
-    message.external = object.external ?? 0;
-    message.arrayBuffers = object.arrayBuffers ?? 0;
     return message;
   },
 };
@@ -1143,272 +957,8 @@ export const RegistrationRejection: MessageFns<RegistrationRejection> = {
   },
 };
 
-function createBaseTaskMetrics(): TaskMetrics {
-  return {
-    jobId: "",
-    attemptId: "",
-    recordsIn: 0,
-    recordsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    lateRecordsDropped: 0,
-    recordsInErrors: 0,
-    currentInputWatermark: 0,
-    backPressuredMs: 0,
-  };
-}
-
-export const TaskMetrics: MessageFns<TaskMetrics> = {
-  encode(message: TaskMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== "") {
-      writer.uint32(10).string(message.jobId);
-    }
-    if (message.attemptId !== "") {
-      writer.uint32(18).string(message.attemptId);
-    }
-    if (message.recordsIn !== 0) {
-      writer.uint32(24).int64(message.recordsIn);
-    }
-    if (message.recordsOut !== 0) {
-      writer.uint32(32).int64(message.recordsOut);
-    }
-    if (message.bytesIn !== 0) {
-      writer.uint32(40).int64(message.bytesIn);
-    }
-    if (message.bytesOut !== 0) {
-      writer.uint32(48).int64(message.bytesOut);
-    }
-    if (message.lateRecordsDropped !== 0) {
-      writer.uint32(56).int64(message.lateRecordsDropped);
-    }
-    if (message.recordsInErrors !== 0) {
-      writer.uint32(64).int64(message.recordsInErrors);
-    }
-    if (message.currentInputWatermark !== 0) {
-      writer.uint32(72).int64(message.currentInputWatermark);
-    }
-    if (message.backPressuredMs !== 0) {
-      writer.uint32(80).int64(message.backPressuredMs);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): TaskMetrics {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseTaskMetrics();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.jobId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.attemptId = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.recordsIn = longToNumber(reader.int64());
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.recordsOut = longToNumber(reader.int64());
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.bytesIn = longToNumber(reader.int64());
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.bytesOut = longToNumber(reader.int64());
-            continue;
-          }
-          case 7: {
-            if (tag !== 56) {
-              break;
-            }
-
-            message.lateRecordsDropped = longToNumber(reader.int64());
-            continue;
-          }
-          case 8: {
-            if (tag !== 64) {
-              break;
-            }
-
-            message.recordsInErrors = longToNumber(reader.int64());
-            continue;
-          }
-          case 9: {
-            if (tag !== 72) {
-              break;
-            }
-
-            message.currentInputWatermark = longToNumber(reader.int64());
-            continue;
-          }
-          case 10: {
-            if (tag !== 80) {
-              break;
-            }
-
-            message.backPressuredMs = longToNumber(reader.int64());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): TaskMetrics {
-    return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-        ? globalThis.String(object.job_id)
-        : "",
-      attemptId: isSet(object.attemptId)
-        ? globalThis.String(object.attemptId)
-        : isSet(object.attempt_id)
-        ? globalThis.String(object.attempt_id)
-        : "",
-      recordsIn: isSet(object.recordsIn)
-        ? globalThis.Number(object.recordsIn)
-        : isSet(object.records_in)
-        ? globalThis.Number(object.records_in)
-        : 0,
-      recordsOut: isSet(object.recordsOut)
-        ? globalThis.Number(object.recordsOut)
-        : isSet(object.records_out)
-        ? globalThis.Number(object.records_out)
-        : 0,
-      bytesIn: isSet(object.bytesIn)
-        ? globalThis.Number(object.bytesIn)
-        : isSet(object.bytes_in)
-        ? globalThis.Number(object.bytes_in)
-        : 0,
-      bytesOut: isSet(object.bytesOut)
-        ? globalThis.Number(object.bytesOut)
-        : isSet(object.bytes_out)
-        ? globalThis.Number(object.bytes_out)
-        : 0,
-      lateRecordsDropped: isSet(object.lateRecordsDropped)
-        ? globalThis.Number(object.lateRecordsDropped)
-        : isSet(object.late_records_dropped)
-        ? globalThis.Number(object.late_records_dropped)
-        : 0,
-      recordsInErrors: isSet(object.recordsInErrors)
-        ? globalThis.Number(object.recordsInErrors)
-        : isSet(object.records_in_errors)
-        ? globalThis.Number(object.records_in_errors)
-        : 0,
-      currentInputWatermark: isSet(object.currentInputWatermark)
-        ? globalThis.Number(object.currentInputWatermark)
-        : isSet(object.current_input_watermark)
-        ? globalThis.Number(object.current_input_watermark)
-        : 0,
-      backPressuredMs: isSet(object.backPressuredMs)
-        ? globalThis.Number(object.backPressuredMs)
-        : isSet(object.back_pressured_ms)
-        ? globalThis.Number(object.back_pressured_ms)
-        : 0,
-    };
-  },
-
-  toJSON(message: TaskMetrics): unknown {
-    const obj: any = {};
-    if (message.jobId !== "") {
-      obj.jobId = message.jobId;
-    }
-    if (message.attemptId !== "") {
-      obj.attemptId = message.attemptId;
-    }
-    if (message.recordsIn !== 0) {
-      obj.recordsIn = Math.round(message.recordsIn);
-    }
-    if (message.recordsOut !== 0) {
-      obj.recordsOut = Math.round(message.recordsOut);
-    }
-    if (message.bytesIn !== 0) {
-      obj.bytesIn = Math.round(message.bytesIn);
-    }
-    if (message.bytesOut !== 0) {
-      obj.bytesOut = Math.round(message.bytesOut);
-    }
-    if (message.lateRecordsDropped !== 0) {
-      obj.lateRecordsDropped = Math.round(message.lateRecordsDropped);
-    }
-    if (message.recordsInErrors !== 0) {
-      obj.recordsInErrors = Math.round(message.recordsInErrors);
-    }
-    if (message.currentInputWatermark !== 0) {
-      obj.currentInputWatermark = Math.round(message.currentInputWatermark);
-    }
-    if (message.backPressuredMs !== 0) {
-      obj.backPressuredMs = Math.round(message.backPressuredMs);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<TaskMetrics>, I>>(base?: I): TaskMetrics {
-    return TaskMetrics.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<TaskMetrics>, I>>(object: I): TaskMetrics {
-    const message = createBaseTaskMetrics();
-    message.jobId = object.jobId ?? "";
-    message.attemptId = object.attemptId ?? "";
-    message.recordsIn = object.recordsIn ?? 0;
-    message.recordsOut = object.recordsOut ?? 0;
-    message.bytesIn = object.bytesIn ?? 0;
-    message.bytesOut = object.bytesOut ?? 0;
-    message.lateRecordsDropped = object.lateRecordsDropped ?? 0;
-    message.recordsInErrors = object.recordsInErrors ?? 0;
-    message.currentInputWatermark = object.currentInputWatermark ?? 0;
-    message.backPressuredMs = object.backPressuredMs ?? 0;
-    return message;
-  },
-};
-
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { resourceId: "", registrationId: "", slotReport: undefined, metrics: undefined, taskMetrics: [] };
+  return { resourceId: "", registrationId: "", slotReport: undefined, metricDumps: Buffer.alloc(0) };
 }
 
 export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
@@ -1422,11 +972,8 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     if (message.slotReport !== undefined) {
       SlotReport.encode(message.slotReport, writer.uint32(26).fork()).join();
     }
-    if (message.metrics !== undefined) {
-      TaskExecutorMetrics.encode(message.metrics, writer.uint32(34).fork()).join();
-    }
-    for (const v of message.taskMetrics) {
-      TaskMetrics.encode(v!, writer.uint32(42).fork()).join();
+    if (message.metricDumps.length !== 0) {
+      writer.uint32(50).bytes(message.metricDumps);
     }
     return writer;
   },
@@ -1468,20 +1015,12 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
             message.slotReport = SlotReport.decode(reader, reader.uint32());
             continue;
           }
-          case 4: {
-            if (tag !== 34) {
+          case 6: {
+            if (tag !== 50) {
               break;
             }
 
-            message.metrics = TaskExecutorMetrics.decode(reader, reader.uint32());
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.taskMetrics.push(TaskMetrics.decode(reader, reader.uint32()));
+            message.metricDumps = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -1513,12 +1052,11 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
         : isSet(object.slot_report)
         ? SlotReport.fromJSON(object.slot_report)
         : undefined,
-      metrics: isSet(object.metrics) ? TaskExecutorMetrics.fromJSON(object.metrics) : undefined,
-      taskMetrics: globalThis.Array.isArray(object?.taskMetrics)
-        ? object.taskMetrics.map((e: any) => TaskMetrics.fromJSON(e))
-        : globalThis.Array.isArray(object?.task_metrics)
-        ? object.task_metrics.map((e: any) => TaskMetrics.fromJSON(e))
-        : [],
+      metricDumps: isSet(object.metricDumps)
+        ? Buffer.from(bytesFromBase64(object.metricDumps))
+        : isSet(object.metric_dumps)
+        ? Buffer.from(bytesFromBase64(object.metric_dumps))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1533,11 +1071,8 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     if (message.slotReport !== undefined) {
       obj.slotReport = SlotReport.toJSON(message.slotReport);
     }
-    if (message.metrics !== undefined) {
-      obj.metrics = TaskExecutorMetrics.toJSON(message.metrics);
-    }
-    if (message.taskMetrics?.length) {
-      obj.taskMetrics = message.taskMetrics.map((e) => TaskMetrics.toJSON(e));
+    if (message.metricDumps.length !== 0) {
+      obj.metricDumps = base64FromBytes(message.metricDumps);
     }
     return obj;
   },
@@ -1552,10 +1087,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     message.slotReport = (object.slotReport !== undefined && object.slotReport !== null)
       ? SlotReport.fromPartial(object.slotReport)
       : undefined;
-    message.metrics = (object.metrics !== undefined && object.metrics !== null)
-      ? TaskExecutorMetrics.fromPartial(object.metrics)
-      : undefined;
-    message.taskMetrics = object.taskMetrics?.map((e) => TaskMetrics.fromPartial(e)) || [];
+    message.metricDumps = object.metricDumps ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1908,6 +1440,14 @@ export const ResourceManagerServiceClient = makeGenericClientConstructor(
   service: typeof ResourceManagerServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

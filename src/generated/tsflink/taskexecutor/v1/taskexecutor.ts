@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -22,6 +24,48 @@ import {
 export const protobufPackage = "tsflink.taskexecutor.v1";
 
 export const protobufFileName = "tsflink/taskexecutor/v1/taskexecutor.proto";
+
+/** The TaskExecutor's own files (Flink's FileType). */
+export enum FileType {
+  FILE_TYPE_UNSPECIFIED = 0,
+  /** FILE_TYPE_LOG - Its log file, flink-<user>-taskexecutor-<n>-<host>.log. */
+  FILE_TYPE_LOG = 1,
+  /** FILE_TYPE_STDOUT - The .out file next to it, where bin/flink-daemon.sh sends a background daemon's stdout and stderr. */
+  FILE_TYPE_STDOUT = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function fileTypeFromJSON(object: any): FileType {
+  switch (object) {
+    case 0:
+    case "FILE_TYPE_UNSPECIFIED":
+      return FileType.FILE_TYPE_UNSPECIFIED;
+    case 1:
+    case "FILE_TYPE_LOG":
+      return FileType.FILE_TYPE_LOG;
+    case 2:
+    case "FILE_TYPE_STDOUT":
+      return FileType.FILE_TYPE_STDOUT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FileType.UNRECOGNIZED;
+  }
+}
+
+export function fileTypeToJSON(object: FileType): string {
+  switch (object) {
+    case FileType.FILE_TYPE_UNSPECIFIED:
+      return "FILE_TYPE_UNSPECIFIED";
+    case FileType.FILE_TYPE_LOG:
+      return "FILE_TYPE_LOG";
+    case FileType.FILE_TYPE_STDOUT:
+      return "FILE_TYPE_STDOUT";
+    case FileType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** One logical channel between a producing and a consuming subtask, and where its other end runs. */
 export interface ChannelDescriptor {
@@ -117,6 +161,37 @@ export interface NotifyCheckpointAbortedRequest {
 }
 
 export interface NotifyCheckpointAbortedResponse {
+}
+
+export interface RequestLogListRequest {
+}
+
+/** A file of the log directory (Flink's LogInfo). */
+export interface LogInfo {
+  name: string;
+  size: number;
+  /** Last modification, in epoch milliseconds. */
+  mtime: number;
+}
+
+export interface RequestLogListResponse {
+  /** Sorted by name. */
+  logs: LogInfo[];
+}
+
+export interface RequestFileUploadRequest {
+  file?:
+    | { $case: "type"; value: FileType }
+    | //
+    /** A file name in the log directory; only its last path segment is used. */
+    { $case: "name"; value: string }
+    | undefined;
+  /** Send only the file's last max_bytes bytes; 0 sends all of it. */
+  maxBytes: number;
+}
+
+export interface RequestFileUploadResponse {
+  chunk: Buffer;
 }
 
 function createBaseChannelDescriptor(): ChannelDescriptor {
@@ -1656,6 +1731,414 @@ export const NotifyCheckpointAbortedResponse: MessageFns<NotifyCheckpointAborted
   },
 };
 
+function createBaseRequestLogListRequest(): RequestLogListRequest {
+  return {};
+}
+
+export const RequestLogListRequest: MessageFns<RequestLogListRequest> = {
+  encode(_: RequestLogListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestLogListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestLogListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RequestLogListRequest {
+    return {};
+  },
+
+  toJSON(_: RequestLogListRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestLogListRequest>, I>>(base?: I): RequestLogListRequest {
+    return RequestLogListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestLogListRequest>, I>>(_: I): RequestLogListRequest {
+    const message = createBaseRequestLogListRequest();
+    return message;
+  },
+};
+
+function createBaseLogInfo(): LogInfo {
+  return { name: "", size: 0, mtime: 0 };
+}
+
+export const LogInfo: MessageFns<LogInfo> = {
+  encode(message: LogInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.mtime !== 0) {
+      writer.uint32(24).int64(message.mtime);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mtime = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogInfo {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      mtime: isSet(object.mtime) ? globalThis.Number(object.mtime) : 0,
+    };
+  },
+
+  toJSON(message: LogInfo): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.mtime !== 0) {
+      obj.mtime = Math.round(message.mtime);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogInfo>, I>>(base?: I): LogInfo {
+    return LogInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogInfo>, I>>(object: I): LogInfo {
+    const message = createBaseLogInfo();
+    message.name = object.name ?? "";
+    message.size = object.size ?? 0;
+    message.mtime = object.mtime ?? 0;
+    return message;
+  },
+};
+
+function createBaseRequestLogListResponse(): RequestLogListResponse {
+  return { logs: [] };
+}
+
+export const RequestLogListResponse: MessageFns<RequestLogListResponse> = {
+  encode(message: RequestLogListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.logs) {
+      LogInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestLogListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestLogListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logs.push(LogInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestLogListResponse {
+    return { logs: globalThis.Array.isArray(object?.logs) ? object.logs.map((e: any) => LogInfo.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: RequestLogListResponse): unknown {
+    const obj: any = {};
+    if (message.logs?.length) {
+      obj.logs = message.logs.map((e) => LogInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestLogListResponse>, I>>(base?: I): RequestLogListResponse {
+    return RequestLogListResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestLogListResponse>, I>>(object: I): RequestLogListResponse {
+    const message = createBaseRequestLogListResponse();
+    message.logs = object.logs?.map((e) => LogInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRequestFileUploadRequest(): RequestFileUploadRequest {
+  return { file: undefined, maxBytes: 0 };
+}
+
+export const RequestFileUploadRequest: MessageFns<RequestFileUploadRequest> = {
+  encode(message: RequestFileUploadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.file?.$case) {
+      case "type":
+        writer.uint32(8).int32(message.file.value);
+        break;
+      case "name":
+        writer.uint32(18).string(message.file.value);
+        break;
+    }
+    if (message.maxBytes !== 0) {
+      writer.uint32(24).int64(message.maxBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestFileUploadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestFileUploadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.file = { $case: "type", value: reader.int32() as any };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.file = { $case: "name", value: reader.string() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestFileUploadRequest {
+    return {
+      file: isSet(object.type)
+        ? { $case: "type", value: fileTypeFromJSON(object.type) }
+        : isSet(object.name)
+        ? { $case: "name", value: globalThis.String(object.name) }
+        : undefined,
+      maxBytes: isSet(object.maxBytes)
+        ? globalThis.Number(object.maxBytes)
+        : isSet(object.max_bytes)
+        ? globalThis.Number(object.max_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: RequestFileUploadRequest): unknown {
+    const obj: any = {};
+    if (message.file?.$case === "type") {
+      obj.type = fileTypeToJSON(message.file.value);
+    } else if (message.file?.$case === "name") {
+      obj.name = message.file.value;
+    }
+    if (message.maxBytes !== 0) {
+      obj.maxBytes = Math.round(message.maxBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestFileUploadRequest>, I>>(base?: I): RequestFileUploadRequest {
+    return RequestFileUploadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestFileUploadRequest>, I>>(object: I): RequestFileUploadRequest {
+    const message = createBaseRequestFileUploadRequest();
+    switch (object.file?.$case) {
+      case "type": {
+        if (object.file?.value !== undefined && object.file?.value !== null) {
+          message.file = { $case: "type", value: object.file.value };
+        }
+        break;
+      }
+      case "name": {
+        if (object.file?.value !== undefined && object.file?.value !== null) {
+          message.file = { $case: "name", value: object.file.value };
+        }
+        break;
+      }
+    }
+    message.maxBytes = object.maxBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseRequestFileUploadResponse(): RequestFileUploadResponse {
+  return { chunk: Buffer.alloc(0) };
+}
+
+export const RequestFileUploadResponse: MessageFns<RequestFileUploadResponse> = {
+  encode(message: RequestFileUploadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.chunk.length !== 0) {
+      writer.uint32(10).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestFileUploadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestFileUploadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.chunk = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestFileUploadResponse {
+    return { chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: RequestFileUploadResponse): unknown {
+    const obj: any = {};
+    if (message.chunk.length !== 0) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestFileUploadResponse>, I>>(base?: I): RequestFileUploadResponse {
+    return RequestFileUploadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestFileUploadResponse>, I>>(object: I): RequestFileUploadResponse {
+    const message = createBaseRequestFileUploadResponse();
+    message.chunk = object.chunk ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 /** The TaskExecutor as the JobMaster sees it (Flink's TaskExecutorGateway): deploy and cancel subtasks. */
 export type TaskExecutorServiceService = typeof TaskExecutorServiceService;
 export const TaskExecutorServiceService = {
@@ -1716,6 +2199,34 @@ export const TaskExecutorServiceService = {
     responseDeserialize: (value: Buffer): NotifyCheckpointAbortedResponse =>
       NotifyCheckpointAbortedResponse.decode(value),
   },
+  /** The regular files of the TaskExecutor's log directory (Flink's TaskExecutorGateway.requestLogList). */
+  requestLogList: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/RequestLogList" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestLogListRequest): Buffer =>
+      Buffer.from(RequestLogListRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestLogListRequest => RequestLogListRequest.decode(value),
+    responseSerialize: (value: RequestLogListResponse): Buffer =>
+      Buffer.from(RequestLogListResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestLogListResponse => RequestLogListResponse.decode(value),
+  },
+  /**
+   * One file of the log directory, by type or by name, in chunks of at most 1 MiB (Flink's
+   * requestFileUploadByType / requestFileUploadByName). A file that is missing, or not directly in the log
+   * directory, ends the stream with NOT_FOUND.
+   */
+  requestFileUpload: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/RequestFileUpload" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: RequestFileUploadRequest): Buffer =>
+      Buffer.from(RequestFileUploadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestFileUploadRequest => RequestFileUploadRequest.decode(value),
+    responseSerialize: (value: RequestFileUploadResponse): Buffer =>
+      Buffer.from(RequestFileUploadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestFileUploadResponse => RequestFileUploadResponse.decode(value),
+  },
 } as const;
 
 export interface TaskExecutorServiceServer extends UntypedServiceImplementation {
@@ -1727,6 +2238,14 @@ export interface TaskExecutorServiceServer extends UntypedServiceImplementation 
   triggerCheckpoint: handleUnaryCall<TriggerCheckpointRequest, TriggerCheckpointResponse>;
   notifyCheckpointComplete: handleUnaryCall<NotifyCheckpointCompleteRequest, NotifyCheckpointCompleteResponse>;
   notifyCheckpointAborted: handleUnaryCall<NotifyCheckpointAbortedRequest, NotifyCheckpointAbortedResponse>;
+  /** The regular files of the TaskExecutor's log directory (Flink's TaskExecutorGateway.requestLogList). */
+  requestLogList: handleUnaryCall<RequestLogListRequest, RequestLogListResponse>;
+  /**
+   * One file of the log directory, by type or by name, in chunks of at most 1 MiB (Flink's
+   * requestFileUploadByType / requestFileUploadByName). A file that is missing, or not directly in the log
+   * directory, ends the stream with NOT_FOUND.
+   */
+  requestFileUpload: handleServerStreamingCall<RequestFileUploadRequest, RequestFileUploadResponse>;
 }
 
 export interface TaskExecutorServiceClient extends Client {
@@ -1808,6 +2327,36 @@ export interface TaskExecutorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: NotifyCheckpointAbortedResponse) => void,
   ): ClientUnaryCall;
+  /** The regular files of the TaskExecutor's log directory (Flink's TaskExecutorGateway.requestLogList). */
+  requestLogList(
+    request: RequestLogListRequest,
+    callback: (error: ServiceError | null, response: RequestLogListResponse) => void,
+  ): ClientUnaryCall;
+  requestLogList(
+    request: RequestLogListRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestLogListResponse) => void,
+  ): ClientUnaryCall;
+  requestLogList(
+    request: RequestLogListRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestLogListResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * One file of the log directory, by type or by name, in chunks of at most 1 MiB (Flink's
+   * requestFileUploadByType / requestFileUploadByName). A file that is missing, or not directly in the log
+   * directory, ends the stream with NOT_FOUND.
+   */
+  requestFileUpload(
+    request: RequestFileUploadRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RequestFileUploadResponse>;
+  requestFileUpload(
+    request: RequestFileUploadRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RequestFileUploadResponse>;
 }
 
 export const TaskExecutorServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,82 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { LogFileLocation, readLogFile } from '../../../common/process/LogFileLocation.js';
+import { FileType } from '../../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import { NotFoundError, RestHandlerError } from '../RestHandlerError.js';
+import type { HandlerResponse, Router } from '../Router.js';
+import type { JobManagerServices } from './JobManagerServices.js';
+
+const TEXT_TYPE = 'text/plain; charset=UTF-8';
+/** rest.server.max-content-length's default. Flink serves whole files; a longer one is answered with its last bytes. */
+const MAX_FILE_BYTES = 104_857_600;
+/** Flink's TaskManagerStdoutFileHandler answers a missing stdout file with this text and 200. */
+const STDOUT_NOT_FOUND_INFO =
+  'The file STDOUT does not exist on the TaskExecutor. \nIf you are using kubernetes mode, please use "kubectl logs <pod-name>" to get stdout content.';
+
+/**
+ * The log files of the JobManager and of each TaskManager: GET /jobmanager/logs, /jobmanager/log, /jobmanager/stdout,
+ * /jobmanager/logs/:filename and the same under /taskmanagers/:taskmanagerid, fetched from that TaskExecutor.
+ */
+export function registerLogHandlers(router: Router, services: JobManagerServices): void {
+  const { resourceManager, taskExecutors } = services;
+  const logFiles = services.logFile === undefined ? undefined : new LogFileLocation(services.logFile);
+
+  const jobManagerFile = async (name: string | undefined): Promise<HandlerResponse> => {
+    const handle = name === undefined ? undefined : await logFiles?.open(name);
+    if (!handle) throw new NotFoundError('This file does not exist in JobManager log dir.');
+    const chunks: Buffer[] = [];
+    for await (const chunk of readLogFile(handle, MAX_FILE_BYTES)) chunks.push(chunk);
+    return text(Buffer.concat(chunks));
+  };
+  router.add('GET', '/jobmanager/logs', async () => ({ status: 200, body: { logs: (await logFiles?.listLogs()) ?? [] } }));
+  router.add('GET', '/jobmanager/log', () => jobManagerFile(logFiles?.fileName('LOG')));
+  router.add('GET', '/jobmanager/stdout', () => jobManagerFile(logFiles?.fileName('STDOUT')));
+  router.add('GET', '/jobmanager/logs/:filename', ({ params }) => jobManagerFile(params.filename!));
+
+  const taskExecutorAddress = (taskManagerId: string, unknownMessage: string): string => {
+    const taskManager = resourceManager.getTaskManager(taskManagerId);
+    if (!taskManager) throw new NotFoundError(unknownMessage);
+    return taskManager.registration.address;
+  };
+  const taskManagerFile = async (
+    taskManagerId: string,
+    upload: (address: string) => Promise<Buffer>,
+    onNotFound?: () => HandlerResponse,
+  ): Promise<HandlerResponse> => {
+    const address = taskExecutorAddress(taskManagerId, `Failed to transfer file from TaskExecutor ${taskManagerId} because it was unknown.`);
+    try {
+      return text(await upload(address));
+    } catch (error) {
+      if ((error as ServiceError).code !== status.NOT_FOUND) {
+        throw new RestHandlerError(`Failed to transfer file from TaskExecutor ${taskManagerId}.`, 500, { cause: error });
+      }
+      if (onNotFound) return onNotFound();
+      throw new RestHandlerError((error as ServiceError).details, 404, { cause: error });
+    }
+  };
+  router.add('GET', '/taskmanagers/:taskmanagerid/logs', async ({ params }) => {
+    const taskManagerId = params.taskmanagerid!;
+    const address = taskExecutorAddress(taskManagerId, `Could not find TaskExecutor ${taskManagerId}.`);
+    try {
+      return { status: 200, body: { logs: await taskExecutors.requestLogList(address) } };
+    } catch (error) {
+      throw new RestHandlerError('Could not find any file.', 404, { cause: error });
+    }
+  });
+  router.add('GET', '/taskmanagers/:taskmanagerid/log', ({ params }) =>
+    taskManagerFile(params.taskmanagerid!, (address) => taskExecutors.requestFileUploadByType(address, FileType.FILE_TYPE_LOG, MAX_FILE_BYTES)),
+  );
+  router.add('GET', '/taskmanagers/:taskmanagerid/stdout', ({ params }) =>
+    taskManagerFile(
+      params.taskmanagerid!,
+      (address) => taskExecutors.requestFileUploadByType(address, FileType.FILE_TYPE_STDOUT, MAX_FILE_BYTES),
+      () => text(STDOUT_NOT_FOUND_INFO),
+    ),
+  );
+  router.add('GET', '/taskmanagers/:taskmanagerid/logs/:filename', ({ params }) =>
+    taskManagerFile(params.taskmanagerid!, (address) => taskExecutors.requestFileUploadByName(address, params.filename!, MAX_FILE_BYTES)),
+  );
+}
+
+function text(body: Buffer | string): HandlerResponse {
+  return { status: 200, body, contentType: TEXT_TYPE };
+}

@@ -1,0 +1,137 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Gauge, Registry } from 'prom-client';
+import type { GaugeValue } from '../job/metrics.js';
+import type { MetricEntry } from './MetricGroup.js';
+
+/**
+ * Metrics of one scope instance: its scope (`['taskmanager', 'job', 'task', 'operator']` names the family prefix
+ * `flink_taskmanager_job_task_operator_`), its variables as labels, and its entries. Operator entries (a non-empty
+ * operator) get the `operator_name` label and the scope's `operator` component.
+ */
+export interface ReportedMetrics {
+  scope: string[];
+  labels: Record<string, string>;
+  entries: readonly MetricEntry[];
+}
+
+const HELP = 'tsflink metric (see docs/metrics.md)';
+
+/** Prometheus allows [a-zA-Z_:][a-zA-Z0-9_:]* in names and [a-zA-Z_][a-zA-Z0-9_]* in label names. */
+function promName(text: string): string {
+  return text.replace(/[^a-zA-Z0-9_:]/g, '_');
+}
+
+function numeric(value: GaugeValue): number | undefined {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  const number = typeof value === 'number' ? value : Number(value);
+  return Number.isNaN(number) && typeof value === 'string' ? undefined : number;
+}
+
+/**
+ * Renders metrics in Prometheus's text format (Flink's PrometheusReporter): `flink_<scope>_<groups>_<name>` with the
+ * scope's variables as labels; a key-value group (`topic=input`) contributes its key to the name and its value as a
+ * label. Booleans are 1/0; strings that are not numbers (paths) are left out.
+ */
+export async function renderPrometheus(sources: readonly ReportedMetrics[]): Promise<string> {
+  const registry = new Registry();
+  const families = new Map<string, Gauge>();
+  for (const source of sources) {
+    for (const [operator, groups, name, value] of source.entries) {
+      const number = numeric(value);
+      if (number === undefined) continue;
+      const scope = operator ? [...source.scope, 'operator'] : source.scope;
+      const labels: Record<string, string> = { ...source.labels };
+      if (operator) labels.operator_name = operator;
+      const nameParts = [...scope];
+      for (const segment of groups ? groups.split('.') : []) {
+        const eq = segment.indexOf('=');
+        if (eq < 0) nameParts.push(segment);
+        else {
+          nameParts.push(segment.slice(0, eq));
+          labels[promName(segment.slice(0, eq))] = segment.slice(eq + 1);
+        }
+      }
+      nameParts.push(name);
+      const family = promName(`flink_${nameParts.join('_')}`);
+      const labelNames = Object.keys(labels).sort();
+      const key = `${family}\u0000${labelNames.join(',')}`;
+      let gauge = families.get(key);
+      if (!gauge) {
+        // Same family name with other labels cannot share a registry entry; such collisions are left out.
+        if ([...families.keys()].some((k) => k.startsWith(`${family}\u0000`))) continue;
+        gauge = new Gauge({ name: family, help: HELP, labelNames, registers: [registry] });
+        families.set(key, gauge);
+      }
+      gauge.set(Object.fromEntries(labelNames.map((l) => [l, labels[l]!])), number);
+    }
+  }
+  return registry.metrics();
+}
+
+/**
+ * Serves `/metrics` for Prometheus to scrape (`metrics.reporter.prom.port`, a port or a range such as `9250-9260`:
+ * the first free one is taken, so several TaskManagers on one host can share a range).
+ */
+export class PrometheusReporter {
+  private server: Server | undefined;
+
+  constructor(private readonly collect: () => ReportedMetrics[]) {}
+
+  async start(host: string, portSpec: string): Promise<number> {
+    const ports = parsePortRange(portSpec);
+    let lastError: Error | undefined;
+    for (const port of ports) {
+      try {
+        return await this.listen(host, port);
+      } catch (error) {
+        lastError = error as Error;
+      }
+    }
+    throw new Error(`Could not start the Prometheus reporter on ${host}:${portSpec}: ${lastError?.message}`);
+  }
+
+  private listen(host: string, port: number): Promise<number> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' || (path !== '/metrics' && path !== '/')) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found. Metrics are at /metrics.\n');
+        return;
+      }
+      renderPrometheus(this.collect()).then(
+        (text) => res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+        (error: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${error.message}\n`),
+      );
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        this.server = server;
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
+
+function parsePortRange(spec: string): number[] {
+  const ports: number[] = [];
+  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!range) throw new Error(`Invalid metrics.reporter.prom.port '${spec}': use a port or a range such as 9250-9260.`);
+    const from = Number(range[1]);
+    const to = range[2] === undefined ? from : Number(range[2]);
+    if (from > 65535 || to > 65535 || to < from) throw new Error(`Invalid metrics.reporter.prom.port '${spec}'.`);
+    for (let p = from; p <= to; p++) ports.push(p);
+  }
+  return ports;
+}
