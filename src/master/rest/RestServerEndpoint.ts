@@ -105,14 +105,24 @@ export class RestServerEndpoint {
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > MAX_CONTENT_LENGTH) {
+    req.resume();
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     length += chunk.length;
     if (length > MAX_CONTENT_LENGTH) {
-      throw new RestHandlerError(`Request too large: more than ${MAX_CONTENT_LENGTH} bytes.`, 413);
+      req.resume();
+      throw tooLarge();
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Flink's answer to a body over rest.server.max-content-length (413, as its HttpObjectAggregator gives). */
+function tooLarge(): RestHandlerError {
+  return new RestHandlerError(`The request is larger than ${MAX_CONTENT_LENGTH} bytes. Try to raise [rest.server.max-content-length]`, 413);
 }

@@ -5,7 +5,7 @@ import { JobSubmissionError } from '../../dispatcher/Dispatcher.js';
 import { InvalidJobFileError, type JarStore } from '../../dispatcher/JarStore.js';
 import { parseMultipart } from '../../dispatcher/multipart.js';
 import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
-import { jsonBody } from '../requestBodies.js';
+import { RequestBody } from '../requestBodies.js';
 import type { HandlerRequest, Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
@@ -82,22 +82,24 @@ export function registerJarHandlers(router: Router, services: JobManagerServices
 
 /** The run request: JSON body (whatever its content type; empty means `{}`), with query parameters as fallback. */
 function runRequest({ body, query }: HandlerRequest): { programArgs: string[]; parallelism: number | undefined; savepointPath: string | undefined; allowNonRestoredState: boolean } {
-  const json = jsonBody(body, 'JarRunRequestBody');
+  const json = RequestBody.parse(body, 'JarRunRequestBody');
+  json.string('entryClass');
+  json.oneOf('restoreMode', ['CLAIM', 'NO_CLAIM', 'LEGACY'] as const);
   let programArgs: string[] = [];
-  if (Array.isArray(json.programArgsList)) programArgs = json.programArgsList.map(String);
-  else if (typeof json.programArgs === 'string') programArgs = tokenize(json.programArgs);
+  const list = json.stringList('programArgsList');
+  const line = json.string('programArgs');
+  if (list) programArgs = list;
+  else if (line !== undefined) programArgs = tokenize(line);
   else if (query.getAll('programArg').length > 0) programArgs = query.getAll('programArg').flatMap((a) => a.split(','));
   else if (query.get('program-args')) programArgs = tokenize(query.get('program-args')!);
-  const rawParallelism = json.parallelism ?? query.get('parallelism') ?? undefined;
-  let parallelism: number | undefined;
-  if (rawParallelism !== undefined && rawParallelism !== null && rawParallelism !== '') {
-    parallelism = Number(rawParallelism);
-    if (!Number.isInteger(parallelism) || parallelism < 1) throw new BadRequestError(`Bad request, could not parse parameters: parallelism '${rawParallelism}' is not a positive integer.`);
+  let parallelism = json.positiveInteger('parallelism');
+  const queryParallelism = query.get('parallelism');
+  if (parallelism === undefined && queryParallelism) {
+    parallelism = Number(queryParallelism);
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw new BadRequestError(`Bad request, could not parse parameters: parallelism '${queryParallelism}' is not a positive integer.`);
   }
-  const rawPath = json.savepointPath ?? query.get('savepointPath') ?? undefined;
-  if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') throw new BadRequestError('Bad request, could not parse parameters: savepointPath must be a string.');
-  const savepointPath = typeof rawPath === 'string' && rawPath !== '' ? rawPath : undefined;
-  const allowNonRestoredState = json.allowNonRestoredState === true || query.get('allowNonRestoredState') === 'true';
+  const savepointPath = json.string('savepointPath') || query.get('savepointPath') || undefined;
+  const allowNonRestoredState = json.boolean('allowNonRestoredState') ?? query.get('allowNonRestoredState') === 'true';
   return { programArgs, parallelism, savepointPath, allowNonRestoredState };
 }
 

@@ -3,15 +3,20 @@ import { localPath } from '../../../common/fileUris.js';
 import { jsonPlan } from '../../../graph/JsonPlan.js';
 import { resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
-import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
+import { EXECUTION_STATES, isGloballyTerminal } from '../../dispatcher/JobStatus.js';
 import type { ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
 import { ioMetricsJson } from './vertexHandlers.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
 import { BadRequestError, NotFoundError, RestHandlerError } from '../RestHandlerError.js';
-import { jsonBody } from '../requestBodies.js';
+import { RequestBody } from '../requestBodies.js';
 import type { Router } from '../Router.js';
 import { CheckpointingOptions } from '../../../common/config/options.js';
 import type { JobManagerServices } from './JobManagerServices.js';
+
+const APPLICATION_STATUS: Partial<Record<string, string>> = { FINISHED: 'SUCCEEDED', FAILED: 'FAILED', CANCELED: 'CANCELED' };
+
+/** Savepoints are always written in tsflink's one format; both of Flink's names are accepted for it. */
+const SAVEPOINT_FORMAT_TYPES = ['CANONICAL', 'NATIVE'] as const;
 
 /** The job endpoints: lists, details, exceptions, status, plan, and cancellation. */
 export function registerJobHandlers(router: Router, services: JobManagerServices): void {
@@ -36,6 +41,29 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   router.add('GET', '/jobs/:jobid', ({ params }) => ({ status: 200, body: jobDetailsInfo(job(params.jobid!)) }));
 
   router.add('GET', '/jobs/:jobid/status', ({ params }) => ({ status: 200, body: { status: job(params.jobid!).status } }));
+
+  // The Java client's submission (a Java-serialized JobGraph in a multipart form) cannot be read here.
+  router.add('POST', '/jobs', () => {
+    throw new BadRequestError(
+      'tsflink cannot read a Java-serialized JobGraph. Submit the job program instead: POST /jars/upload, then POST /jars/:jarid/run (what `flink run` does).',
+    );
+  });
+
+  // Flink's JobExecutionResultHandler. A failure is given as class and stack trace, never as a Java-serialized throwable.
+  router.add('GET', '/jobs/:jobid/execution-result', ({ params }) => {
+    const j = job(params.jobid!);
+    if (!isGloballyTerminal(j.status)) return { status: 200, body: { status: { id: 'IN_PROGRESS' } } };
+    const details = j.details();
+    const result: Record<string, unknown> = {
+      id: j.jobId,
+      'application-status': APPLICATION_STATUS[j.status] ?? 'UNKNOWN',
+      'accumulator-results': {},
+      'net-runtime': details.endTime - details.startTime,
+    };
+    const root = j.exceptions[j.exceptions.length - 1];
+    if (j.status === 'FAILED' && root) result['failure-cause'] = { class: root.exceptionName, 'stack-trace': root.stacktrace };
+    return { status: 200, body: { status: { id: 'COMPLETED' }, 'job-execution-result': result } };
+  });
 
   router.add('GET', '/jobs/:jobid/plan', ({ params }) => {
     const j = job(params.jobid!);
@@ -135,15 +163,10 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   });
 
   // Savepoints and stop-with-savepoint share one status URL (Flink's SavepointHandlers / StopWithSavepointHandlers).
-  const savepointDirectory = (given: unknown, property: string): string => {
-    const directory = typeof given === 'string' && given !== '' ? given : services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
+  const savepointDirectory = (given: string | undefined, property: string): string => {
+    const directory = given || services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${property}] must be provided.`);
     return localPath(directory);
-  };
-  const triggerIdOf = (body: Record<string, unknown>): string | undefined => {
-    if (body.triggerId === undefined || body.triggerId === null) return undefined;
-    if (typeof body.triggerId !== 'string' || !/^[0-9a-f]{32}$/.test(body.triggerId)) throw new BadRequestError(`Bad request, could not parse parameters: triggerId '${String(body.triggerId)}' is not a 32-character hex id.`);
-    return body.triggerId;
   };
   const running = (jobId: string) => {
     const j = job(jobId);
@@ -152,33 +175,37 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   };
   // A checkpoint now (Flink 1.19+'s POST /jobs/:id/checkpoints), whether or not the job checkpoints periodically.
   router.add('POST', '/jobs/:jobid/checkpoints', ({ params, body }) => {
-    const request = jsonBody(body, 'CheckpointTriggerRequestBody');
-    const type = request.checkpointType ?? 'CONFIGURED';
+    const request = RequestBody.parse(body, 'CheckpointTriggerRequestBody');
+    const type = request.oneOf('checkpointType', ['CONFIGURED', 'FULL', 'INCREMENTAL'] as const) ?? 'CONFIGURED';
     if (type === 'INCREMENTAL') throw new BadRequestError('Incremental checkpoints are not supported: tsflink takes full snapshots (use CONFIGURED or FULL).');
-    if (type !== 'CONFIGURED' && type !== 'FULL') throw new BadRequestError(`Bad request, could not parse parameters: checkpointType '${String(type)}' is not one of CONFIGURED, FULL, INCREMENTAL.`);
+    const triggerId = request.triggerId();
     const j = running(params.jobid!);
     const id = services.operations.start(
       `checkpoints/${j.jobId}`,
       async () => ({ checkpointId: (await j.checkpointCoordinator.triggerCheckpoint()).checkpointId }),
-      triggerIdOf(request),
+      triggerId,
       'failureCause',
     );
     return { status: 202, body: { 'request-id': id } };
   });
   router.add('POST', '/jobs/:jobid/savepoints', ({ params, body }) => {
-    const request = jsonBody(body, 'SavepointTriggerRequestBody');
-    const directory = savepointDirectory(request['target-directory'], 'target-directory');
+    const request = RequestBody.parse(body, 'SavepointTriggerRequestBody');
+    const directory = savepointDirectory(request.string('target-directory'), 'target-directory');
+    const cancelJob = request.boolean('cancel-job') ?? false;
+    request.oneOf('formatType', SAVEPOINT_FORMAT_TYPES);
+    const triggerId = request.triggerId();
     const j = running(params.jobid!);
-    const cancelJob = request['cancel-job'] === true;
-    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.triggerSavepoint(directory, cancelJob) }), triggerIdOf(request));
+    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.triggerSavepoint(directory, cancelJob) }), triggerId);
     return { status: 202, body: { 'request-id': id } };
   });
   router.add('POST', '/jobs/:jobid/stop', ({ params, body }) => {
-    const request = jsonBody(body, 'StopWithSavepointRequestBody');
-    const directory = savepointDirectory(request.targetDirectory, 'targetDirectory');
+    const request = RequestBody.parse(body, 'StopWithSavepointRequestBody');
+    const directory = savepointDirectory(request.string('targetDirectory'), 'targetDirectory');
+    const drain = request.boolean('drain') ?? false;
+    request.oneOf('formatType', SAVEPOINT_FORMAT_TYPES);
+    const triggerId = request.triggerId();
     const j = running(params.jobid!);
-    const drain = request.drain === true;
-    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.stopWithSavepoint(directory, drain) }), triggerIdOf(request));
+    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.stopWithSavepoint(directory, drain) }), triggerId);
     return { status: 202, body: { 'request-id': id } };
   });
   router.add('GET', '/jobs/:jobid/savepoints/:triggerid', ({ params }) => {
@@ -214,9 +241,8 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
 
   // Disposal: the directory must be a savepoint (its _metadata readable and intact) before anything is deleted.
   router.add('POST', '/savepoint-disposal', ({ body }) => {
-    const request = jsonBody(body, 'SavepointDisposalRequest');
-    const path = request['savepoint-path'];
-    if (typeof path !== 'string' || path === '') throw new BadRequestError('Bad request, could not parse parameters: savepoint-path must be given.');
+    const path = RequestBody.parse(body, 'SavepointDisposalRequest').string('savepoint-path');
+    if (!path) throw new BadRequestError('Bad request, could not parse parameters: savepoint-path must be given.');
     const id = services.operations.start('savepoint-disposal', async () => {
       const { directory, metadata } = await resolveSavepoint(path);
       if (!metadata.isSavepoint) throw new Error(`${path} is a checkpoint, not a savepoint: it is the job's to remove.`);
@@ -231,17 +257,22 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     return { status: 200, body: status };
   });
 
+  // Cancelling a cancelled job is fine; one that ended otherwise is a conflict (Flink's
+  // FlinkJobTerminatedWithoutCancellationException).
+  const cancel = (jobId: string) => {
+    const j = job(jobId);
+    if (isGloballyTerminal(j.status) && j.status !== 'CANCELED') {
+      throw new RestHandlerError(`Job cancellation failed because the job has already reached another terminal state (${j.status}).`, 409);
+    }
+    j.cancel();
+    return { status: 202, body: {} };
+  };
   router.add('PATCH', '/jobs/:jobid', ({ params, query }) => {
     const mode = (query.get('mode') ?? 'cancel').toLowerCase();
     if (mode !== 'cancel') throw new BadRequestError(`Bad request, could not parse parameters: mode '${mode}' is not supported; use mode=cancel.`);
-    job(params.jobid!).cancel();
-    return { status: 202, body: {} };
+    return cancel(params.jobid!);
   });
-
-  router.add('GET', '/jobs/:jobid/yarn-cancel', ({ params }) => {
-    job(params.jobid!).cancel();
-    return { status: 202, body: {} };
-  });
+  router.add('GET', '/jobs/:jobid/yarn-cancel', ({ params }) => cancel(params.jobid!));
 }
 
 /** Flink's JobDetails JSON: `tasks` keys are the lower-cased ExecutionState names plus `total`. */
