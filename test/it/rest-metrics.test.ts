@@ -62,6 +62,22 @@ t.test('metrics, vertex views and Prometheus of a running ClickEventCount', asyn
   }, { timeoutMs: 60_000 });
   await waitFor('a completed checkpoint', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= 1, { timeoutMs: 60_000 });
 
+  await t.test('job, plan, config and overview shapes', async (t) => {
+    const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}`);
+    t.match(body, { jid: jobId, name: 'Click Event Count', isStoppable: false, state: 'RUNNING', 'start-time': Number, 'end-time': -1, duration: Number, maxParallelism: Number, now: Number });
+    t.same(Object.keys(body.timestamps).sort(), ['CANCELED', 'CANCELLING', 'CREATED', 'FAILED', 'FAILING', 'FINISHED', 'INITIALIZING', 'RECONCILING', 'RESTARTING', 'RUNNING', 'SUSPENDED'], 'a timestamp per JobStatus (CANCELLING)');
+    t.same(Object.keys(body['status-counts']).sort(), [...EXECUTION_STATES].sort(), 'a count per ExecutionState (CANCELING)');
+    t.equal(body.vertices.length, 3);
+    t.match(body.vertices[1], { id: /^[0-9a-f]{32}$/, name: 'ClickEvent Counter', parallelism: 1, status: 'RUNNING', tasks: { RUNNING: 1 }, metrics: { 'read-records': Number, 'write-records': Number, 'read-bytes': Number } });
+    const { body: plan } = await getJson(`${jm.restUrl}/jobs/${jobId}/plan`);
+    t.equal(plan.plan.type, 'STREAMING');
+    t.same(plan.plan.nodes.map((n: { inputs?: Array<{ ship_strategy: string }> }) => n.inputs?.map((i) => i.ship_strategy) ?? null), [null, ['HASH'], ['FORWARD']], 'the keyBy edge is HASH, the sink edge FORWARD; sources have no inputs');
+    const { body: config } = await getJson(`${jm.restUrl}/jobs/${jobId}/config`);
+    t.match(config, { jid: jobId, name: 'Click Event Count', 'execution-config': { 'execution-mode': 'PIPELINED', 'job-parallelism': 1, 'object-reuse-mode': Boolean, 'user-config': Object } });
+    const { body: overview } = await getJson(`${jm.restUrl}/jobs/overview`);
+    t.same(Object.keys(overview.jobs[0].tasks).sort(), ['total', ...EXECUTION_STATES.map((s) => s.toLowerCase())].sort(), 'lower-cased task states in the overview');
+  });
+
   await t.test('JobManager metrics', async (t) => {
     const { status, body } = await getJson<MetricList>(`${jm.restUrl}/jobmanager/metrics`);
     t.equal(status, 200);
