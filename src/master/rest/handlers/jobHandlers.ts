@@ -12,6 +12,7 @@ import { RequestBody } from '../requestBodies.js';
 import type { Router } from '../Router.js';
 import { CheckpointingOptions } from '../../../common/config/options.js';
 import type { JobManagerServices } from './JobManagerServices.js';
+import { requireJob } from './pathParameters.js';
 
 const APPLICATION_STATUS: Partial<Record<string, string>> = { FINISHED: 'SUCCEEDED', FAILED: 'FAILED', CANCELED: 'CANCELED' };
 
@@ -21,12 +22,7 @@ const SAVEPOINT_FORMAT_TYPES = ['CANONICAL', 'NATIVE'] as const;
 /** The job endpoints: lists, details, exceptions, status, plan, and cancellation. */
 export function registerJobHandlers(router: Router, services: JobManagerServices): void {
   const { dispatcher } = services;
-  const job = (jobId: string): JobMaster => {
-    if (!/^[0-9a-f]{32}$/i.test(jobId)) throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse JobID from "${jobId}".`);
-    const found = dispatcher.getJob(jobId.toLowerCase());
-    if (!found) throw new NotFoundError(`Job ${jobId} not found`);
-    return found;
-  };
+  const job = (jobId: string): JobMaster => requireJob(dispatcher, jobId);
 
   router.add('GET', '/jobs', () => ({
     status: 200,

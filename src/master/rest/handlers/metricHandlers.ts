@@ -7,6 +7,7 @@ import { aggregatedMetrics, metricCollection, parseIdList, parseIndexRanges, typ
 import { BadRequestError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
+import { parseJobId } from './pathParameters.js';
 
 const NONE: MetricValues = new Map();
 
@@ -91,11 +92,6 @@ export function subtaskMetrics(execution: Execution): MetricValues {
   const entries = execution.metrics?.entries;
   if (!entries) return NONE;
   return new Map(entries.map((entry) => [metricId(entry), entry[3]]));
-}
-
-function parseJobId(jobId: string): string {
-  if (!/^[0-9a-f]{32}$/i.test(jobId)) throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse JobID from "${jobId}".`);
-  return jobId.toLowerCase();
 }
 
 function parseSubtaskIndex(value: string): number {

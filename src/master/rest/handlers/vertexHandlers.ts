@@ -1,10 +1,10 @@
 import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
 import { aggregateExecutionState, type Execution, type ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
-import type { JobMaster } from '../../jobmaster/JobMaster.js';
 import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 import { subtaskMetrics } from './metricHandlers.js';
+import { requireJob } from './pathParameters.js';
 
 /** The states a subtask passes through on its way to RUNNING, in order (Flink's `status-duration` keys). */
 const LIFECYCLE_STATES = ['CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING'] as const;
@@ -15,14 +15,8 @@ const LIFECYCLE_STATES = ['CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', '
  */
 export function registerVertexHandlers(router: Router, services: JobManagerServices): void {
   const { dispatcher } = services;
-  const job = (jobId: string): JobMaster => {
-    if (!/^[0-9a-f]{32}$/i.test(jobId)) throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse JobID from "${jobId}".`);
-    const found = dispatcher.getJob(jobId.toLowerCase());
-    if (!found) throw new NotFoundError(`Job ${jobId} not found`);
-    return found;
-  };
   const vertex = (jobId: string, vertexId: string): ExecutionJobVertex => {
-    const found = job(jobId).graph.vertices.find((v) => v.jobVertex.id === vertexId);
+    const found = requireJob(dispatcher, jobId).graph.vertices.find((v) => v.jobVertex.id === vertexId);
     if (!found) throw new NotFoundError(`JobVertex ${vertexId} not found`);
     return found;
   };
@@ -153,7 +147,7 @@ export function registerVertexHandlers(router: Router, services: JobManagerServi
 
   // tsflink has no accumulators: the shapes are Flink's, the lists empty.
   router.add('GET', '/jobs/:jobid/accumulators', ({ params }) => {
-    job(params.jobid!);
+    requireJob(dispatcher, params.jobid!);
     return { status: 200, body: { 'job-accumulators': [], 'user-task-accumulators': [], 'serialized-user-task-accumulators': {} } };
   });
   router.add('GET', '/jobs/:jobid/vertices/:vertexid/accumulators', ({ params }) => {

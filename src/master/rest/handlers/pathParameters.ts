@@ -1,0 +1,16 @@
+import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
+import type { JobMaster } from '../../jobmaster/JobMaster.js';
+import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
+
+/** A `:jobid` path parameter: 32 hex characters (Flink's JobIDPathParameter), lower-cased. */
+export function parseJobId(jobId: string): string {
+  if (!/^[0-9a-f]{32}$/i.test(jobId)) throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse JobID from "${jobId}".`);
+  return jobId.toLowerCase();
+}
+
+/** The job a `:jobid` names, or 404 `Job <id> not found`. */
+export function requireJob(dispatcher: Dispatcher, jobId: string): JobMaster {
+  const found = dispatcher.getJob(parseJobId(jobId));
+  if (!found) throw new NotFoundError(`Job ${jobId} not found`);
+  return found;
+}
