@@ -1,7 +1,7 @@
 // Runs once after all test files (tap's `after`): kills any cluster process a test left behind, stops Kafka, and
 // removes the run's directory.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, TEST_RUN_FILE, type TestRun } from '../testing/testRun.js';
 
@@ -33,11 +33,12 @@ if (existsSync(TEST_RUN_FILE)) {
 function findPidFiles(dir: string): string[] {
   const found: string[] = [];
   if (!existsSync(dir)) return found;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === 'kafka') continue;
-    if (statSync(path).isDirectory()) found.push(...findPidFiles(path));
-    else if (name.endsWith('.pid')) found.push(path);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.name === 'kafka') continue;
+    // Not through symlinks: a job's upload directory links node_modules/tsflink back to the repository.
+    if (entry.isDirectory()) found.push(...findPidFiles(path));
+    else if (entry.isFile() && entry.name.endsWith('.pid')) found.push(path);
   }
   return found;
 }
