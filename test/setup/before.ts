@@ -12,6 +12,15 @@ if (existsSync(TEST_RUN_FILE)) {
   execFileSync(process.execPath, [...process.execArgv, join(import.meta.dirname, 'after.ts')], { stdio: 'inherit' });
 }
 
+// The browser tests drive Debian's chromium; a fresh machine gets it from the project's own script (root needed).
+if (!existsSync('/usr/bin/chromium')) {
+  try {
+    execFileSync(join(REPO_ROOT, 'scripts', 'install-chromium.sh'), { stdio: 'inherit' });
+  } catch {
+    console.log('# chromium could not be installed (scripts/install-chromium.sh): the browser tests will say so');
+  }
+}
+
 const root = mkdtempSync(join(tmpdir(), 'tsflink-test-'));
 const port = await freePort();
 let controllerPort = await freePort();
