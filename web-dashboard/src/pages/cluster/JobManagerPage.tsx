@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import { Card, KeyValueTable, Message, Pending, Tabs } from '../../components/common';
-import { formatCount, formatDuration, list } from '../../format';
+import { formatCount, list } from '../../format';
 import { usePoll } from '../../poll';
 import { href, type JobManagerTab } from '../../router';
 import type { ConfigEntry, MetricValue } from '../../types';
 import { LogFiles, TextFile } from './LogViews';
-import { formatLoad, metricValues, UsageCard } from './metrics';
+import { formatLoad, GarbageCollectorsCard, metricValues, UsageCard } from './metrics';
 
 const TABS: ReadonlyArray<readonly [JobManagerTab, string]> = [
   ['metrics', 'Metrics'],
@@ -90,30 +90,7 @@ function JobManagerMetrics() {
           />
         </Card>
       </div>
-      <Card title="Garbage Collection">
-        {collectors.size === 0 ? (
-          <Message>No garbage collector figures.</Message>
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Collector</th>
-                <th class="num">Count</th>
-                <th class="num">Time</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...collectors].map(([name, gc]) => (
-                <tr key={name}>
-                  <td>{name}</td>
-                  <td class="num">{formatCount(gc.count)}</td>
-                  <td class="num">{formatDuration(gc.time)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
+      <GarbageCollectorsCard collectors={[...collectors].map(([name, gc]) => ({ name, ...gc }))} />
     </>
   );
 }

@@ -1,11 +1,11 @@
 import { enc } from '../../api';
 import { Card, KeyValueTable, Message, Pending, Tabs } from '../../components/common';
-import { formatBytes, formatCount, formatDuration, formatTime, list, text } from '../../format';
+import { formatBytes, formatCount, formatTime, list, text } from '../../format';
 import { usePoll } from '../../poll';
 import { href, type TaskManagerTab } from '../../router';
 import type { MetricValue, TaskManagerDetails } from '../../types';
 import { LogFiles, TextFile } from './LogViews';
-import { formatLoad, metricValues, UsageCard } from './metrics';
+import { formatLoad, GarbageCollectorsCard, metricValues, UsageCard } from './metrics';
 
 const TABS: ReadonlyArray<readonly [TaskManagerTab, string]> = [
   ['metrics', 'Metrics'],
@@ -89,30 +89,7 @@ function TaskManagerMetrics({ base, tm }: { base: string; tm: TaskManagerDetails
           />
         </Card>
       </div>
-      <Card title="Garbage Collection">
-        {list(m.garbageCollectors).length === 0 ? (
-          <Message>No garbage collector figures.</Message>
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Collector</th>
-                <th class="num">Count</th>
-                <th class="num">Time</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list(m.garbageCollectors).map((gc, i) => (
-                <tr key={i}>
-                  <td>{text(gc?.name)}</td>
-                  <td class="num">{formatCount(gc?.count)}</td>
-                  <td class="num">{formatDuration(gc?.time)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
+      <GarbageCollectorsCard collectors={list(m.garbageCollectors).filter((gc) => gc !== null && typeof gc === 'object')} />
       <Card title="Allocated Slots">
         {slots.length === 0 ? (
           <Message>No slot is allocated.</Message>

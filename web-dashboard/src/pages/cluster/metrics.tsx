@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { Card, Message, UsageBar } from '../../components/common';
-import { formatBytes, isNumber, list } from '../../format';
+import { formatBytes, formatCount, formatDuration, isNumber, list, text } from '../../format';
 import type { MetricValue } from '../../types';
 
 /** A metric collection's string values as numbers, by id (values that are not numbers are left out). */
@@ -45,4 +45,40 @@ export function UsageCard({ title, rows, note }: { title: string; rows: readonly
 /** CPU load as reported (a 0…1 share), as a percentage. */
 export function formatLoad(value: unknown): string {
   return isNumber(value) ? `${(value * 100).toFixed(1)}%` : '—';
+}
+
+export interface GarbageCollector {
+  name?: unknown;
+  count?: unknown;
+  time?: unknown;
+}
+
+/** Collections and their time per garbage collector. */
+export function GarbageCollectorsCard({ collectors }: { collectors: readonly GarbageCollector[] }) {
+  return (
+    <Card title="Garbage Collection">
+      {collectors.length === 0 ? (
+        <Message>No garbage collector figures.</Message>
+      ) : (
+        <table class="table">
+          <thead>
+            <tr>
+              <th>Collector</th>
+              <th class="num">Count</th>
+              <th class="num">Time</th>
+            </tr>
+          </thead>
+          <tbody>
+            {collectors.map((gc, i) => (
+              <tr key={i}>
+                <td>{text(gc.name)}</td>
+                <td class="num">{formatCount(gc.count)}</td>
+                <td class="num">{formatDuration(gc.time)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
 }
