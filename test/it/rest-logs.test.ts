@@ -173,6 +173,25 @@ t.test('log files of the JobManager and a TaskManager, and nothing outside their
         t.notOk(response.body.includes(passwdLine) || response.body.includes(secretMarker), 'reveals nothing of the file');
       }
     }
+    // CVE-2020-17518's class: an upload's file name never chooses where it is written, and a jar id never leaves the
+    // upload directory.
+    const program = 'export async function main() {}\n';
+    for (const name of ['../../../../../../tmp/tsflink-evil.ts', '/tmp/tsflink-evil.ts', '..%2F..%2Ftsflink-evil.ts', '..\\..\\tsflink-evil.ts']) {
+      const form = new FormData();
+      form.append('jarfile', new Blob([program]), name);
+      const response = await fetch(`${jm.restUrl}/jars/upload`, { method: 'POST', body: form });
+      const body = (await response.json()) as { filename?: string; errors?: string[] };
+      if (response.status === 200) {
+        t.match(body.filename, /\/flink-web-upload\/[0-9a-f-]{36}_[^/]*tsflink-evil\.ts$/, `${name}: stored under the upload directory by its last path segment`);
+      } else {
+        t.equal(response.status, 400, `${name}: refused`);
+      }
+    }
+    t.notOk(existsSync('/tmp/tsflink-evil.ts'), 'nothing was written outside the upload directory');
+    for (const jarId of ['..%2F..%2Fetc%2Fpasswd', '%2Fetc%2Fpasswd', '..']) {
+      const run = await fetch(`${jm.restUrl}/jars/${jarId}/run`, { method: 'POST', body: '{}' });
+      t.equal(run.status, 404, `jar id ${jarId} names no upload`);
+    }
     const overview = await getJson(`${jm.restUrl}/overview`);
     t.equal(overview.status, 200, 'the JobManager still answers');
     t.equal(overview.body.taskmanagers, 1, 'and the TaskManager is still there');
