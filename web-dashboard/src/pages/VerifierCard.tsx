@@ -33,7 +33,7 @@ export function VerifierCard() {
     >
       <div class="statistics">
         {TOTALS.map(([key, label]) => (
-          <div key={key} class={`statistic verifier-${key}`} data-stat={`verifier-${key}`}>
+          <div key={key} class={`statistic verifier-${key}${v.windows?.[key] ? '' : ' verifier-none'}`} data-stat={`verifier-${key}`}>
             <div class="statistic-value">{formatCount(v.windows?.[key])}</div>
             <div class="statistic-label">{label}</div>
           </div>
