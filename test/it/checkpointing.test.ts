@@ -75,6 +75,7 @@ t.test('a task exception restarts the job from its checkpoint: keyed state of ev
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints/details/x`)).status, 400);
   const { body: config } = await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints/config`);
   t.match(config, { mode: 'exactly_once', interval: 1000, timeout: 600000, min_pause: 0, max_concurrent: 1, externalization: { enabled: true, delete_on_cancellation: false } });
+  t.equal(config.tolerable_failed_checkpoints, 2147483647, 'unlimited by default (tsflink), written as Flink writes unlimited');
   const metrics = (await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=lastCheckpointSize,lastCheckpointDuration,numberOfCompletedCheckpoints,numberOfFailedCheckpoints,numRestarts`)).body;
   t.same(metrics.map((m: { id: string }) => m.id), ['lastCheckpointSize', 'lastCheckpointDuration', 'numberOfCompletedCheckpoints', 'numberOfFailedCheckpoints', 'numRestarts']);
   t.ok(metrics.every((m: { value: unknown }) => typeof m.value === 'string' && /^\d+$/.test(m.value as string)), 'values are strings of numbers');

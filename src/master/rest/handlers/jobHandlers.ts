@@ -127,7 +127,8 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
         state_backend: 'EmbeddedRocksDBStateBackend',
         checkpoint_storage: 'FileSystemCheckpointStorage',
         unaligned_checkpoints: false,
-        tolerable_failed_checkpoints: Math.max(0, c.tolerableFailures),
+        // Unlimited (tsflink's default -1) as Flink writes it: CheckpointConfig's UNLIMITED_TOLERABLE_FAILURE_NUMBER.
+        tolerable_failed_checkpoints: c.tolerableFailures < 0 ? 2_147_483_647 : c.tolerableFailures,
         aligned_checkpoint_timeout: 0,
         checkpoints_after_tasks_finish: false,
         state_changelog_enabled: false,

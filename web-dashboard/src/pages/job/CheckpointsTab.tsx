@@ -180,7 +180,7 @@ function CheckpointConfiguration({ config }: { config: CheckpointConfig }) {
         ['Maximum Concurrent Checkpoints', text(config.max_concurrent)],
         ['Unaligned Checkpoints', config.unaligned_checkpoints ? 'Enabled' : 'Disabled'],
         ['Persist Checkpoints Externally', externalized],
-        ['Tolerable Failed Checkpoints', text(config.tolerable_failed_checkpoints)],
+        ['Tolerable Failed Checkpoints', config.tolerable_failed_checkpoints === 2_147_483_647 ? 'Unlimited' : text(config.tolerable_failed_checkpoints)],
         ['State Backend', text(config.state_backend)],
         ['Checkpoint Storage', text(config.checkpoint_storage)],
       ]}
