@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { HeartbeatManagerOptions, JobManagerOptions, MetricOptions, prometheusPortSpec, RestOptions, WebOptions } from '../common/config/options.js';
+import { HeartbeatManagerOptions, JobManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
@@ -133,11 +133,8 @@ export class StandaloneSessionClusterEntrypoint {
     // What clients and the dashboard should use: the ports actually bound (0 picks a free one).
     config.set(JobManagerOptions.PORT, rpcPort);
     config.set(RestOptions.PORT, restPort);
-    const prometheusPorts = prometheusPortSpec((o) => config.get(o), config.get(MetricOptions.PROMETHEUS_FACTORY_CLASS));
-    if (prometheusPorts === undefined) return { rpcPort, restPort };
-    const prometheusHost = config.get(MetricOptions.PROMETHEUS_HOST);
-    const prometheusPort = await this.prometheus.start(prometheusHost, prometheusPorts);
-    this.log.info(`Started the Prometheus reporter at ${prometheusHost}:${prometheusPort}.`);
+    const prometheusPort = await this.prometheus.start(config);
+    if (prometheusPort !== undefined) this.log.info(`Started the Prometheus reporter on port ${prometheusPort}.`);
     return { rpcPort, restPort, prometheusPort };
   }
 

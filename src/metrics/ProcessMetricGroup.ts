@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { ComponentMetricGroup } from './MetricGroup.js';
+import { ComponentMetricGroup, type MetricEntry } from './MetricGroup.js';
 
 /** How often CPU load, event-loop delay and utilization are sampled. */
 const SAMPLE_INTERVAL_MS = 5_000;
@@ -24,6 +24,8 @@ export class ProcessMetricGroup extends ComponentMetricGroup {
   private readonly gcObserver: PerformanceObserver;
   private readonly eventLoopDelay = monitorEventLoopDelay({ resolution: 20 });
   private readonly gc = new Map<string, { count: number; timeMs: number }>();
+  /** `process.memoryUsage()` reads /proc: taken once per dump, not once per memory gauge. */
+  private memory = process.memoryUsage();
   private lastCpu = process.cpuUsage();
   private lastSampleAt = performance.now();
   private lastUtilization: EventLoopUtilization = performance.eventLoopUtilization();
@@ -44,23 +46,20 @@ export class ProcessMetricGroup extends ComponentMetricGroup {
     });
     const memory = jvm.addGroup('Memory');
     const heap = memory.addGroup('Heap');
-    heap.gauge('Used', () => process.memoryUsage().heapUsed);
-    heap.gauge('Committed', () => process.memoryUsage().heapTotal);
+    heap.gauge('Used', () => this.memory.heapUsed);
+    heap.gauge('Committed', () => this.memory.heapTotal);
     heap.gauge('Max', () => getHeapStatistics().heap_size_limit);
     const nonHeap = memory.addGroup('NonHeap');
-    nonHeap.gauge('Used', () => process.memoryUsage().external);
-    nonHeap.gauge('Committed', () => {
-      const usage = process.memoryUsage();
-      return Math.max(0, usage.rss - usage.heapTotal);
-    });
+    nonHeap.gauge('Used', () => this.memory.external);
+    nonHeap.gauge('Committed', () => Math.max(0, this.memory.rss - this.memory.heapTotal));
     nonHeap.gauge('Max', () => -1);
     const metaspace = memory.addGroup('Metaspace');
     metaspace.gauge('Used', () => codeSpace().space_used_size);
     metaspace.gauge('Committed', () => codeSpace().physical_space_size);
     metaspace.gauge('Max', () => -1);
     const direct = memory.addGroup('Direct');
-    direct.gauge('MemoryUsed', () => process.memoryUsage().arrayBuffers);
-    direct.gauge('TotalCapacity', () => process.memoryUsage().arrayBuffers);
+    direct.gauge('MemoryUsed', () => this.memory.arrayBuffers);
+    direct.gauge('TotalCapacity', () => this.memory.arrayBuffers);
     jvm.addGroup('Threads').gauge('Count', () => 1 + workerThreads());
     const collectors = jvm.addGroup('GarbageCollector');
     const addCollector = (name: string) => {
@@ -93,10 +92,15 @@ export class ProcessMetricGroup extends ComponentMetricGroup {
     delay.gauge('Max', () => this.delay.max);
     delay.gauge('P99', () => this.delay.p99);
     eventLoop.gauge('Utilization', () => this.utilization);
-    node.addGroup('Memory').gauge('RSS', () => process.memoryUsage().rss);
+    node.addGroup('Memory').gauge('RSS', () => this.memory.rss);
     this.eventLoopDelay.enable();
     this.timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
     this.timer.unref();
+  }
+
+  override dump(operator: string, out: MetricEntry[], groups = ''): MetricEntry[] {
+    this.memory = process.memoryUsage();
+    return super.dump(operator, out, groups);
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, Registry } from 'prom-client';
+import type { Configuration } from '../common/config/Configuration.js';
+import { MetricOptions } from '../common/config/options.js';
 import type { GaugeValue } from '../job/metrics.js';
 import type { MetricEntry } from './MetricGroup.js';
 
@@ -35,7 +37,7 @@ function numeric(value: GaugeValue): number | undefined {
  */
 export async function renderPrometheus(sources: readonly ReportedMetrics[]): Promise<string> {
   const registry = new Registry();
-  const families = new Map<string, Gauge>();
+  const families = new Map<string, { gauge: Gauge; labelNames: string[] }>();
   for (const source of sources) {
     for (const [operator, groups, name, value] of source.entries) {
       const number = numeric(value);
@@ -53,17 +55,16 @@ export async function renderPrometheus(sources: readonly ReportedMetrics[]): Pro
         }
       }
       nameParts.push(name);
-      const family = promName(`flink_${nameParts.join('_')}`);
+      const familyName = promName(`flink_${nameParts.join('_')}`);
       const labelNames = Object.keys(labels).sort();
-      const key = `${family}\u0000${labelNames.join(',')}`;
-      let gauge = families.get(key);
-      if (!gauge) {
-        // Same family name with other labels cannot share a registry entry; such collisions are left out.
-        if ([...families.keys()].some((k) => k.startsWith(`${family}\u0000`))) continue;
-        gauge = new Gauge({ name: family, help: HELP, labelNames, registers: [registry] });
-        families.set(key, gauge);
+      let family = families.get(familyName);
+      if (!family) {
+        family = { gauge: new Gauge({ name: familyName, help: HELP, labelNames, registers: [registry] }), labelNames };
+        families.set(familyName, family);
       }
-      gauge.set(Object.fromEntries(labelNames.map((l) => [l, labels[l]!])), number);
+      // A family has one set of labels; a same-named metric with other labels cannot join it and is left out.
+      if (family.labelNames.join() !== labelNames.join()) continue;
+      family.gauge.set(Object.fromEntries(labelNames.map((l) => [l, labels[l]!])), number);
     }
   }
   return registry.metrics();
@@ -78,10 +79,16 @@ export class PrometheusReporter {
 
   constructor(private readonly collect: () => ReportedMetrics[]) {}
 
-  async start(host: string, portSpec: string): Promise<number> {
-    const ports = parsePortRange(portSpec);
+  /**
+   * Starts serving when the configuration turns the reporter on (`metrics.reporter.prom.port`, or the factory class
+   * with Flink's default port 9249); resolves with the bound port, or undefined when the reporter is off.
+   */
+  async start(configuration: Configuration): Promise<number | undefined> {
+    const portSpec = configuration.get(MetricOptions.PROMETHEUS_PORT) ?? (configuration.get(MetricOptions.PROMETHEUS_FACTORY_CLASS) ? '9249' : undefined);
+    if (portSpec === undefined) return undefined;
+    const host = configuration.get(MetricOptions.PROMETHEUS_HOST);
     let lastError: Error | undefined;
-    for (const port of ports) {
+    for (const port of parsePortRange(portSpec)) {
       try {
         return await this.listen(host, port);
       } catch (error) {

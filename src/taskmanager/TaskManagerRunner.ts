@@ -1,6 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { ClusterOptions, CoreOptions, JobManagerOptions, MetricOptions, prometheusPortSpec, TaskManagerOptions } from '../common/config/options.js';
+import { ClusterOptions, CoreOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
 import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
@@ -66,11 +66,8 @@ export class TaskManagerRunner {
     addTaskExecutorService(this.rpcServer, this.taskExecutor, new LogFileLocation(this.logFile));
     this.log.info(`Started the TaskManager RPC server at ${bindHost}:${rpcPort}.`, { resourceId });
     this.taskExecutor.start();
-    const prometheusPorts = prometheusPortSpec((o) => config.get(o), config.get(MetricOptions.PROMETHEUS_FACTORY_CLASS));
-    if (prometheusPorts === undefined) return { resourceId, rpcPort };
-    const prometheusHost = config.get(MetricOptions.PROMETHEUS_HOST);
-    const prometheusPort = await this.prometheus.start(prometheusHost, prometheusPorts);
-    this.log.info(`Started the Prometheus reporter at ${prometheusHost}:${prometheusPort}.`);
+    const prometheusPort = await this.prometheus.start(config);
+    if (prometheusPort !== undefined) this.log.info(`Started the Prometheus reporter on port ${prometheusPort}.`);
     return { resourceId, rpcPort, prometheusPort };
   }
 

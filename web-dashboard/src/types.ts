@@ -71,13 +71,7 @@ export interface JobPlan {
   nodes?: PlanNode[];
 }
 
-export interface JobDetails {
-  jid: string;
-  name: string;
-  state: string;
-  'start-time': number;
-  'end-time': number;
-  duration: number;
+export interface JobDetails extends Omit<JobSummary, 'tasks'> {
   vertices?: JobVertex[];
   'status-counts'?: Record<string, number>;
   plan?: JobPlan;

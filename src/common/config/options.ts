@@ -87,11 +87,6 @@ export const MetricOptions = {
   }),
 } as const;
 
-/** The Prometheus reporter's port range, or undefined when the reporter is off. */
-export function prometheusPortSpec(get: (option: typeof MetricOptions.PROMETHEUS_PORT) => string | undefined, factory: string | undefined): string | undefined {
-  return get(MetricOptions.PROMETHEUS_PORT) ?? (factory ? '9249' : undefined);
-}
-
 /** tsflink's own keys for the one-command playground (not Flink's). */
 export const PlaygroundOptions = {
   VERIFIER_URL: stringOption('playground.verifier.url', {

@@ -1,7 +1,7 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { GroupOffsetCommitter } from './GroupOffsetCommitter.js';
 import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';
-import type { Counter } from '../../job/metrics.js';
+import type { Counter, MetricGroup } from '../../job/metrics.js';
 
 /** Turns a record value into the stream's type (Flink's DeserializationSchema). */
 export type DeserializationSchema<T> = ((value: Buffer) => T) | { deserialize(value: Buffer): T };
@@ -123,6 +123,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   /** Per `topic-partition`: the log end offset of the newest fetch, and the offset last committed to `group.id`. */
   private readonly highWatermarks = new Map<string, number>();
   private readonly committedOffsets = new Map<string, number>();
+  /** Flink's KafkaSourceReader metric group, below the source operator's. */
+  private readonly metricGroup: MetricGroup;
   private readonly metrics: { commitsSucceeded: Counter; commitsFailed: Counter; recordsConsumed: Counter };
 
   constructor(
@@ -137,6 +139,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     });
     this.privateGroupId = `${config.groupId}-tsflink-${context.attemptId}`;
     const group = context.metricGroup.addGroup('KafkaSourceReader');
+    this.metricGroup = group;
     const consumer = group.addGroup('KafkaConsumer');
     this.metrics = {
       commitsSucceeded: group.counter('commitsSucceeded'),
@@ -157,7 +160,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   /** Flink's per-partition gauges: `KafkaSourceReader.topic.<t>.partition.<p>.currentOffset|committedOffset` (-1: none yet). */
   private registerPartitionMetrics(topic: string, partition: number): void {
     const split = `${topic}-${partition}`;
-    const group = this.context.metricGroup.addGroup('KafkaSourceReader').addGroup('topic', topic).addGroup('partition', String(partition));
+    const group = this.metricGroup.addGroup('topic', topic).addGroup('partition', String(partition));
     group.gauge('currentOffset', () => Number(this.fetchPositions.get(split) ?? -1));
     group.gauge('committedOffset', () => this.committedOffsets.get(split) ?? -1);
   }

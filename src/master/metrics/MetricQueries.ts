@@ -1,9 +1,15 @@
 import type { GaugeValue } from '../../job/metrics.js';
-import { metricValueString } from '../../metrics/MetricGroup.js';
+import { metricId, metricValueString } from '../../metrics/MetricGroup.js';
+import type { Execution } from '../executiongraph/ExecutionGraph.js';
 import { BadRequestError } from '../rest/RestHandlerError.js';
 
 /** The metrics of one component (a process, a job, a subtask) by REST id. */
 export type MetricValues = ReadonlyMap<string, GaugeValue>;
+
+/** A subtask's task and operator metrics by REST id (`numRecordsIn`, `<operator>.numRecordsIn`), from its newest report. */
+export function subtaskMetrics(execution: Execution): MetricValues {
+  return new Map(execution.metrics?.entries.map((entry) => [metricId(entry), entry[3]]) ?? []);
+}
 
 export const AGGREGATIONS = ['min', 'max', 'avg', 'sum'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];

@@ -1,15 +1,14 @@
 import type { GaugeValue } from '../../../job/metrics.js';
-import { metricId } from '../../../metrics/MetricGroup.js';
 import type { Execution } from '../../executiongraph/ExecutionGraph.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
 import { jobMetrics } from '../../metrics/JobManagerMetrics.js';
-import { aggregatedMetrics, metricCollection, parseIdList, parseIndexRanges, type MetricValues } from '../../metrics/MetricQueries.js';
+import { aggregatedMetrics, metricCollection, parseIdList, parseIndexRanges, subtaskMetrics, type MetricValues } from '../../metrics/MetricQueries.js';
 import { BadRequestError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 import { parseJobId } from './pathParameters.js';
 
-const NONE: MetricValues = new Map();
+const NONE: MetricValues = new Map<string, GaugeValue>();
 
 /**
  * The metric endpoints (Flink's metrics handlers): collections for the JobManager, a TaskManager, a job, a vertex and
@@ -87,12 +86,6 @@ export function registerMetricHandlers(router: Router, services: JobManagerServi
   });
 }
 
-/** A subtask's task and operator metrics by REST id (`numRecordsIn`, `<operator>.numRecordsIn`). */
-export function subtaskMetrics(execution: Execution): MetricValues {
-  const entries = execution.metrics?.entries;
-  if (!entries) return NONE;
-  return new Map(entries.map((entry) => [metricId(entry), entry[3]]));
-}
 
 function parseSubtaskIndex(value: string): number {
   if (!/^\d+$/.test(value)) throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse subtask index from "${value}".`);

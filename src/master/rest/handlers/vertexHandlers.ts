@@ -2,8 +2,8 @@ import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
 import { aggregateExecutionState, type Execution, type ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
 import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
+import { subtaskMetrics } from '../../metrics/MetricQueries.js';
 import type { JobManagerServices } from './JobManagerServices.js';
-import { subtaskMetrics } from './metricHandlers.js';
 import { requireJob } from './pathParameters.js';
 
 /** The states a subtask passes through on its way to RUNNING, in order (Flink's `status-duration` keys). */
@@ -84,7 +84,9 @@ export function registerVertexHandlers(router: Router, services: JobManagerServi
     const byTaskManager = new Map<string, Execution[]>();
     for (const e of v.executions) {
       const id = e.resourceId ?? '(unassigned)';
-      byTaskManager.set(id, [...(byTaskManager.get(id) ?? []), e]);
+      const executions = byTaskManager.get(id);
+      if (executions) executions.push(e);
+      else byTaskManager.set(id, [e]);
     }
     return {
       status: 200,
