@@ -1,12 +1,12 @@
-// Runs once after all test files (tap's `after`): kills any cluster process a test left behind, stops Kafka, and
-// removes the run's directory.
+// Runs once after all test files (tap's `after`): kills any cluster process a test left behind, stops Kafka if a test
+// started it, and removes the run's directory.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, TEST_RUN_FILE, type TestRun } from '../testing/testRun.js';
+import { kafkaDataDir, REPO_ROOT, TEST_RUN_FILE } from '../testing/testRun.js';
 
 if (existsSync(TEST_RUN_FILE)) {
-  const run = JSON.parse(readFileSync(TEST_RUN_FILE, 'utf8')) as TestRun;
+  const run = JSON.parse(readFileSync(TEST_RUN_FILE, 'utf8')) as { root: string };
   let leftovers = 0;
   for (const file of findPidFiles(run.root)) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -21,10 +21,13 @@ if (existsSync(TEST_RUN_FILE)) {
     }
   }
   if (leftovers > 0) console.log(`# killed ${leftovers} cluster process(es) left behind by tests`);
-  execFileSync(join(REPO_ROOT, 'bin', 'kafka.sh'), ['stop'], {
-    env: { ...process.env, KAFKA_PORT: String(run.kafka.port), KAFKA_DATA_DIR: run.kafka.dataDir },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  // Also when the broker's start was interrupted: its pid file is in the data directory.
+  if (existsSync(kafkaDataDir(run.root))) {
+    execFileSync(join(REPO_ROOT, 'bin', 'kafka.sh'), ['stop'], {
+      env: { ...process.env, KAFKA_DATA_DIR: kafkaDataDir(run.root) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
   if (process.env.TSFLINK_KEEP_TEST_RUN) console.log(`# kept the test run's directory ${run.root} (TSFLINK_KEEP_TEST_RUN)`);
   else rmSync(run.root, { recursive: true, force: true });
   rmSync(TEST_RUN_FILE, { force: true });

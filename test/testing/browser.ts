@@ -1,13 +1,26 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from './testRun.js';
 import { waitFor } from './waitFor.js';
 
 /** Debian's chromium, installed by scripts/install-chromium.sh (CI runs it before the tests). */
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Why browser tests cannot run here, or undefined when they can. */
+/**
+ * Why browser tests cannot run here, or undefined when they can. A fresh machine gets chromium from Debian through
+ * the project's own script the first time a browser test asks (root needed); unit tests never do.
+ */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing: run scripts/install-chromium.sh to install chromium for the browser tests`;
+  if (!existsSync(CHROMIUM)) {
+    try {
+      execFileSync(join(REPO_ROOT, 'scripts', 'install-chromium.sh'), { stdio: ['ignore', 'ignore', 'inherit'] });
+    } catch {
+      // reported below
+    }
+  }
+  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing and scripts/install-chromium.sh could not install it: the browser tests need Debian's chromium`;
 }
 
 export async function launchChromium(): Promise<Browser> {
