@@ -1,24 +1,20 @@
-import { request as httpRequest } from 'node:http';
 import { FlinkException, TsFlinkError } from '../common/errors.js';
+import { InvalidJsonError } from '../common/http/errors.js';
+import { httpRequest, mayRetry, parseJson } from '../common/http/HttpClient.js';
+import { pollUntil, retry } from '../common/retry.js';
 
 export interface RestClientConfig {
   host: string;
   port: number;
-  /** Attempts after the first when the endpoint cannot be reached (rest.retry.max-attempts). */
+  /** Attempts after the first when a call may be repeated (rest.retry.max-attempts). */
   retryMaxAttempts: number;
+  /** The pause before each further attempt (rest.retry.delay). */
   retryDelayMs: number;
+  /** How long establishing a connection may take (rest.connection-timeout); it does not bound the answer. */
   connectionTimeoutMs: number;
+  /** How long the answer may take once a request was sent (Flink's rest.idleness-timeout: 5 minutes unless given). */
+  responseTimeoutMs?: number;
 }
-
-/** The endpoint could not be reached at all. Retriable. */
-export class ConnectError extends TsFlinkError {
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause, retriable: true });
-  }
-}
-
-/** Retries ran out (Flink's FutureUtils.RetryException). */
-export class RetryError extends TsFlinkError {}
 
 /** The endpoint answered with an error body (`{"errors":[...]}`) or a body that is not JSON. */
 export class RestClientError extends TsFlinkError {
@@ -40,8 +36,10 @@ export interface JobStatusMessage {
 
 /**
  * Talks to a cluster's REST endpoint as Flink's RestClusterClient does: every call goes to `/v1/<path>`, every
- * answer is JSON, an object holding `errors` is a failure, and a call that cannot connect is retried
- * `rest.retry.max-attempts` times `rest.retry.delay` apart.
+ * answer is JSON, an object holding `errors` is a failure. A call is retried `rest.retry.max-attempts` times
+ * `rest.retry.delay` apart when that is safe: when no connection could be established (nothing was sent), whatever the
+ * method; when the connection was reset or the answer timed out after the request was sent, only for an idempotent
+ * method (GET, PUT, DELETE, …), so a `POST /jars/:id/run` never starts a job twice.
  */
 export class RestClusterClient {
   constructor(private readonly config: RestClientConfig) {}
@@ -125,15 +123,16 @@ export class RestClusterClient {
 
   /** Polls an asynchronous operation until it completes; a failure cause becomes an error with its stack trace. */
   private async awaitOperation(path: string): Promise<Record<string, unknown>> {
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-      const status = (await this.send('GET', path)) as { status: { id: string }; operation: Record<string, unknown> | null };
-      if (status.status.id === 'COMPLETED') {
+    return pollUntil(
+      async () => {
+        const status = (await this.send('GET', path)) as { status: { id: string }; operation: Record<string, unknown> | null };
+        if (status.status.id !== 'COMPLETED') return undefined;
         const failure = (status.operation?.['failure-cause'] ?? status.operation?.failureCause) as { 'stack-trace'?: string } | undefined;
         if (failure) throw new RestClientError(failure['stack-trace'] ?? 'The operation failed.', 200);
         return status.operation ?? {};
-      }
-      await new Promise((r) => setTimeout(r, delay));
-    }
+      },
+      { initialDelayMs: 50, multiplier: 2, maxDelayMs: 1000, description: `the asynchronous operation ${path}` },
+    );
   }
 
   async jobStatus(jobId: string): Promise<string> {
@@ -144,65 +143,39 @@ export class RestClusterClient {
     return (await this.send('GET', `/jobs/${jobId}`)) as { 'start-time': number; 'end-time': number; duration: number; state: string };
   }
 
-  /** Sends one request, retrying while the endpoint cannot be reached. */
+  /** Sends one request; repeats it while that is safe and the endpoint could not answer (see the class comment). */
   async send(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
-    const attempts = Math.max(0, this.config.retryMaxAttempts) + 1;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        return await this.sendOnce(method, path, body, contentType);
-      } catch (error) {
-        if (!(error instanceof ConnectError)) throw error;
-        lastError = error;
-        if (attempt < attempts) await new Promise((r) => setTimeout(r, this.config.retryDelayMs));
-      }
-    }
-    throw new RetryError('Could not complete the operation. Number of retries has been exhausted.', { cause: lastError });
+    return retry(() => this.sendOnce(method, path, body, contentType), {
+      maxAttempts: Math.max(0, this.config.retryMaxAttempts) + 1,
+      initialDelayMs: this.config.retryDelayMs,
+      isRetriable: mayRetry,
+    });
   }
 
-  private sendOnce(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
-    const { host, port, connectionTimeoutMs } = this.config;
-    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host,
-          port,
-          method,
-          path: `/v1${path}`,
-          headers: payload ? { 'Content-Type': contentType, 'Content-Length': payload.length } : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = text === '' ? {} : JSON.parse(text);
-            } catch {
-              reject(new RestClientError(`Response was not valid JSON, but plain-text: ${text}`, res.statusCode ?? 0));
-              return;
-            }
-            const errors = (json as { errors?: unknown })?.errors;
-            if (Array.isArray(errors)) reject(new RestClientError(errors.map(String).join('\n'), res.statusCode ?? 0));
-            else if ((res.statusCode ?? 0) >= 400) reject(new RestClientError(`HTTP ${res.statusCode}: ${text}`, res.statusCode ?? 0));
-            else resolve(json);
-          });
-        },
-      );
-      req.setTimeout(connectionTimeoutMs, () => req.destroy(new ConnectError(`Connection timed out: ${host}:${port}`)));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (error instanceof ConnectError) reject(error);
-        else if (error.code === 'ECONNREFUSED') reject(new ConnectError(`Connection refused: ${host}/${(error as { address?: string }).address ?? host}:${port}`, error));
-        else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new ConnectError(`Unknown host: ${host}`, error));
-        else if (error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH' || error.code === 'ETIMEDOUT') reject(new ConnectError(`${error.message}: ${host}:${port}`, error));
-        else reject(error);
-      });
-      if (payload) req.write(payload);
-      req.end();
-    });
+  private async sendOnce(method: string, path: string, body: unknown, contentType: string | undefined): Promise<unknown> {
+    const { host, port, connectionTimeoutMs, responseTimeoutMs } = this.config;
+    const response = await httpRequest(
+      { host, port, path: `/v1${path}` },
+      {
+        method,
+        ...(Buffer.isBuffer(body) ? { body, contentType } : { json: body }),
+        connectTimeoutMs: connectionTimeoutMs,
+        ...(responseTimeoutMs === undefined ? {} : { responseTimeoutMs }),
+      },
+    );
+    let json: unknown = {};
+    if (response.body.length > 0) {
+      try {
+        json = parseJson(response);
+      } catch (error) {
+        if (error instanceof InvalidJsonError) throw new RestClientError(error.message, response.status);
+        throw error;
+      }
+    }
+    const errors = (json as { errors?: unknown } | null)?.errors;
+    if (Array.isArray(errors)) throw new RestClientError(errors.map(String).join('\n'), response.status);
+    if (response.status >= 400) throw new RestClientError(`HTTP ${response.status}: ${response.body.toString('utf8')}`, response.status);
+    return json;
   }
 }
 

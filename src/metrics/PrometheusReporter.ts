@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Gauge, Registry } from 'prom-client';
 import type { Configuration } from '../common/config/Configuration.js';
 import { MetricOptions } from '../common/config/options.js';
+import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js';
 import type { GaugeValue } from '../job/metrics.js';
 import type { MetricEntry } from './MetricGroup.js';
 
@@ -87,15 +88,8 @@ export class PrometheusReporter {
     const portSpec = configuration.get(MetricOptions.PROMETHEUS_PORT) ?? (configuration.get(MetricOptions.PROMETHEUS_FACTORY_CLASS) ? '9249' : undefined);
     if (portSpec === undefined) return undefined;
     const host = configuration.get(MetricOptions.PROMETHEUS_HOST);
-    let lastError: Error | undefined;
-    for (const port of parsePortRange(portSpec)) {
-      try {
-        return await this.listen(host, port);
-      } catch (error) {
-        lastError = error as Error;
-      }
-    }
-    throw new Error(`Could not start the Prometheus reporter on ${host}:${portSpec}: ${lastError?.message}`);
+    const ports = parsePortRange(portSpec, MetricOptions.PROMETHEUS_PORT.key);
+    return bindToFirstFreePort(ports, 'the Prometheus reporter', (port) => this.listen(host, port));
   }
 
   private listen(host: string, port: number): Promise<number> {
@@ -128,17 +122,4 @@ export class PrometheusReporter {
       server.closeAllConnections();
     });
   }
-}
-
-function parsePortRange(spec: string): number[] {
-  const ports: number[] = [];
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!range) throw new Error(`Invalid metrics.reporter.prom.port '${spec}': use a port or a range such as 9250-9260.`);
-    const from = Number(range[1]);
-    const to = range[2] === undefined ? from : Number(range[2]);
-    if (from > 65535 || to > 65535 || to < from) throw new Error(`Invalid metrics.reporter.prom.port '${spec}'.`);
-    for (let p = from; p <= to; p++) ports.push(p);
-  }
-  return ports;
 }

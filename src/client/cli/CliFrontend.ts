@@ -5,6 +5,7 @@ import { Configuration } from '../../common/config/Configuration.js';
 import { loadConfiguration } from '../../common/config/GlobalConfiguration.js';
 import { CoreOptions, JobManagerOptions, RestOptions } from '../../common/config/options.js';
 import { FlinkException, formatErrorChain, IllegalConfigurationError } from '../../common/errors.js';
+import { pollUntil } from '../../common/retry.js';
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../common/version.js';
 import { RestClusterClient, type JobStatusMessage } from '../RestClusterClient.js';
 import { CliArgsError } from './CliArgsError.js';
@@ -153,20 +154,19 @@ export class CliFrontend {
     }
     this.io.out(`Job has been submitted with JobID ${jobId}`);
     if (commandLine.has(DETACHED_OPTION)) return 0;
-    for (;;) {
-      const status = await client.jobStatus(jobId);
-      if (status === 'FINISHED') {
-        const details = await client.jobDetails(jobId);
-        this.io.out('Program execution finished');
-        this.io.out(`Job with JobID ${jobId} has finished.`);
-        this.io.out(`Job Runtime: ${details.duration} ms`);
-        return 0;
-      }
-      if (status === 'FAILED' || status === 'CANCELED') {
-        throw new FlinkException(`Job ${status === 'FAILED' ? 'failed' : 'was cancelled'} (JobID: ${jobId}).`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const status = await pollUntil(
+      async () => {
+        const current = await client.jobStatus(jobId);
+        return current === 'FINISHED' || current === 'FAILED' || current === 'CANCELED' ? current : undefined;
+      },
+      { initialDelayMs: 500, description: `job ${jobId} to end` },
+    );
+    if (status !== 'FINISHED') throw new FlinkException(`Job ${status === 'FAILED' ? 'failed' : 'was cancelled'} (JobID: ${jobId}).`);
+    const details = await client.jobDetails(jobId);
+    this.io.out('Program execution finished');
+    this.io.out(`Job with JobID ${jobId} has finished.`);
+    this.io.out(`Job Runtime: ${details.duration} ms`);
+    return 0;
   }
 
   /** `cancel <jobId>`. */

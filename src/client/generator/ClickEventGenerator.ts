@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+import { sleep } from '../../common/time/sleep.js';
 
 /** Flink's ClickEventGenerator constants. */
 export const PAGES = ['/help', '/index', '/shop', '/jobs', '/about', '/news'] as const;
@@ -134,7 +135,7 @@ export async function runGenerator(options: GeneratorOptions, signal?: AbortSign
         const perSecond = options.rate ?? 1000 / DEFAULT_DELAY_MS;
         const due = Math.floor(((Date.now() - started) / 1000) * perSecond) - written;
         if (due <= 0) {
-          await new Promise((r) => setTimeout(r, 10));
+          await sleep(10, signal);
           continue;
         }
         batchSize = due;

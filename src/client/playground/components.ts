@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { pollUntil } from '../../common/retry.js';
 import type { ComponentName } from './commandLine.js';
 import { BIN_DIR, GENERATOR_ENTRY, VERIFIER_ENTRY } from './paths.js';
 import type { PlaygroundDir, PlaygroundState } from './PlaygroundDir.js';
-import { getJson, isRunning, readPid, run, signal, startDaemon, terminate, waitFor } from './processes.js';
+import { getJson, isRunning, readPid, run, signal, startDaemon, terminate } from './processes.js';
 
 const TOPICS = ['input', 'output'];
 const START_TIMEOUT_MS = 90_000;
@@ -65,6 +66,11 @@ export interface ProcessComponent {
 export interface LogFile {
   name: string;
   file: string;
+}
+
+/** How start-up waits poll: every 200 ms for up to START_TIMEOUT_MS. */
+function startPoll(description: string) {
+  return { initialDelayMs: 200, deadline: Date.now() + START_TIMEOUT_MS, description: `${description} (${START_TIMEOUT_MS / 1000} s)` };
 }
 
 function list(dir: string): string[] {
@@ -210,13 +216,12 @@ export class FlinkDaemonComponent implements ProcessComponent {
     const pid = Number(/\(pid: (\d+)\)/.exec(started.output)?.[1]);
     const daemon = this.daemons().find((d) => d.pid === pid);
     if (started.code !== 0 || !daemon) throw new Error(`${script} start failed:\n${started.output.trimEnd()}`);
-    await waitFor(
-      `the ${this.name} (pid ${pid}) to bind its ports`,
-      () => {
+    await pollUntil(
+      async () => {
         if (!isRunning(pid, this.marker)) throw new Error(`The ${this.name} (pid ${pid}) exited during start-up:\n${this.startupOutput(daemon.id)}`);
-        return this.announced(daemon.id, pid) !== undefined;
+        return this.announced(daemon.id, pid) !== undefined ? true : undefined;
       },
-      START_TIMEOUT_MS,
+      startPoll(`the ${this.name} (pid ${pid}) to bind its ports`),
     );
     return `${this.instances().find((i) => i.pid === pid)!.name} (pid ${pid})`;
   }
@@ -304,13 +309,15 @@ export class NodeDaemonComponent implements ProcessComponent {
     const pid = startDaemon(process.execPath, [this.entry(), ...this.args()], this.logFiles()[0]!.file, this.ctx.env, this.ctx.dir.run);
     writeFileSync(this.pidFile, `${pid}\n`);
     if (this.name === 'verifier') {
-      await waitFor(
-        'the output verifier to serve its totals',
+      await pollUntil(
         async () => {
           if (!isRunning(pid, this.marker)) throw new Error(`The output verifier (pid ${pid}) exited during start-up:\n${tail(this.logFiles()[0]!.file)}`);
-          return getJson(`http://127.0.0.1:${this.ctx.state.ports.verifier}/`, 1000).then(() => true, () => false);
+          return getJson(`http://127.0.0.1:${this.ctx.state.ports.verifier}/`, 1000).then(
+            () => true,
+            () => undefined,
+          );
         },
-        START_TIMEOUT_MS,
+        startPoll('the output verifier to serve its totals'),
       );
     }
     this.ctx.say(`Started ${this.name} (pid ${pid})`);

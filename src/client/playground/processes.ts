@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { httpRequest, parseJson } from '../../common/http/HttpClient.js';
+import { pollUntil, PollTimeoutError } from '../../common/retry.js';
 
 /** Whether `pid` is alive and its command line contains `marker` (a pid file may outlive its process). */
 export function isRunning(pid: number | undefined, marker: string): boolean {
@@ -30,26 +32,14 @@ export function signal(pid: number, name: NodeJS.Signals, group = false): void {
 
 /** SIGTERM, then SIGKILL if the process still runs after `timeoutMs`. Resolves once it is gone. */
 export async function terminate(pid: number, marker: string, { group = false, timeoutMs = 15_000 } = {}): Promise<void> {
+  const gone = async () => (isRunning(pid, marker) ? undefined : true);
   signal(pid, 'SIGTERM', group);
-  const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid, marker) && Date.now() < deadline) await sleep(100);
+  await pollUntil(gone, { initialDelayMs: 100, deadline: Date.now() + timeoutMs, description: `process ${pid} to exit` }).catch((error: unknown) => {
+    if (!(error instanceof PollTimeoutError)) throw error;
+  });
   if (group) signal(pid, 'SIGKILL', true);
   else if (isRunning(pid, marker)) signal(pid, 'SIGKILL');
-  while (isRunning(pid, marker)) await sleep(50);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function waitFor<T>(description: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${description}.`);
-    await sleep(200);
-  }
+  await pollUntil(gone, { initialDelayMs: 50, description: `process ${pid} to exit after SIGKILL` });
 }
 
 /** Runs a command to its end, collecting its output. */
@@ -102,9 +92,9 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** GET a JSON document, failing after `timeoutMs`. */
+/** GET a JSON document; connecting and the answer may take `timeoutMs` each. */
 export async function getJson<T>(url: string, timeoutMs = 3000): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
-  return (await response.json()) as T;
+  const response = await httpRequest(url, { connectTimeoutMs: timeoutMs, responseTimeoutMs: timeoutMs });
+  if (response.status < 200 || response.status >= 300) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return parseJson<T>(response);
 }

@@ -5,7 +5,8 @@ import type { VerifierReport } from '../verifier/OutputVerifier.js';
 import type { CommandLine } from './commandLine.js';
 import { components, PlaygroundContext, type LogFile, type ProcessComponent } from './components.js';
 import { PlaygroundDir } from './PlaygroundDir.js';
-import { getJson, sleep } from './processes.js';
+import { sleep } from '../../common/time/sleep.js';
+import { getJson } from './processes.js';
 import { dataDirOption } from './upDown.js';
 
 /** The playground of `--data-dir`, or an error telling how to start one. */

@@ -67,3 +67,36 @@ t.test('programArgs strings split like a shell: quotes group, nothing else is in
   t.same(tokenize(`--name "two words" --x 'single quoted' --y a\\"b`), ['--name', 'two words', '--x', 'single quoted', '--y', 'a\\"b']);
   t.same(tokenize('   '), []);
 });
+
+t.test('flink against an in-process REST endpoint: a reset savepoint trigger is not repeated, a dead address is retried', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { closedPort, testHttpServer } = await import('../../testing/testHttpServer.js');
+  const confDir = mkdtempSync(join(tmpdir(), 'tsflink-cli-conf-'));
+  t.teardown(() => rmSync(confDir, { recursive: true, force: true }));
+  writeFileSync(join(confDir, 'config.yaml'), 'rest.retry.max-attempts: 2\nrest.retry.delay: 10 ms\n');
+  const server = testHttpServer((req) => req.socket.destroy());
+  const port = await server.listen();
+  t.teardown(() => server.close());
+  const jobId = 'a'.repeat(32);
+
+  let c = capture();
+  t.equal(await new CliFrontend(c.io, { FLINK_CONF_DIR: confDir }).parseAndRun(['savepoint', '-m', `127.0.0.1:${port}`, jobId]), 1);
+  t.same(c.out, [`Triggering savepoint for job ${jobId}.`, 'Waiting for response...']);
+  const err = c.err.join('\n');
+  t.match(err, ' The program finished with the following exception:');
+  t.match(err, `FlinkException: Failed to trigger a savepoint for the job ${jobId}.`);
+  t.match(err, `Caused by: ConnectionClosedError: The connection to 127.0.0.1:${port} closed before the response to POST /v1/jobs/${jobId}/savepoints arrived`);
+  t.match(err, 'The request may have taken effect.');
+  t.notMatch(err, 'RetryError');
+  t.equal(server.requests.length, 1, 'the POST reached the endpoint once');
+
+  const dead = await closedPort();
+  c = capture();
+  t.equal(await new CliFrontend(c.io, { FLINK_CONF_DIR: confDir }).parseAndRun(['list', '-m', `127.0.0.1:${dead}`]), 1);
+  t.same(c.out, ['Waiting for response...']);
+  t.match(c.err.join('\n'), 'FlinkException: Failed to retrieve job list.');
+  t.match(c.err.join('\n'), 'Caused by: RetryError: Could not complete the operation. Number of retries has been exhausted.');
+  t.match(c.err.join('\n'), `Caused by: ConnectError: Connection refused: 127.0.0.1/127.0.0.1:${dead}`);
+});
