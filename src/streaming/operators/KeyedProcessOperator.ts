@@ -1,3 +1,4 @@
+import { SystemClock, type Clock } from '../../common/time/Clock.js';
 import type { Collector, Key, KeyedProcessFunction, OnTimerContext, TimerService } from '../../job/functions.js';
 import type {
   AggregatingState,
@@ -45,12 +46,13 @@ export class KeyedProcessOperator implements StreamOperator {
     private readonly keySelector: (value: any) => Key,
     private readonly fn: KeyedProcessFunction<Key, unknown, unknown>,
     private readonly state: KeyedStateBackend,
+    private readonly clock: Clock = SystemClock,
   ) {
     this.eventTimers = new PersistentTimerService(state, EVENT_TIMERS);
     this.processingTimers = new PersistentTimerService(state, PROCESSING_TIMERS);
     this.collector = { collect: (value) => this.output.collect(value, this.timestamp) };
     const timerService: TimerService = {
-      currentProcessingTime: () => Date.now(),
+      currentProcessingTime: () => this.clock.now(),
       currentWatermark: () => this.context.currentWatermark(),
       registerEventTimeTimer: (time) => this.eventTimers.register(time, this.currentKeyGroup, this.currentKey, VOID_NAMESPACE),
       registerProcessingTimeTimer: (time) => {
@@ -63,7 +65,7 @@ export class KeyedProcessOperator implements StreamOperator {
       getCurrentKey: () => this.currentKey,
       timerService: () => timerService,
       currentWatermark: () => this.context.currentWatermark(),
-      currentProcessingTime: () => Date.now(),
+      currentProcessingTime: () => this.clock.now(),
       timeDomain: () => this.domain,
     };
   }
@@ -111,7 +113,7 @@ export class KeyedProcessOperator implements StreamOperator {
     this.scheduledProcessingTimer = next;
     this.context.registerProcessingTimer(next, () => {
       this.scheduledProcessingTimer = undefined;
-      for (const timer of this.processingTimers.popDue(Date.now())) this.onTimer(timer.key, timer.keyGroup, timer.time, 'PROCESSING_TIME');
+      for (const timer of this.processingTimers.popDue(this.clock.now())) this.onTimer(timer.key, timer.keyGroup, timer.time, 'PROCESSING_TIME');
       this.scheduleProcessingTimer();
     });
   }

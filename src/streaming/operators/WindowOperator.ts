@@ -1,3 +1,4 @@
+import { SystemClock, type Clock } from '../../common/time/Clock.js';
 import { TimeWindow, type AggregateFunction, type Collector, type Key, type ProcessWindowFunctionContext } from '../../job/functions.js';
 import type { WindowAssigner } from '../../job/windowing.js';
 import { assignToKeyGroup } from '../../state/KeyGroupRangeAssignment.js';
@@ -31,6 +32,8 @@ export class WindowOperator implements StreamOperator {
     private readonly aggregate: AggregateFunction<any, any, any>,
     private readonly windowFunction: ((key: any, ctx: ProcessWindowFunctionContext, elements: Iterable<any>, out: Collector<any>) => void) | undefined,
     private readonly state: KeyedStateBackend,
+    /** Processing time: when a processing-time window's element arrives and what is due when its timer fires. */
+    private readonly clock: Clock = SystemClock,
   ) {
     this.timers = new PersistentTimerService(state, TIMERS);
     this.collector = { collect: (value) => this.output.collect(value, this.currentWindow.maxTimestamp()) };
@@ -40,7 +43,7 @@ export class WindowOperator implements StreamOperator {
         return operator.currentWindow;
       },
       currentWatermark: () => this.context.currentWatermark(),
-      currentProcessingTime: () => Date.now(),
+      currentProcessingTime: () => this.clock.now(),
     };
   }
 
@@ -62,7 +65,7 @@ export class WindowOperator implements StreamOperator {
       }
       time = timestamp;
     } else {
-      time = Date.now();
+      time = this.clock.now();
     }
     const keyGroup = assignToKeyGroup(key, this.context.maxParallelism);
     for (const window of this.assigner.assignWindows(time)) {
@@ -109,7 +112,7 @@ export class WindowOperator implements StreamOperator {
     this.scheduledProcessingTimer = next;
     this.context.registerProcessingTimer(next + 1, () => {
       this.scheduledProcessingTimer = undefined;
-      this.fire(Date.now() - 1);
+      this.fire(this.clock.now() - 1);
       this.scheduleProcessingTimer();
     });
   }

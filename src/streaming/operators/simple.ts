@@ -1,3 +1,4 @@
+import { SystemClock, type Clock } from '../../common/time/Clock.js';
 import type { Collector, ProcessFunctionContext } from '../../job/functions.js';
 import { AbstractStreamOperator, type OperatorContext, type Output } from './StreamOperator.js';
 
@@ -38,12 +39,18 @@ export class ProcessOperator extends AbstractStreamOperator {
   private readonly collector: Collector<unknown> = { collect: (v) => this.output.collect(v, this.timestamp) };
   private readonly context: ProcessFunctionContext;
 
-  constructor(name: string, output: Output, private readonly fn: (value: any, ctx: ProcessFunctionContext, out: Collector<any>) => void, operatorContext: OperatorContext) {
+  constructor(
+    name: string,
+    output: Output,
+    private readonly fn: (value: any, ctx: ProcessFunctionContext, out: Collector<any>) => void,
+    operatorContext: OperatorContext,
+    clock: Clock = SystemClock,
+  ) {
     super(name, output);
     this.context = {
       timestamp: () => this.timestamp,
       currentWatermark: () => operatorContext.currentWatermark(),
-      currentProcessingTime: () => Date.now(),
+      currentProcessingTime: () => clock.now(),
     };
   }
   processElement(value: unknown, timestamp: number | undefined): void {
