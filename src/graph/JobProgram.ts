@@ -1,4 +1,4 @@
-import { setPipelineExecutor, type Pipeline } from '../job/transformations.js';
+import { runWithPipelineExecutor, type Pipeline } from '../job/transformations.js';
 import { TsFlinkError } from '../common/errors.js';
 
 /** The program is not a usable job: no `main`, `main` threw, or it never called `execute()`. */
@@ -26,20 +26,18 @@ export async function extractPipeline(moduleUrl: string, args: readonly string[]
     throw new ProgramInvocationError('The job program does not export a main(args) function (as `export function main` or the default export).');
   }
   let captured: Pipeline | undefined;
-  setPipelineExecutor({
-    execute: async (pipeline) => {
+  const capture = {
+    execute: async (pipeline: Pipeline): Promise<never> => {
       captured = pipeline;
       throw new ProgramAbort('pipeline captured');
     },
-  });
+  };
   try {
-    await (main as (args: string[]) => unknown)([...args]);
+    await runWithPipelineExecutor(capture, () => (main as (args: string[]) => unknown)([...args]));
   } catch (error) {
     if (!(error instanceof ProgramAbort) || !captured) {
       throw new ProgramInvocationError(`The main method caused an error: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-  } finally {
-    setPipelineExecutor(undefined);
   }
   if (!captured) throw new ProgramInvocationError(MISSING_JOB_MESSAGE);
   return captured;

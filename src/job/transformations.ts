@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Sink, Source } from './connectors.js';
 import type { AggregateFunction, Key, KeyedProcessFunction } from './functions.js';
 import type { WatermarkStrategy } from './watermarks.js';
@@ -60,19 +61,24 @@ export interface JobExecutionResult {
 }
 
 /**
- * The cluster's side of `execute()`. The runtime installs one before it runs a job's `main`; a program run outside a
- * cluster has none.
+ * The cluster's side of `execute()`. The runtime installs one for the duration of a job's `main`; a program run
+ * outside a cluster has none.
  */
 export interface PipelineExecutor {
   execute(pipeline: Pipeline): Promise<JobExecutionResult>;
 }
 
-let currentExecutor: PipelineExecutor | undefined;
+/**
+ * The executor of the `main` that is running, per asynchronous context: two programs whose `main`s run at the same
+ * time in one process (the JobManager compiling two submissions) each see their own, across their awaits.
+ */
+const currentExecutor = new AsyncLocalStorage<PipelineExecutor>();
 
-export function setPipelineExecutor(executor: PipelineExecutor | undefined): void {
-  currentExecutor = executor;
+/** Runs `main` with `executor` as the cluster's side of every `execute()` it calls (also after awaits). */
+export function runWithPipelineExecutor<T>(executor: PipelineExecutor, main: () => T): T {
+  return currentExecutor.run(executor, main);
 }
 
 export function getPipelineExecutor(): PipelineExecutor | undefined {
-  return currentExecutor;
+  return currentExecutor.getStore();
 }

@@ -1,21 +1,25 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
+import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
 import { HeartbeatManagerOptions, JobManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
+import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js';
+import { SystemClock } from '../common/time/Clock.js';
+import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Dispatcher } from './dispatcher/Dispatcher.js';
 import { JarStore } from './dispatcher/JarStore.js';
 import { addJobMasterService } from './jobmaster/rpc/JobMasterGrpcService.js';
-import { TaskExecutorClients } from './jobmaster/TaskExecutorClients.js';
 import { registerJarHandlers } from './rest/handlers/jarHandlers.js';
 import { ResourceManager } from './resourcemanager/ResourceManager.js';
 import { addResourceManagerService } from './resourcemanager/rpc/ResourceManagerGrpcService.js';
+import { grpcTaskExecutorConnector } from './resourcemanager/rpc/RpcTaskExecutorGateway.js';
+import { registerCheckpointHandlers } from './rest/handlers/checkpointHandlers.js';
 import { registerClusterHandlers } from './rest/handlers/clusterHandlers.js';
 import { registerJobHandlers } from './rest/handlers/jobHandlers.js';
 import { registerLogHandlers } from './rest/handlers/logHandlers.js';
@@ -49,7 +53,6 @@ export interface BoundPorts {
 export class StandaloneSessionClusterEntrypoint {
   readonly resourceManager: ResourceManager;
   readonly dispatcher: Dispatcher;
-  private readonly taskExecutors = new TaskExecutorClients();
   /** host:port TaskExecutors use to reach this JobManager; known once the RPC server is bound. */
   private jobMasterAddress = '';
   private restAddress = '';
@@ -68,33 +71,37 @@ export class StandaloneSessionClusterEntrypoint {
   ) {
     const heartbeatIntervalMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL);
     const heartbeatTimeoutMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT);
+    const clock = SystemClock;
+    const executor = SystemScheduledExecutor;
     this.resourceManager = new ResourceManager(
       { resourceId: `jobmanager-${hostname()}-${randomHex(3)}`, heartbeatIntervalMs, heartbeatTimeoutMs },
+      { clock, scheduler: executor, taskExecutors: grpcTaskExecutorConnector },
       log.child('ResourceManager'),
     );
-    addResourceManagerService(this.rpcServer, this.resourceManager, log.child('ResourceManagerService'));
+    addResourceManagerService(this.rpcServer, this.resourceManager, () => this.resourceManager.resourceManagerId, log.child('ResourceManagerService'));
+    const tmpDir = parseTempDirectories(configuration)[0]!;
     // Flink's layout: <web.tmpdir>/flink-web-<random>/flink-web-upload, removed on shutdown; or web.upload.dir, kept.
     const configuredUploadDir = configuration.get(WebOptions.UPLOAD_DIR);
     if (!configuredUploadDir) {
-      const base = configuration.get(WebOptions.TMP_DIR) ?? tmpdir();
+      const base = configuration.get(WebOptions.TMP_DIR) ?? tmpDir;
       mkdirSync(base, { recursive: true });
       this.webTmpDir = mkdtempSync(join(base, 'flink-web-'));
     }
     const uploadDir = join(configuredUploadDir ?? this.webTmpDir!, 'flink-web-upload');
-    const entrypoint = this;
     this.dispatcher = new Dispatcher(
       {
         configuration,
-        resourceManager: this.resourceManager,
-        taskExecutors: this.taskExecutors,
-        get jobMasterAddress() {
-          return entrypoint.jobMasterAddress;
-        },
+        slotProvider: this.resourceManager,
+        clock,
+        executor,
+        jobMasterAddress: () => this.jobMasterAddress,
+        defaultCheckpointDirectory: join(tmpDir, 'tsflink-checkpoints'),
       },
+      this.resourceManager,
       join(uploadDir, 'programs'),
       log.child('Dispatcher'),
     );
-    addJobMasterService(this.rpcServer, this.dispatcher);
+    addJobMasterService(this.rpcServer, (jobId) => this.dispatcher.getJob(jobId));
     this.metrics = new JobManagerMetricGroup(this.resourceManager, this.dispatcher);
     this.configuration = configuration;
     const router = new Router();
@@ -104,12 +111,12 @@ export class StandaloneSessionClusterEntrypoint {
       dispatcher: this.dispatcher,
       operations: new AsyncOperations(),
       metrics: this.metrics,
-      taskExecutors: this.taskExecutors,
       logFile,
     };
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);
     registerJobHandlers(router, services);
+    registerCheckpointHandlers(router, services);
     registerVertexHandlers(router, services);
     registerMetricHandlers(router, services);
     registerLogHandlers(router, services);
@@ -125,8 +132,9 @@ export class StandaloneSessionClusterEntrypoint {
     const rpcPort = await bindServer(this.rpcServer, rpcHost, config.get(JobManagerOptions.PORT));
     this.log.info(`Started the JobManager RPC server at ${rpcHost}:${rpcPort}.`);
     const restHost = config.get(RestOptions.BIND_ADDRESS);
-    const restPortSpec = config.get(RestOptions.BIND_PORT) ?? String(config.get(RestOptions.PORT));
-    const restPort = await this.rest.start(restHost, parseBindPort(restPortSpec));
+    const restPortKey = config.contains(RestOptions.BIND_PORT) ? RestOptions.BIND_PORT.key : RestOptions.PORT.key;
+    const restPorts = parsePortRange(config.get(RestOptions.BIND_PORT) ?? String(config.get(RestOptions.PORT)), restPortKey);
+    const restPort = await bindToFirstFreePort(restPorts, 'the REST endpoint', (port) => this.rest.start(restHost, port));
     this.log.info(`Rest endpoint listening at ${restHost}:${restPort}`);
     this.jobMasterAddress = `${config.get(JobManagerOptions.ADDRESS)}:${rpcPort}`;
     this.restAddress = `http://${config.get(RestOptions.ADDRESS) ?? config.get(JobManagerOptions.ADDRESS)}:${restPort}`;
@@ -155,18 +163,9 @@ export class StandaloneSessionClusterEntrypoint {
     this.log.info('Shutting down the JobManager.');
     this.dispatcher.close();
     this.resourceManager.close();
-    this.taskExecutors.close();
     this.metrics.close();
     await this.prometheus.close();
     await Promise.all([this.rest.close(), shutdownServer(this.rpcServer)]);
     if (this.webTmpDir) rmSync(this.webTmpDir, { recursive: true, force: true });
   }
-}
-
-/** `rest.bind-port` may be a port or a range (`50100-50200`); tsflink binds the range's first port. */
-function parseBindPort(spec: string): number {
-  const first = spec.split(/[-,]/)[0]!.trim();
-  const port = Number(first);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid REST port '${spec}'.`);
-  return port;
 }

@@ -1,14 +1,14 @@
-import { credentials, Metadata, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import {
-  ResourceManagerServiceClient,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type RegisterTaskExecutorRequest,
-  type RegisterTaskExecutorResponse,
-  type RegistrationSuccess,
-} from '../../generated/tsflink/resourcemanager/v1/resourcemanager.js';
-import type { Logger } from '../../common/Logger.js';
-import { deadlineIn, DEFAULT_CHANNEL_OPTIONS, isUnreachable } from '../../rpc/RpcService.js';
+import type { Logger } from '../common/Logger.js';
+import type { ScheduledExecutor, ScheduledTask } from '../common/time/ScheduledExecutor.js';
+import type {
+  HeartbeatSession,
+  RegistrationResponse,
+  RegistrationSuccess,
+  ResourceManagerGateway,
+  SlotStatus,
+  TaskExecutorHeartbeatPayload,
+  TaskExecutorRegistration,
+} from '../master/resourcemanager/ResourceManagerGateway.js';
 
 export interface RegistrationTimeouts {
   initialTimeoutMs: number;
@@ -16,32 +16,40 @@ export interface RegistrationTimeouts {
   refusedDelayMs: number;
 }
 
+/** A connection to the ResourceManager at an address: its gateway, and a way to release what it holds. */
+export interface ResourceManagerGatewayConnection {
+  gateway: ResourceManagerGateway;
+  close(): void;
+}
+
 /** What the connection needs from its TaskExecutor: who it is and what to report. */
 export interface TaskExecutorReporter {
-  registrationRequest(): RegisterTaskExecutorRequest;
-  heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metricDumps'>;
+  registration(): { registration: TaskExecutorRegistration; slots: SlotStatus[] };
+  heartbeatPayload(): TaskExecutorHeartbeatPayload;
   /** The registration ended (JobManager gone, heartbeat timeout, or the ResourceManager dropped it). */
   onConnectionLost(reason: string): void;
 }
 
 /**
- * Keeps a TaskExecutor registered with the ResourceManager at `address` (Flink's TaskExecutorToResourceManagerConnection
- * with its RetryingRegistration): registers with growing timeouts until it succeeds, keeps the heartbeat stream open,
- * and starts over whenever the registration ends. A new gRPC client per attempt, so a restarted JobManager is reached
- * without waiting out a channel's reconnect backoff.
+ * Keeps a TaskExecutor registered with the ResourceManager (Flink's TaskExecutorToResourceManagerConnection with its
+ * RetryingRegistration): registers with growing timeouts until it succeeds, keeps the registration's heartbeat session
+ * open — sending every heartbeat interval, and giving the ResourceManager up after the heartbeat timeout without an
+ * answer — and starts over whenever the registration ends. A new connection per attempt, so a restarted JobManager is
+ * reached without waiting out a channel's reconnect backoff.
  */
 export class ResourceManagerConnection {
   private closed = false;
-  private client: ResourceManagerServiceClient | undefined;
-  private stream: ClientDuplexStream<HeartbeatRequest, HeartbeatResponse> | undefined;
-  private registration: RegistrationSuccess | undefined;
+  private current: ResourceManagerGatewayConnection | undefined;
+  private session: { registrationId: string; session: HeartbeatSession; end(reason: string): void } | undefined;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(
     private readonly address: string,
+    private readonly connect: (address: string) => ResourceManagerGatewayConnection,
     private readonly timeouts: RegistrationTimeouts,
     private readonly reporter: TaskExecutorReporter,
+    private readonly executor: ScheduledExecutor,
     private readonly log: Logger,
   ) {}
 
@@ -49,16 +57,21 @@ export class ResourceManagerConnection {
     this.loop = this.run();
   }
 
+  /** Whether a registration is being held now. */
+  get isRegistered(): boolean {
+    return this.session !== undefined;
+  }
+
   /** Says goodbye to the ResourceManager (best effort) and stops reconnecting. */
   async close(cause: string): Promise<void> {
     this.closed = true;
-    const registration = this.registration;
-    const client = this.client;
-    if (registration && client) {
-      const request = { resourceId: this.reporter.registrationRequest().resourceId, registrationId: registration.registrationId, cause };
-      await new Promise<void>((resolve) => client.disconnectTaskManager(request, new Metadata(), { deadline: deadlineIn(1000) }, () => resolve()));
+    const session = this.session;
+    const connection = this.current;
+    if (session && connection) {
+      const { resourceId } = this.reporter.registration().registration;
+      await this.withTimeout(connection.gateway.disconnectTaskManager(resourceId, session.registrationId, cause).catch(() => undefined), 1000);
     }
-    this.stream?.cancel();
+    session?.end('The TaskExecutor is shutting down.');
     this.wakeUp?.();
     await this.loop;
   }
@@ -68,90 +81,94 @@ export class ResourceManagerConnection {
     let attempt = 0;
     while (!this.closed) {
       attempt++;
-      const client = new ResourceManagerServiceClient(this.address, credentials.createInsecure(), DEFAULT_CHANNEL_OPTIONS);
-      this.client = client;
+      const connection = this.connect(this.address);
+      this.current = connection;
       try {
-        const response = await this.register(client, timeoutMs);
-        if (response.response?.$case === 'success') {
+        const { registration, slots } = this.reporter.registration();
+        const response: RegistrationResponse = await connection.gateway.registerTaskExecutor(registration, slots, Math.max(timeoutMs, 1000));
+        if (response.kind === 'success') {
           attempt = 0;
           timeoutMs = this.timeouts.initialTimeoutMs;
-          const reason = await this.holdRegistration(client, response.response.value);
+          const reason = await this.holdRegistration(connection.gateway, response.success);
           if (!this.closed) {
             this.log.warn(`Lost the connection to the ResourceManager at ${this.address}: ${reason} Registering again.`);
             this.reporter.onConnectionLost(reason);
           }
         } else {
-          const reason = response.response?.value.reason ?? 'no reason given';
-          this.log.warn(`The ResourceManager at ${this.address} refused the registration: ${reason}`);
+          this.log.warn(`The ResourceManager at ${this.address} refused the registration: ${response.reason}`);
           await this.sleep(this.timeouts.refusedDelayMs);
         }
       } catch (error) {
         if (this.closed) break;
-        if (!isUnreachable(error)) this.log.warn(`Registration at ResourceManager ${this.address} failed.`, {}, error);
-        else if (attempt === 1 || attempt % 10 === 0) {
-          this.log.info(`Could not reach the ResourceManager at ${this.address} (attempt ${attempt}): ${(error as ServiceError).details ?? (error as Error).message}. Retrying in ${timeoutMs} ms.`);
+        if (attempt === 1 || attempt % 10 === 0) {
+          const message = (error as { details?: string }).details || (error as Error).message;
+          this.log.info(`Could not reach the ResourceManager at ${this.address} (attempt ${attempt}): ${message}. Retrying in ${timeoutMs} ms.`);
         }
         await this.sleep(timeoutMs);
         timeoutMs = Math.min(timeoutMs * 2, this.timeouts.maxTimeoutMs);
       } finally {
-        client.close();
-        if (this.client === client) this.client = undefined;
+        connection.close();
+        if (this.current === connection) this.current = undefined;
       }
     }
   }
 
-  private register(client: ResourceManagerServiceClient, timeoutMs: number): Promise<RegisterTaskExecutorResponse> {
-    return new Promise((resolve, reject) => {
-      client.registerTaskExecutor(this.reporter.registrationRequest(), new Metadata(), { deadline: deadlineIn(Math.max(timeoutMs, 1000)) }, (error, response) =>
-        error ? reject(error) : resolve(response),
-      );
-    });
-  }
-
-  /** Runs the heartbeat stream of one registration; resolves with the reason it ended. */
-  private holdRegistration(client: ResourceManagerServiceClient, registration: RegistrationSuccess): Promise<string> {
-    this.registration = registration;
+  /** Runs the heartbeat session of one registration; resolves with the reason it ended. */
+  private holdRegistration(gateway: ResourceManagerGateway, registration: RegistrationSuccess): Promise<string> {
     this.log.info(`Successful registration at resource manager ${this.address} under registration id ${registration.registrationId}.`, {
       resourceManagerId: registration.resourceManagerId,
     });
-    const { resourceId } = this.reporter.registrationRequest();
+    const { resourceId } = this.reporter.registration().registration;
     return new Promise<string>((resolve) => {
-      const stream = client.heartbeat();
-      this.stream = stream;
       let ended = false;
-      const finish = (reason: string) => {
+      let watchdog: ScheduledTask | undefined;
+      let sender: ScheduledTask | undefined;
+      let session: HeartbeatSession | undefined;
+      const resetWatchdog = () => {
+        watchdog?.cancel();
+        watchdog = this.executor.schedule(registration.heartbeatTimeoutMs, () =>
+          end(`The heartbeat of ResourceManager with id ${registration.resourceManagerId} timed out after ${registration.heartbeatTimeoutMs} ms.`),
+        );
+      };
+      const end = (reason: string) => {
         if (ended) return;
         ended = true;
-        clearInterval(sender);
-        clearTimeout(watchdog);
-        this.stream = undefined;
-        this.registration = undefined;
-        stream.cancel();
+        sender?.cancel();
+        watchdog?.cancel();
+        this.session = undefined;
+        session?.close();
         resolve(reason);
       };
-      const send = () => stream.write({ resourceId, registrationId: registration.registrationId, ...this.reporter.heartbeatPayload() });
-      const watchdog = setTimeout(
-        () => finish(`The heartbeat of ResourceManager with id ${registration.resourceManagerId} timed out after ${registration.heartbeatTimeoutMs} ms.`),
-        registration.heartbeatTimeoutMs,
-      );
-      const sender = setInterval(send, registration.heartbeatIntervalMs);
-      stream.on('data', () => watchdog.refresh());
-      stream.on('error', (error: ServiceError) =>
-        finish(error.code === status.CANCELLED ? 'The heartbeat stream was cancelled.' : `${error.details || error.message}.`),
-      );
-      stream.on('end', () => finish('The ResourceManager closed the heartbeat stream.'));
+      session = gateway.openHeartbeatSession(resourceId, registration.registrationId, {
+        onHeartbeatAnswer: resetWatchdog,
+        onClose: (reason) => end(reason.endsWith('.') ? reason : `${reason}.`),
+      });
+      this.session = { registrationId: registration.registrationId, session, end };
+      const opened = session;
+      const send = () => {
+        if (!ended) opened.send(this.reporter.heartbeatPayload());
+      };
+      resetWatchdog();
+      sender = this.executor.scheduleAtFixedRate(registration.heartbeatIntervalMs, registration.heartbeatIntervalMs, send);
       send();
     });
   }
 
+  /** Waits `ms`, or until close() wakes it up. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
+      const done = () => {
+        task.cancel();
+        if (this.wakeUp === done) this.wakeUp = undefined;
         resolve();
-      }
+      };
+      const task = this.executor.schedule(ms, done);
       this.wakeUp = done;
     });
+  }
+
+  private withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
+    let timer: ScheduledTask | undefined;
+    return Promise.race([promise, new Promise((resolve) => (timer = this.executor.schedule(ms, () => resolve(undefined))))]).finally(() => timer?.cancel());
   }
 }

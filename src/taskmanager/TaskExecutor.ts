@@ -1,74 +1,80 @@
 import { cpus, freemem, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
 import { storeJobModule } from '../common/jobModules.js';
-import { encodeMetricDumps, type MetricDumps } from '../metrics/MetricDumps.js';
-import { ProcessMetricGroup } from '../metrics/ProcessMetricGroup.js';
-import { decodeTaskRestore } from '../state/StateHandles.js';
 import type { Logger } from '../common/Logger.js';
-import type { HeartbeatRequest, RegisterTaskExecutorRequest } from '../generated/tsflink/resourcemanager/v1/resourcemanager.js';
-import type { TaskDeploymentDescriptor, TriggerCheckpointRequest } from '../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
+import type { ScheduledExecutor } from '../common/time/ScheduledExecutor.js';
+import type { JobMasterGateway } from '../master/jobmaster/JobMasterGateway.js';
+import type { SlotStatus, TaskExecutorHeartbeatPayload, TaskExecutorRegistration } from '../master/resourcemanager/ResourceManagerGateway.js';
+import type { MetricDumps } from '../metrics/MetricDumps.js';
+import { ProcessMetricGroup } from '../metrics/ProcessMetricGroup.js';
 import type { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
-import { JobMasterConnections } from './rpc/JobMasterConnection.js';
-import { ResourceManagerConnection, type RegistrationTimeouts } from './rpc/ResourceManagerConnection.js';
-import type { TaskExecutorGateway } from './rpc/TaskExecutorGrpcService.js';
+import { ResourceManagerConnection, type RegistrationTimeouts, type ResourceManagerGatewayConnection } from './ResourceManagerConnection.js';
 import { TaskSlotTable } from './slot/TaskSlotTable.js';
 import { Task, type TaskState } from './task/Task.js';
+import type { TaskThreadPool } from './task/TaskThreadPool.js';
 import type { SerializedFailure, TaskThreadDescriptor } from './task/thread-protocol.js';
+import type { CheckpointTrigger, LogFileRequest, LogInfo, TaskDeploymentDescriptor, TaskExecutorGateway } from './TaskExecutorGateway.js';
 
 export interface TaskExecutorConfig {
   resourceId: string;
   /** host:port of this TaskExecutor's RPC server. */
   rpcAddress: string;
+  /** Port of its data (shuffle) server, on the same host. */
   dataPort: number;
   numberOfSlots: number;
   resourceManagerAddress: string;
   registration: RegistrationTimeouts;
-  /** Where job modules are stored. */
+  /** Where job modules and local state are stored. */
   workingDirectory: string;
 }
 
-/** Worker threads per slot: one per subtask, and a slot holds one subtask of every vertex of a job (slot sharing). */
-const THREADS_PER_SLOT = 8;
+/** How the TaskExecutor reaches the JobMaster of a job: gRPC across processes, the JobMaster itself in tests. */
+export interface JobMasterGateways {
+  connect(address: string, jobId: string): JobMasterGateway;
+  close(): void;
+}
+
+/** The long-lived parts a TaskExecutor works with (Flink's TaskManagerServices). */
+export interface TaskManagerServices {
+  shuffle: ShuffleEnvironment;
+  threads: TaskThreadPool;
+  jobMasters: JobMasterGateways;
+  connectResourceManager(address: string): ResourceManagerGatewayConnection;
+  executor: ScheduledExecutor;
+  /** The process's log files, served to REST; undefined: it has none. */
+  logFiles: LogFileLocation | undefined;
+}
 
 /**
  * The worker of the cluster (Flink's TaskExecutor): offers its slots to the ResourceManager, runs the subtasks the
- * JobMaster deploys (each in a worker thread of one pool), and reports their state changes. When the JobManager is
- * lost, it fails its subtasks, frees its slots and registers again.
+ * JobMaster deploys (each in a thread of its own), and reports their state changes. When the JobManager is lost, it
+ * fails its subtasks, frees its slots and registers again. It is the TaskExecutorGateway the JobManager calls.
  */
 export class TaskExecutor implements TaskExecutorGateway {
   readonly slotTable: TaskSlotTable;
   private readonly connection: ResourceManagerConnection;
-  private readonly jobMasters: JobMasterConnections;
   private readonly tasks = new Map<string, Task>();
-  private readonly pool: Piscina;
   /** The process's `Status.*` metrics (Flink's TaskManager metric group). */
   readonly processMetrics: ProcessMetricGroup;
 
   constructor(
     private readonly config: TaskExecutorConfig,
-    private readonly shuffle: ShuffleEnvironment,
+    private readonly services: TaskManagerServices,
     private readonly log: Logger,
   ) {
     this.slotTable = new TaskSlotTable(config.numberOfSlots);
-    this.jobMasters = new JobMasterConnections(config.resourceId, log.child('JobMasterConnections'));
-    this.pool = new Piscina({
-      filename: new URL('../streaming/task-thread.js', import.meta.url).href,
-      minThreads: 0,
-      maxThreads: Math.max(THREADS_PER_SLOT, config.numberOfSlots * THREADS_PER_SLOT),
-      concurrentTasksPerWorker: 1,
-      atomics: 'disabled',
-      idleTimeout: 60_000,
-    });
-    this.processMetrics = new ProcessMetricGroup(() => this.pool.threads.length);
+    this.processMetrics = new ProcessMetricGroup(() => services.threads.threads);
     this.connection = new ResourceManagerConnection(
       config.resourceManagerAddress,
+      services.connectResourceManager,
       config.registration,
       {
-        registrationRequest: () => this.registrationRequest(),
+        registration: () => this.registration(),
         heartbeatPayload: () => this.heartbeatPayload(),
         onConnectionLost: (reason) => this.onResourceManagerLost(reason),
       },
+      services.executor,
       log.child('ResourceManagerConnection'),
     );
   }
@@ -85,45 +91,32 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.connection.start();
   }
 
-  submitTask(tdd: TaskDeploymentDescriptor): void {
+  // --- TaskExecutorGateway ------------------------------------------------------------------------------------------
+
+  async submitTask(tdd: TaskDeploymentDescriptor): Promise<void> {
     if (this.tasks.has(tdd.attemptId)) return;
+    const threads = this.services.threads;
+    if (this.tasks.size >= threads.capacity) {
+      throw new Error(
+        `TaskExecutor ${this.resourceId} runs ${this.tasks.size} subtasks, as many as it has threads for (${this.config.numberOfSlots} slot(s) × ${threads.capacity / Math.max(1, this.config.numberOfSlots)} subtasks): ` +
+          `${tdd.vertexName} (${tdd.subtaskIndex + 1}/${tdd.parallelism}) cannot run here. Chain operators (fewer vertices per slot) or add slots.`,
+      );
+    }
     this.slotTable.allocate(tdd.slotIndex, tdd.allocationId, tdd.jobId);
-    const jobModuleUrl = storeJobModule(join(this.config.workingDirectory, 'jobs', tdd.jobId), tdd.jobModule);
-    const descriptor: TaskThreadDescriptor = {
-      jobId: tdd.jobId,
-      jobName: tdd.jobName,
-      vertexId: tdd.vertexId,
-      vertexName: tdd.vertexName,
-      subtaskIndex: tdd.subtaskIndex,
-      parallelism: tdd.parallelism,
-      maxParallelism: tdd.maxParallelism,
-      attemptId: tdd.attemptId,
-      attemptNumber: tdd.attemptNumber,
-      jobModuleUrl,
-      programArgs: tdd.programArgs,
-      defaultParallelism: tdd.defaultParallelism,
-      planHash: tdd.planHash,
-      localStateDirectory: join(this.config.workingDirectory, 'state', tdd.jobId, `${tdd.vertexId}_${tdd.subtaskIndex}_${tdd.attemptId}`),
-      restore: decodeTaskRestore(tdd.taskRestore),
-      inputs: tdd.inputs.map((i) => ({ sourceVertexId: i.sourceVertexId, channels: i.channels.map((c) => ({ channelId: c.channelId, peerAddress: c.peerAddress })) })),
-      outputs: tdd.outputs.map((o) => ({
-        targetVertexId: o.targetVertexId,
-        shipStrategy: o.shipStrategy,
-        channels: o.channels.map((c) => ({ channelId: c.channelId, peerAddress: c.peerAddress })),
-        targetParallelism: o.targetParallelism,
-        targetMaxParallelism: o.targetMaxParallelism,
-      })),
-    };
-    const jobMaster = tdd.jobMasterAddress;
+    const descriptor = this.threadDescriptor(tdd);
+    const jobMaster = this.services.jobMasters.connect(tdd.jobMasterAddress, tdd.jobId);
     const task = new Task(
       descriptor,
       tdd.allocationId,
-      this.shuffle,
-      this.pool,
+      this.services.shuffle,
+      threads,
       (t, state, failure) => this.onTaskState(t, state, jobMaster, failure),
       {
-        acknowledge: (t, ack) => this.jobMasters.acknowledgeCheckpoint(jobMaster, t.descriptor.jobId, t.attemptId, ack),
-        decline: (t, checkpointId, reason) => this.jobMasters.declineCheckpoint(jobMaster, t.descriptor.jobId, t.attemptId, checkpointId, reason),
+        acknowledge: (t, { checkpointId, subtaskState, stateSize, syncDurationMs, asyncDurationMs, alignmentDurationMs, startDelayMs }) => {
+          const metrics = { stateSize, syncDurationMs, asyncDurationMs, alignmentDurationMs, startDelayMs };
+          this.report(jobMaster.acknowledgeCheckpoint({ attemptId: t.attemptId, checkpointId, subtaskState, metrics }), `acknowledge checkpoint ${checkpointId} of ${t.attemptId}`);
+        },
+        decline: (t, checkpointId, reason) => this.report(jobMaster.declineCheckpoint({ attemptId: t.attemptId, checkpointId, reason }), `decline checkpoint ${checkpointId} of ${t.attemptId}`),
       },
       this.log.child('Task', { job: tdd.jobId }),
     );
@@ -131,25 +124,43 @@ export class TaskExecutor implements TaskExecutorGateway {
     task.start();
   }
 
-  cancelTask(attemptId: string): void {
+  async cancelTask(attemptId: string): Promise<void> {
     this.tasks.get(attemptId)?.cancel();
   }
 
-  triggerCheckpoint(request: TriggerCheckpointRequest): void {
-    const task = this.tasks.get(request.attemptId);
-    if (task) task.triggerCheckpoint(request);
-    else throw new Error(`Task ${request.attemptId} is not running on this TaskExecutor: cannot trigger checkpoint ${request.checkpointId}.`);
+  async triggerCheckpoint(trigger: CheckpointTrigger): Promise<void> {
+    const task = this.tasks.get(trigger.attemptId);
+    if (!task) throw new Error(`Task ${trigger.attemptId} is not running on this TaskExecutor: cannot trigger checkpoint ${trigger.checkpointId}.`);
+    task.triggerCheckpoint(trigger);
   }
 
-  notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void {
-    for (const attemptId of attemptIds) this.tasks.get(attemptId)?.notifyCheckpoint(checkpointId, completed);
+  async notifyCheckpointComplete(attemptIds: readonly string[], checkpointId: number): Promise<void> {
+    for (const attemptId of attemptIds) this.tasks.get(attemptId)?.notifyCheckpoint(checkpointId, true);
   }
+
+  async notifyCheckpointAborted(attemptIds: readonly string[], checkpointId: number): Promise<void> {
+    for (const attemptId of attemptIds) this.tasks.get(attemptId)?.notifyCheckpoint(checkpointId, false);
+  }
+
+  async requestLogList(): Promise<LogInfo[]> {
+    return (await this.services.logFiles?.listLogs()) ?? [];
+  }
+
+  /** The name comes from the network: LogFileLocation.open decides what it may reach. */
+  async requestFileUpload(file: LogFileRequest, maxBytes: number): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const logFiles = this.services.logFiles;
+    if (!logFiles) return undefined;
+    const handle = await logFiles.open('name' in file ? file.name : logFiles.fileName(file.type));
+    return handle ? readLogFile(handle, maxBytes) : undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------------
 
   async close(): Promise<void> {
     for (const task of this.tasks.values()) task.cancel();
     await this.connection.close('The TaskExecutor is shutting down.');
-    this.jobMasters.close();
-    await this.pool.destroy();
+    this.services.jobMasters.close();
+    await this.services.threads.destroy();
     this.processMetrics.close();
   }
 
@@ -168,9 +179,31 @@ export class TaskExecutor implements TaskExecutorGateway {
     return [...this.tasks.values()];
   }
 
-  private onTaskState(task: Task, state: TaskState, jobMaster: string, failure?: SerializedFailure): void {
+  private threadDescriptor(tdd: TaskDeploymentDescriptor): TaskThreadDescriptor {
+    return {
+      jobId: tdd.jobId,
+      jobName: tdd.jobName,
+      vertexId: tdd.vertexId,
+      vertexName: tdd.vertexName,
+      subtaskIndex: tdd.subtaskIndex,
+      parallelism: tdd.parallelism,
+      maxParallelism: tdd.maxParallelism,
+      attemptId: tdd.attemptId,
+      attemptNumber: tdd.attemptNumber,
+      jobModuleUrl: storeJobModule(join(this.config.workingDirectory, 'jobs', tdd.jobId), tdd.jobModule),
+      programArgs: tdd.programArgs,
+      defaultParallelism: tdd.defaultParallelism,
+      planHash: tdd.planHash,
+      localStateDirectory: join(this.config.workingDirectory, 'state', tdd.jobId, `${tdd.vertexId}_${tdd.subtaskIndex}_${tdd.attemptId}`),
+      restore: tdd.taskRestore,
+      inputs: tdd.inputs.map((i) => ({ sourceVertexId: i.sourceVertexId, channels: i.channels.map((c) => ({ ...c })) })),
+      outputs: tdd.outputs.map((o) => ({ ...o, channels: o.channels.map((c) => ({ ...c })) })),
+    };
+  }
+
+  private onTaskState(task: Task, state: TaskState, jobMaster: JobMasterGateway, failure?: SerializedFailure): void {
     if (state === 'RUNNING' || state === 'INITIALIZING' || state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
-      this.jobMasters.updateTaskExecutionState(jobMaster, task.descriptor.jobId, task.attemptId, state, failure);
+      this.report(jobMaster.updateTaskExecutionState({ attemptId: task.attemptId, state, ...(failure ? { failure } : {}) }), `report ${state} of ${task.attemptId}`);
     }
     if (state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
       this.tasks.delete(task.attemptId);
@@ -178,24 +211,28 @@ export class TaskExecutor implements TaskExecutorGateway {
     }
   }
 
-  private registrationRequest(): RegisterTaskExecutorRequest {
+  /** A report to the JobMaster is not retried: a lost one is covered by failover (the JobManager loses this TaskExecutor). */
+  private report(call: Promise<unknown>, what: string): void {
+    call.catch((error: Error & { details?: string }) => this.log.warn(`Could not ${what} to the JobMaster: ${error.details || error.message}`));
+  }
+
+  private registration(): { registration: TaskExecutorRegistration; slots: SlotStatus[] } {
     return {
-      resourceId: this.config.resourceId,
-      address: this.config.rpcAddress,
-      hostname: hostname(),
-      dataPort: this.config.dataPort,
-      numberOfSlots: this.slotTable.numberOfSlots,
-      hardware: { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 },
-      slotReport: { slots: this.slotTable.createSlotReport() },
-      pid: process.pid,
+      registration: {
+        resourceId: this.config.resourceId,
+        address: this.config.rpcAddress,
+        hostname: hostname(),
+        dataPort: this.config.dataPort,
+        numberOfSlots: this.slotTable.numberOfSlots,
+        hardware: { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 },
+        pid: process.pid,
+      },
+      slots: this.slotTable.createSlotReport(),
     };
   }
 
-  private heartbeatPayload(): Pick<HeartbeatRequest, 'slotReport' | 'metricDumps'> {
-    return {
-      slotReport: { slots: this.slotTable.createSlotReport() },
-      metricDumps: encodeMetricDumps(this.metricDumps()),
-    };
+  private heartbeatPayload(): TaskExecutorHeartbeatPayload {
+    return { slots: this.slotTable.createSlotReport(), metricDumps: this.metricDumps() };
   }
 
   private onResourceManagerLost(reason: string): void {

@@ -1,24 +1,31 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
-import { ClusterOptions, CoreOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
-import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
+import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
+import { ClusterOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { LogFileLocation } from '../common/process/LogFileLocation.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
+import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
 import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { GrpcShuffleTransport } from './network/rpc/GrpcShuffleTransport.js';
 import { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
+import { RpcJobMasterGateways } from './rpc/RpcJobMasterGateways.js';
+import { RpcResourceManagerGateway } from './rpc/RpcResourceManagerGateway.js';
 import { addTaskExecutorService } from './rpc/TaskExecutorGrpcService.js';
+import { PiscinaTaskThreadPool } from './task/TaskThreadPool.js';
 import { TaskExecutor } from './TaskExecutor.js';
 
 /**
- * Owns a TaskManager process's parts (Flink's TaskManagerRunner): its RPC server (task deployment and the data
- * exchange), the ShuffleEnvironment, the TaskExecutor, and a working directory removed on shutdown.
+ * Owns a TaskManager process's parts (Flink's TaskManagerRunner): its RPC server (task deployment, log files), its data
+ * server on `taskmanager.data.port` (the shuffle), the ShuffleEnvironment, the TaskExecutor, and a working directory
+ * removed on shutdown.
  */
 export class TaskManagerRunner {
   private readonly rpcServer: Server = createServer();
+  private readonly dataServer: Server = createServer();
   private taskExecutor: TaskExecutor | undefined;
   private shuffle: ShuffleEnvironment | undefined;
   private readonly workingDirectory: string;
@@ -30,45 +37,62 @@ export class TaskManagerRunner {
     /** The process's log file: the TaskExecutor serves its directory. */
     private readonly logFile: string,
   ) {
-    const base = configuration.get(CoreOptions.TMP_DIRS)?.split(/[,:]/)[0] || tmpdir();
+    const base = parseTempDirectories(configuration)[0]!;
     mkdirSync(base, { recursive: true });
     this.workingDirectory = mkdtempSync(join(base, 'tsflink-taskexecutor-'));
   }
 
-  async start(): Promise<{ resourceId: string; rpcPort: number; prometheusPort?: number }> {
+  async start(): Promise<{ resourceId: string; rpcPort: number; dataPort: number; prometheusPort?: number }> {
     const config = this.configuration;
     const bindHost = config.get(TaskManagerOptions.BIND_HOST);
-    const rpcPort = await bindServer(this.rpcServer, bindHost, config.get(TaskManagerOptions.RPC_PORT));
     const host = config.get(TaskManagerOptions.HOST);
+    const dataPort = await bindServer(this.dataServer, bindHost, config.get(TaskManagerOptions.DATA_PORT));
+    const dataAddress = `${host}:${dataPort}`;
+    const shuffleLog = this.log.child('ShuffleEnvironment');
+    this.shuffle = new ShuffleEnvironment(
+      dataAddress,
+      (listener) => {
+        const transport = new GrpcShuffleTransport(listener, shuffleLog);
+        transport.addService(this.dataServer);
+        return transport;
+      },
+      shuffleLog,
+    );
+    this.log.info(`Started the TaskManager data server at ${bindHost}:${dataPort}.`);
+    const rpcPort = await bindServer(this.rpcServer, bindHost, config.get(TaskManagerOptions.RPC_PORT));
     // Flink's standalone TaskManager id: the RPC address plus a short random suffix, unique per process.
     const resourceId = config.get(TaskManagerOptions.RESOURCE_ID) ?? `${host}:${rpcPort}-${randomHex(3)}`;
-    const jobManager = `${config.get(JobManagerOptions.ADDRESS)}:${config.get(JobManagerOptions.PORT)}`;
-    const rpcAddress = `${host}:${rpcPort}`;
-    this.shuffle = new ShuffleEnvironment(rpcAddress, this.log.child('ShuffleEnvironment'));
-    this.shuffle.addService(this.rpcServer);
+    const numberOfSlots = config.get(TaskManagerOptions.NUM_TASK_SLOTS);
     this.taskExecutor = new TaskExecutor(
       {
         resourceId,
-        rpcAddress,
+        rpcAddress: `${host}:${rpcPort}`,
         workingDirectory: this.workingDirectory,
-        dataPort: config.get(TaskManagerOptions.DATA_PORT),
-        numberOfSlots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
-        resourceManagerAddress: jobManager,
+        dataPort,
+        numberOfSlots,
+        resourceManagerAddress: `${config.get(JobManagerOptions.ADDRESS)}:${config.get(JobManagerOptions.PORT)}`,
         registration: {
           initialTimeoutMs: config.get(ClusterOptions.INITIAL_REGISTRATION_TIMEOUT),
           maxTimeoutMs: config.get(ClusterOptions.MAX_REGISTRATION_TIMEOUT),
           refusedDelayMs: config.get(ClusterOptions.REFUSED_REGISTRATION_DELAY),
         },
       },
-      this.shuffle,
+      {
+        shuffle: this.shuffle,
+        threads: new PiscinaTaskThreadPool(numberOfSlots),
+        jobMasters: new RpcJobMasterGateways(resourceId),
+        connectResourceManager: (address) => new RpcResourceManagerGateway(address),
+        executor: SystemScheduledExecutor,
+        logFiles: new LogFileLocation(this.logFile),
+      },
       this.log.child('TaskExecutor', { resourceId }),
     );
-    addTaskExecutorService(this.rpcServer, this.taskExecutor, new LogFileLocation(this.logFile));
+    addTaskExecutorService(this.rpcServer, this.taskExecutor);
     this.log.info(`Started the TaskManager RPC server at ${bindHost}:${rpcPort}.`, { resourceId });
     this.taskExecutor.start();
     const prometheusPort = await this.prometheus.start(config);
     if (prometheusPort !== undefined) this.log.info(`Started the Prometheus reporter on port ${prometheusPort}.`);
-    return { resourceId, rpcPort, prometheusPort };
+    return { resourceId, rpcPort, dataPort, prometheusPort };
   }
 
   /** Prometheus's view: `flink_taskmanager_*` for the process, `flink_taskmanager_job_task_[operator_]*` per subtask. */
@@ -105,7 +129,7 @@ export class TaskManagerRunner {
     await this.prometheus.close();
     await this.taskExecutor?.close();
     this.shuffle?.close();
-    await shutdownServer(this.rpcServer);
+    await Promise.all([shutdownServer(this.rpcServer), shutdownServer(this.dataServer)]);
     rmSync(this.workingDirectory, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,6 @@ import { TaskManagerRunner } from './TaskManagerRunner.js';
 
 await runClusterProcess('taskexecutor', process.argv.slice(2), async (configuration, log, context) => {
   const runner = new TaskManagerRunner(configuration, log, context.logFile);
-  const { resourceId, rpcPort, prometheusPort } = await runner.start();
-  return { ports: { rpc: rpcPort, resourceId, ...(prometheusPort !== undefined && { prometheus: prometheusPort }) }, close: () => runner.close() };
+  const { resourceId, rpcPort, dataPort, prometheusPort } = await runner.start();
+  return { ports: { rpc: rpcPort, data: dataPort, resourceId, ...(prometheusPort !== undefined && { prometheus: prometheusPort }) }, close: () => runner.close() };
 });

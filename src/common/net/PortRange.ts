@@ -20,7 +20,8 @@ export function parsePortRange(spec: string, key: string): number[] {
 
 /**
  * Binds the first port of `ports` that is free, as Flink's servers do with a port range: `bind` is tried port by port;
- * an address in use moves on to the next port, any other failure ends the search. Resolves with what `bind` returned.
+ * an address in use moves on to the next port, any other failure ends the search. Resolves with what `bind` returned;
+ * a single port's failure is rethrown as it is.
  */
 export async function bindToFirstFreePort<T>(ports: readonly number[], what: string, bind: (port: number) => Promise<T>): Promise<T> {
   let lastError: unknown;
@@ -32,6 +33,7 @@ export async function bindToFirstFreePort<T>(ports: readonly number[], what: str
       if (!isAddressInUse(error)) break;
     }
   }
+  if (ports.length === 1) throw lastError;
   const message = lastError instanceof Error ? lastError.message : String(lastError);
   throw new Error(`Could not start ${what} on any port in [${describe(ports)}]: ${message}`, { cause: lastError });
 }

@@ -1,138 +1,86 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Configuration } from '../../common/config/Configuration.js';
-import { CheckpointingOptions } from '../../common/config/options.js';
-import { IllegalConfigurationError } from '../../common/errors.js';
-import { fileUri, localPath } from '../../common/fileUris.js';
-import type { Logger } from '../../common/Logger.js';
+import { fileUri } from '../../common/fileUris.js';
 import { randomHex } from '../../common/ids.js';
-import { decodeSubtaskState } from '../../state/StateHandles.js';
+import type { Logger } from '../../common/Logger.js';
+import type { Clock } from '../../common/time/Clock.js';
+import type { ScheduledExecutor, ScheduledTask } from '../../common/time/ScheduledExecutor.js';
+import { decodeSubtaskState, type SubtaskState } from '../../state/StateHandles.js';
 import type { Execution, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
-import type { TaskExecutorClients } from '../jobmaster/TaskExecutorClients.js';
+import type { AcknowledgeCheckpoint, DeclineCheckpoint } from '../jobmaster/JobMasterGateway.js';
+import type { CheckpointCoordinatorConfiguration } from './CheckpointCoordinatorConfiguration.js';
+import type { CheckpointFailureManager } from './CheckpointFailureManager.js';
+import type { CheckpointIDCounter } from './CheckpointIDCounter.js';
 import { readCheckpoint, writeMetadata, type CheckpointMetadata } from './CheckpointMetadata.js';
-import { CheckpointStatsTracker, type SubtaskCheckpointStats } from './CheckpointStatsTracker.js';
+import type { CheckpointStatsTracker } from './CheckpointStatsTracker.js';
+import type { CompletedCheckpointStore } from './CompletedCheckpointStore.js';
+import { PendingCheckpoint, type CheckpointRequest, type SavepointRequest } from './PendingCheckpoint.js';
 
-export interface CheckpointCoordinatorConfig {
-  /** Periodic checkpoints every `interval` ms; undefined: checkpointing is off (savepoints still work). */
-  interval: number | undefined;
-  timeout: number;
-  minPause: number;
-  numRetained: number;
-  /** Consecutive failures tolerated before the job fails over; -1: never. */
-  tolerableFailures: number;
-  /** `<checkpoints dir>/<jobId>`. */
-  jobDirectory: string;
-  retention: CheckpointRetention;
-}
-
-export const CHECKPOINT_RETENTIONS = ['NO_EXTERNALIZED_CHECKPOINTS', 'DELETE_ON_CANCELLATION', 'RETAIN_ON_CANCELLATION'] as const;
-export type CheckpointRetention = (typeof CHECKPOINT_RETENTIONS)[number];
-
-export function checkpointCoordinatorConfig(configuration: Configuration, jobId: string, interval: number | undefined, defaultBaseDirectory: string): CheckpointCoordinatorConfig {
-  const dir = configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
-  const retention = configuration.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION).toUpperCase();
-  if (!(CHECKPOINT_RETENTIONS as readonly string[]).includes(retention)) {
-    throw new IllegalConfigurationError(
-      `Could not parse value '${retention}' for key '${CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key}': expected one of ${CHECKPOINT_RETENTIONS.join(', ')}.`,
-    );
-  }
-  const base = dir ? localPath(dir) : defaultBaseDirectory;
-  return {
-    interval,
-    timeout: configuration.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT),
-    minPause: configuration.get(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS),
-    numRetained: Math.max(1, configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)),
-    tolerableFailures: configuration.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER),
-    jobDirectory: join(base, jobId),
-    retention: retention as CheckpointRetention,
-  };
-}
-
-/** A savepoint asked for through REST or the CLI (Flink's savepoint and stop-with-savepoint). */
-export interface SavepointRequest {
-  /** The directory the savepoint goes into (as `savepoint-<job>-<random>`). */
-  targetDirectory: string;
-  /** Stop the job once the savepoint completes (`drain`: fire every window first). */
-  terminate: boolean;
-  drain: boolean;
-}
-
-/** A checkpoint or savepoint someone waits for (REST, CLI): resolved with its id and location once it completes. */
-interface TriggerRequest {
-  /** Undefined: a checkpoint (Flink's POST /jobs/:id/checkpoints). */
-  savepoint: SavepointRequest | undefined;
-  resolve(result: { checkpointId: number; location: string }): void;
-  reject(error: Error): void;
-}
-
-interface PendingCheckpoint {
-  id: number;
-  /** Set when someone waits for this checkpoint; with `savepoint` set it is a savepoint. */
-  request: TriggerRequest | undefined;
-  savepoint: SavepointRequest | undefined;
-  timestamp: number;
-  directory: string;
-  /** Attempt ids that have not acknowledged yet. */
-  notYetAcknowledged: Set<string>;
-  executions: Execution[];
-  operators: CheckpointMetadata['operators'];
-  timeout: NodeJS.Timeout;
-}
-
-export interface CompletedCheckpoint {
-  id: number;
-  timestamp: number;
-  directory: string;
-}
-
+/** The long-lived parts a CheckpointCoordinator works with, passed in (as Flink's are). */
 export interface CheckpointCoordinatorServices {
   graph: ExecutionGraph;
-  taskExecutors: TaskExecutorClients;
-  /** Too many consecutive failed checkpoints: the job must fail over. */
-  failJob(reason: string): void;
+  clock: Clock;
+  scheduler: ScheduledExecutor;
+  idCounter: CheckpointIDCounter;
+  store: CompletedCheckpointStore;
+  failureManager: CheckpointFailureManager;
+  stats: CheckpointStatsTracker;
+}
+
+/** A checkpoint or savepoint to restore from, read back and checked. */
+export interface RestoreSource {
+  metadata: CheckpointMetadata;
+  directory: string;
 }
 
 /**
  * Drives a job's checkpoints (Flink's CheckpointCoordinator): every `interval` ms, when every task runs and the last
  * checkpoint ended at least `minPause` ago, it triggers checkpoint N at the source tasks (one checkpoint at a time);
- * barriers flow through the job; when every task acknowledged, it writes `chk-N/_metadata`, keeps the last
- * `numRetained` checkpoints and tells every task (sinks commit then). A checkpoint that times out or is declined fails,
- * is removed, and the job keeps running. After a failure the job restores from the latest completed checkpoint whose
- * files are intact, falling back to older ones.
+ * barriers flow through the job; when every task acknowledged, it writes `chk-N/_metadata`, hands the checkpoint to the
+ * CompletedCheckpointStore (which retains the newest) and tells every task (sinks commit then). A checkpoint that times
+ * out or is declined fails, is removed, and counts towards the CheckpointFailureManager's threshold. After a failure
+ * the job restores from the newest completed checkpoint whose files are intact, falling back to older ones.
  */
 export class CheckpointCoordinator {
-  readonly stats: CheckpointStatsTracker;
-  private nextId = 1;
   private pending: PendingCheckpoint | undefined;
-  private readonly completed: CompletedCheckpoint[] = [];
   private lastEnded = 0;
   private lastTrigger = 0;
-  private consecutiveFailures = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private ticker: ScheduledTask | undefined;
+  /** Between the decision to trigger and the pending checkpoint's creation (the id counter is asynchronous). */
+  private triggering = false;
   private stopped = false;
-  private readonly requests: TriggerRequest[] = [];
+  private readonly requests: CheckpointRequest[] = [];
 
   constructor(
-    readonly config: CheckpointCoordinatorConfig,
+    readonly config: CheckpointCoordinatorConfiguration,
     private readonly jobId: string,
     private readonly services: CheckpointCoordinatorServices,
     private readonly log: Logger,
-  ) {
-    this.stats = new CheckpointStatsTracker();
+  ) {}
+
+  get stats(): CheckpointStatsTracker {
+    return this.services.stats;
   }
 
+  /** The checkpoint waiting for acknowledgements, if any. */
+  get pendingCheckpoint(): PendingCheckpoint | undefined {
+    return this.pending;
+  }
+
+  /** Starts looking for due checkpoints and requests (when the job starts running). */
   start(): void {
-    if (this.timer || this.stopped) return;
+    if (this.ticker || this.stopped) return;
     // A short tick: a checkpoint starts within ~50 ms of being due (interval since the last trigger, min pause since
-    // the last end, every subtask RUNNING).
-    this.timer = setInterval(() => this.triggerIfDue(), Math.max(10, Math.min((this.config.interval ?? 200) / 4, 50)));
-    this.timer.unref();
+    // the last end, every subtask RUNNING); a requested savepoint as soon as nothing else runs.
+    const tick = Math.max(10, Math.min((this.config.interval ?? 200) / 4, 50));
+    this.ticker = this.services.scheduler.scheduleAtFixedRate(tick, tick, () => this.triggerIfDue());
   }
 
+  /** Stops checkpointing for good: the running checkpoint fails, waiting requests are rejected. */
   stop(reason: string): void {
     this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker?.cancel();
+    this.ticker = undefined;
     this.abortPending(reason);
     for (const request of this.requests.splice(0)) request.reject(new Error(`The ${request.savepoint ? 'savepoint' : 'checkpoint'} was not taken: ${reason}`));
   }
@@ -155,11 +103,6 @@ export class CheckpointCoordinator {
     return new Promise((resolve, reject) => this.requests.push({ savepoint, resolve, reject }));
   }
 
-  /** Checkpoint ids go on after the restored checkpoint or savepoint (sinks rely on ids that only grow). */
-  restoredFrom(checkpointId: number): void {
-    this.nextId = Math.max(this.nextId, checkpointId + 1);
-  }
-
   /**
    * The job ended: retained checkpoints are deleted unless `externalized-checkpoint-retention` keeps them (always with
    * RETAIN_ON_CANCELLATION, after a failure with DELETE_ON_CANCELLATION). A JobManager that shuts down keeps them.
@@ -168,24 +111,24 @@ export class CheckpointCoordinator {
     this.stop(`The job is ${status}.`);
     const retention = this.config.retention;
     const keep = retention === 'RETAIN_ON_CANCELLATION' || (retention === 'DELETE_ON_CANCELLATION' && status === 'FAILED');
+    const retained = this.services.store.getAllCheckpoints().length;
+    await this.services.store.shutdown(!keep);
     if (keep) {
-      if (this.completed.length > 0) this.log.info(`Retaining ${this.completed.length} checkpoint(s) of job ${this.jobId} in ${this.config.jobDirectory} (${retention}).`);
+      if (retained > 0) this.log.info(`Retaining ${retained} checkpoint(s) of job ${this.jobId} in ${this.config.jobDirectory} (${retention}).`);
       return;
     }
-    this.completed.length = 0;
     await rm(this.config.jobDirectory, { recursive: true, force: true }).catch((error: Error) => this.log.warn(`Could not remove the checkpoints of job ${this.jobId}: ${error.message}`));
   }
 
-  /** Failover: the running checkpoint can no longer complete. */
+  /** Failover: the running checkpoint can no longer complete (it does not count as a failed checkpoint). */
   abortPending(reason: string): void {
     const pending = this.pending;
-    if (!pending) return;
-    this.failCheckpoint(pending, reason, false);
+    if (pending) this.failCheckpoint(pending, reason, false);
   }
 
   private triggerIfDue(): void {
-    const now = Date.now();
-    if (this.pending || this.stopped) return;
+    if (this.pending || this.triggering || this.stopped) return;
+    const now = this.services.clock.now();
     const graph = this.services.graph;
     const executions = graph.allExecutions();
     const running = graph.status === 'RUNNING' && executions.every((e) => e.state === 'RUNNING');
@@ -206,150 +149,156 @@ export class CheckpointCoordinator {
     void this.trigger(executions, now, undefined);
   }
 
-  private async trigger(executions: Execution[], timestamp: number, request: TriggerRequest | undefined): Promise<void> {
-    const id = this.nextId++;
+  private async trigger(executions: Execution[], timestamp: number, request: CheckpointRequest | undefined): Promise<void> {
+    this.triggering = true;
+    let id: number;
+    try {
+      id = await this.services.idCounter.getAndIncrement();
+    } catch (error) {
+      this.triggering = false;
+      request?.reject(new Error(`Could not get a checkpoint id: ${(error as Error).message}`));
+      return;
+    }
+    this.triggering = false;
+    if (this.stopped) {
+      request?.reject(new Error('The job is not running.'));
+      return;
+    }
     const savepoint = request?.savepoint;
     const directory = savepoint
       ? join(savepoint.targetDirectory, `savepoint-${this.jobId.slice(0, 6)}-${randomHex(6)}`)
       : join(this.config.jobDirectory, `chk-${id}`);
-    const type = savepoint ? (savepoint.terminate ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT';
-    const pending: PendingCheckpoint = {
-      id,
-      request,
-      savepoint,
-      timestamp,
-      directory,
-      notYetAcknowledged: new Set(executions.map((e) => e.attemptId)),
-      executions,
-      operators: {},
-      timeout: setTimeout(() => this.failCheckpoint(pending, `Checkpoint expired before completing (timeout ${this.config.timeout} ms).`), this.config.timeout),
-    };
+    const pending = new PendingCheckpoint(id, timestamp, directory, request, executions);
+    pending.timeout = this.services.scheduler.schedule(this.config.timeout, () =>
+      this.failCheckpoint(pending, `Checkpoint expired before completing (timeout ${this.config.timeout} ms).`),
+    );
     this.pending = pending;
-    this.stats.reportPending(id, timestamp, type, executions.map((e) => ({ vertexId: e.vertex.jobVertex.id, subtaskIndex: e.subtaskIndex })));
+    this.stats.reportPending(id, timestamp, pending.type, executions.map((e) => ({ vertexId: e.vertex.jobVertex.id, subtaskIndex: e.subtaskIndex })));
     try {
       await mkdir(directory, { recursive: true });
     } catch (error) {
       this.failCheckpoint(pending, `Could not create the checkpoint directory ${directory}: ${(error as Error).message}`);
       return;
     }
-    this.log.info(`Triggering ${savepoint ? 'savepoint' : 'checkpoint'} ${id} (type=${type}) @ ${timestamp} for job ${this.jobId}.`);
-    const sources = executions.filter((e) => e.vertex.jobVertex.inputs.length === 0);
+    if (this.pending !== pending) return;
+    this.log.info(`Triggering ${savepoint ? 'savepoint' : 'checkpoint'} ${id} (type=${pending.type}) @ ${timestamp} for job ${this.jobId}.`);
     const terminate = savepoint?.terminate ?? false;
     const drain = savepoint?.drain ?? false;
-    for (const execution of sources) {
-      const request = { attemptId: execution.attemptId, checkpointId: id, timestamp, targetLocation: directory, terminate, drain };
-      this.services.taskExecutors.triggerCheckpoint(execution.address!, request).catch((error: Error) => {
+    for (const execution of executions.filter((e) => e.vertex.jobVertex.inputs.length === 0)) {
+      const trigger = { attemptId: execution.attemptId, checkpointId: id, timestamp, targetLocation: directory, terminate, drain };
+      const gateway = execution.location?.gateway;
+      const triggered = gateway ? gateway.triggerCheckpoint(trigger) : Promise.reject(new Error('the task is not deployed'));
+      triggered.catch((error: Error) => {
         if (this.pending === pending) this.failCheckpoint(pending, `Could not trigger checkpoint ${id} at ${execution.displayName}: ${error.message}`);
       });
     }
   }
 
-  acknowledge(attemptId: string, checkpointId: number, subtaskState: Uint8Array, metrics: Omit<SubtaskCheckpointStats, 'ackTimestamp'>): void {
+  /** A subtask's acknowledgement (Flink's receiveAcknowledgeMessage); one of an unknown attempt or checkpoint is dropped. */
+  receiveAcknowledgeMessage(ack: AcknowledgeCheckpoint): void {
     const pending = this.pending;
-    if (!pending || pending.id !== checkpointId || !pending.notYetAcknowledged.delete(attemptId)) return;
-    const execution = pending.executions.find((e) => e.attemptId === attemptId)!;
-    const vertex = execution.vertex.jobVertex;
-    const state = decodeSubtaskState(subtaskState);
-    for (const [operatorId, operatorState] of Object.entries(state.operators)) {
-      const entry = (pending.operators[operatorId] ??= { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, subtasks: {} });
-      entry.subtasks[execution.subtaskIndex] = operatorState;
-    }
-    this.stats.reportAck(checkpointId, vertex.id, execution.subtaskIndex, { ...metrics, ackTimestamp: Date.now() });
-    if (pending.notYetAcknowledged.size === 0) void this.complete(pending);
-  }
-
-  decline(attemptId: string, checkpointId: number, reason: string): void {
-    const pending = this.pending;
-    if (!pending || pending.id !== checkpointId || !pending.notYetAcknowledged.has(attemptId)) return;
-    this.failCheckpoint(pending, `Checkpoint was declined: ${reason}`);
-  }
-
-  private async complete(pending: PendingCheckpoint): Promise<void> {
-    clearTimeout(pending.timeout);
-    const started = Date.now();
-    const metadata: CheckpointMetadata = { jobId: this.jobId, checkpointId: pending.id, timestamp: pending.timestamp, isSavepoint: pending.savepoint !== undefined, operators: pending.operators };
+    if (!pending || pending.checkpointId !== ack.checkpointId || !pending.isAwaiting(ack.attemptId)) return;
+    let state: SubtaskState;
     try {
-      await writeMetadata(pending.directory, metadata);
+      state = decodeSubtaskState(ack.subtaskState);
+    } catch (error) {
+      this.failCheckpoint(pending, `The acknowledgement of ${ack.attemptId} could not be read: ${(error as Error).message}`);
+      return;
+    }
+    const { result, execution } = pending.acknowledgeTask(ack.attemptId, state);
+    if (result !== 'SUCCESS') return;
+    this.stats.reportAck(ack.checkpointId, execution!.vertex.jobVertex.id, execution!.subtaskIndex, { ...ack.metrics, ackTimestamp: this.services.clock.now() });
+    if (pending.isFullyAcknowledged) void this.completePendingCheckpoint(pending);
+  }
+
+  /** A subtask could not take its part (Flink's receiveDeclineMessage): the checkpoint fails. */
+  receiveDeclineMessage(decline: DeclineCheckpoint): void {
+    const pending = this.pending;
+    if (!pending || pending.checkpointId !== decline.checkpointId || !pending.isAwaiting(decline.attemptId)) return;
+    this.failCheckpoint(pending, `Checkpoint was declined: ${decline.reason}`);
+  }
+
+  private async completePendingCheckpoint(pending: PendingCheckpoint): Promise<void> {
+    pending.timeout?.cancel();
+    const started = this.services.clock.now();
+    try {
+      await writeMetadata(pending.directory, pending.toMetadata(this.jobId));
     } catch (error) {
       this.failCheckpoint(pending, `Could not write the checkpoint metadata: ${(error as Error).message}`);
       return;
     }
     if (this.pending !== pending) return;
     this.pending = undefined;
-    this.lastEnded = Date.now();
-    this.consecutiveFailures = 0;
-    // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
-    if (!pending.savepoint) this.completed.push({ id: pending.id, timestamp: pending.timestamp, directory: pending.directory });
-    const finalizationTime = Date.now() - started;
+    pending.dispose();
+    this.lastEnded = this.services.clock.now();
+    this.services.failureManager.handleCheckpointSuccess();
     const location = fileUri(pending.directory);
-    const stats = this.stats.reportCompleted(pending.id, location);
+    const summary = this.stats.reportCompleted(pending.checkpointId, location);
     this.log.info(
-      `Completed ${pending.savepoint ? 'savepoint' : 'checkpoint'} ${pending.id} for job ${this.jobId} (${stats.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${finalizationTime} ms).`,
+      `Completed ${pending.savepoint ? 'savepoint' : 'checkpoint'} ${pending.checkpointId} for job ${this.jobId} (${summary.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${this.lastEnded - started} ms).`,
     );
-    this.notify(pending, true);
-    pending.request?.resolve({ checkpointId: pending.id, location });
-    while (this.completed.length > this.config.numRetained) {
-      const old = this.completed.shift()!;
-      this.stats.reportDiscarded(old.id);
-      await rm(old.directory, { recursive: true, force: true }).catch((error: Error) => this.log.warn(`Could not remove checkpoint ${old.id}: ${error.message}`));
-    }
+    this.notifyTasks(pending, true);
+    pending.request?.resolve({ checkpointId: pending.checkpointId, location });
+    // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
+    if (pending.savepoint) return;
+    const subsumed = await this.services.store.addCheckpoint({ checkpointId: pending.checkpointId, timestamp: pending.timestamp, directory: pending.directory });
+    for (const old of subsumed) this.stats.reportDiscarded(old.checkpointId);
   }
 
   private failCheckpoint(pending: PendingCheckpoint, reason: string, countsAsFailure = true): void {
     if (this.pending !== pending) return;
-    clearTimeout(pending.timeout);
     this.pending = undefined;
-    this.lastEnded = Date.now();
-    this.stats.reportFailed(pending.id, reason);
-    this.log.warn(`Failed to trigger or complete checkpoint ${pending.id} for job ${this.jobId}: ${reason}`);
-    this.notify(pending, false);
+    pending.dispose();
+    this.lastEnded = this.services.clock.now();
+    this.stats.reportFailed(pending.checkpointId, reason);
+    this.log.warn(`Failed to trigger or complete checkpoint ${pending.checkpointId} for job ${this.jobId}: ${reason}`);
+    this.notifyTasks(pending, false);
     void rm(pending.directory, { recursive: true, force: true }).catch(() => undefined);
     pending.request?.reject(new Error(reason));
-    if (!countsAsFailure) return;
-    this.consecutiveFailures++;
-    if (this.config.tolerableFailures >= 0 && this.consecutiveFailures > this.config.tolerableFailures) {
-      this.consecutiveFailures = 0;
-      this.services.failJob(`Exceeded checkpoint tolerable failure threshold (${this.config.tolerableFailures}): ${reason}`);
-    }
+    if (countsAsFailure) this.services.failureManager.handleCheckpointFailure(reason);
   }
 
-  private notify(pending: PendingCheckpoint, completed: boolean): void {
-    const byAddress = new Map<string, string[]>();
-    for (const e of pending.executions) if (e.address && e.state === 'RUNNING') (byAddress.get(e.address) ?? byAddress.set(e.address, []).get(e.address)!).push(e.attemptId);
-    for (const [address, attemptIds] of byAddress) {
-      this.services.taskExecutors.notifyCheckpoint(address, attemptIds, pending.id, completed).catch((error: Error) => {
-        this.log.warn(`Could not notify ${address} of checkpoint ${pending.id}: ${error.message}`);
-      });
+  /** Tells the running tasks of the checkpoint that it completed (sinks commit) or was aborted, one call per TaskManager. */
+  private notifyTasks(pending: PendingCheckpoint, completed: boolean): void {
+    const byTaskManager = new Map<string, { execution: Execution; attemptIds: string[] }>();
+    for (const e of pending.tasks()) {
+      if (!e.location || e.state !== 'RUNNING') continue;
+      const entry = byTaskManager.get(e.location.resourceId) ?? byTaskManager.set(e.location.resourceId, { execution: e, attemptIds: [] }).get(e.location.resourceId)!;
+      entry.attemptIds.push(e.attemptId);
+    }
+    for (const { execution, attemptIds } of byTaskManager.values()) {
+      const { gateway, address } = execution.location!;
+      const notified = completed ? gateway.notifyCheckpointComplete(attemptIds, pending.checkpointId) : gateway.notifyCheckpointAborted(attemptIds, pending.checkpointId);
+      notified.catch((error: Error) => this.log.warn(`Could not notify ${address} of checkpoint ${pending.checkpointId}: ${error.message}`));
     }
   }
 
   /**
-   * The newest completed checkpoint whose metadata and state files are intact, read back from disk; damaged ones are
-   * skipped with a warning and forgotten. Undefined if there is no completed checkpoint. Throws if there were some but
+   * The newest retained checkpoint whose metadata and state files are intact, read back from disk; damaged ones are
+   * skipped with a warning and forgotten. Undefined if there is no retained checkpoint. Throws if there were some but
    * none is usable: restarting from nothing would silently lose the job's state.
    */
-  async latestRestorable(): Promise<{ metadata: CheckpointMetadata; directory: string } | undefined> {
-    if (this.completed.length === 0) return undefined;
+  async latestRestorable(): Promise<RestoreSource | undefined> {
+    const store = this.services.store;
+    if (!store.getLatestCheckpoint()) return undefined;
     const problems: string[] = [];
-    while (this.completed.length > 0) {
-      const candidate = this.completed[this.completed.length - 1]!;
+    for (let candidate = store.getLatestCheckpoint(); candidate; candidate = store.getLatestCheckpoint()) {
       try {
-        const metadata = await readCheckpoint(candidate.directory);
-        return { metadata, directory: candidate.directory };
+        return { metadata: await readCheckpoint(candidate.directory), directory: candidate.directory };
       } catch (error) {
-        problems.push(`checkpoint ${candidate.id}: ${(error as Error).message}`);
-        this.log.warn(`Cannot restore from checkpoint ${candidate.id}, trying an older one: ${(error as Error).message}`);
-        this.completed.pop();
+        problems.push(`checkpoint ${candidate.checkpointId}: ${(error as Error).message}`);
+        this.log.warn(`Cannot restore from checkpoint ${candidate.checkpointId}, trying an older one: ${(error as Error).message}`);
+        store.removeCheckpoint(candidate.checkpointId);
       }
     }
     throw new Error(`None of the retained checkpoints can be restored (${problems.join('; ')}).`);
   }
 
-  /** Records the restore for REST (`latest.restored`). */
-  reportRestored(checkpointId: number, directory: string, isSavepoint = false): void {
-    this.restoredFrom(checkpointId);
-    this.stats.reportRestored(checkpointId, fileUri(directory), isSavepoint);
-    this.log.info(`Restoring job ${this.jobId} from Checkpoint ${checkpointId} @ ${Date.now()} for ${this.jobId} located at ${directory}.`);
+  /** The job restores from this checkpoint or savepoint: ids go on after it (sinks rely on ids that only grow). */
+  async reportRestored(source: RestoreSource): Promise<void> {
+    const { checkpointId, isSavepoint } = source.metadata;
+    await this.services.idCounter.setCount(checkpointId + 1);
+    this.stats.reportRestored(checkpointId, fileUri(source.directory), isSavepoint);
+    this.log.info(`Restoring job ${this.jobId} from Checkpoint ${checkpointId} @ ${this.services.clock.now()} for ${this.jobId} located at ${source.directory}.`);
   }
 }
-

@@ -5,9 +5,12 @@ import { storeJobModule } from '../../common/jobModules.js';
 import type { Logger } from '../../common/Logger.js';
 import { buildJobGraph, type JobGraph } from '../../graph/JobGraph.js';
 import { extractPipeline, MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
-import { checkStateMapping, resolveSavepoint } from '../checkpoint/CheckpointMetadata.js';
+import { resolveSavepoint } from '../checkpoint/CheckpointMetadata.js';
+import { checkStateMapping } from '../checkpoint/StateAssignmentOperation.js';
 import { JobMaster, type JobMasterServices, type JobSubmission } from '../jobmaster/JobMaster.js';
-import type { ExecutionState, JobStatus } from './JobStatus.js';
+import type { ExecutionState } from '../executiongraph/ExecutionState.js';
+import type { JobStatus } from '../executiongraph/JobStatus.js';
+import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
 
 /** A job as the job lists show it (Flink's JobDetails). */
 export interface JobDetails {
@@ -51,11 +54,13 @@ export class Dispatcher {
 
   constructor(
     private readonly services: JobMasterServices,
+    /** Its registry's events reach the jobs: TaskManagers that come and go, task metrics. */
+    resourceManager: ResourceManager,
     /** Where job programs are written for the JobManager's own use (building the graph of a rescaled job). */
     private readonly programDirectory: string,
     private readonly log: Logger,
   ) {
-    const rm = services.resourceManager;
+    const rm = resourceManager;
     rm.on('taskManagerRegistered', () => {
       for (const job of this.jobs.values()) job.onResourcesAvailable();
     });
@@ -111,7 +116,7 @@ export class Dispatcher {
   async rescale(jobId: string, parallelism: number, savepointDirectory: string): Promise<{ jobId: string; savepoint: string }> {
     const job = this.jobs.get(jobId);
     if (!job) throw new JobSubmissionError(`Job ${jobId} not found`);
-    const started = Date.now();
+    const started = this.services.clock.now();
     const savepoint = await job.stopWithSavepoint(savepointDirectory, false);
     const { jobModule, programArgs } = job.submission;
     const newJobId = await this.submitProgram({
@@ -122,7 +127,7 @@ export class Dispatcher {
       parallelism,
       savepoint: { path: savepoint, allowNonRestoredState: false },
     });
-    this.log.info(`Rescaled job ${job.name} (${jobId}) to parallelism ${parallelism} as job ${newJobId} from ${savepoint} (stop and resubmit took ${Date.now() - started} ms).`);
+    this.log.info(`Rescaled job ${job.name} (${jobId}) to parallelism ${parallelism} as job ${newJobId} from ${savepoint} (stop and resubmit took ${this.services.clock.now() - started} ms).`);
     return { jobId: newJobId, savepoint };
   }
 

@@ -1,35 +1,70 @@
+import type { Clock } from '../../common/time/Clock.js';
 import { randomHex } from '../../common/ids.js';
 import type { JobGraph, JobVertex } from '../../graph/JobGraph.js';
-import { EXECUTION_STATES, JOB_STATUSES, type ExecutionState, type JobStatus } from '../dispatcher/JobStatus.js';
 import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
+import type { TaskExecutorGateway } from '../../taskmanager/TaskExecutorGateway.js';
+import { EXECUTION_STATES, isTerminalExecutionState, type ExecutionState } from './ExecutionState.js';
+import { JOB_STATUSES, type JobStatus } from './JobStatus.js';
+
+/** Where an execution was deployed (Flink's TaskManagerLocation together with the slot's TaskManagerGateway). */
+export interface TaskManagerLocation {
+  resourceId: string;
+  /** host:port of the TaskExecutor's RPC endpoint. */
+  address: string;
+  /** host:port of its data (shuffle) server. */
+  dataAddress: string;
+  host: string;
+  gateway: TaskExecutorGateway;
+}
+
+/** Why an execution failed. */
+export interface ExecutionFailure {
+  name: string;
+  message: string;
+  stack: string;
+}
 
 /** One attempt to run a subtask (Flink's Execution). */
 export class Execution {
   state: ExecutionState = 'CREATED';
-  readonly timestamps: Partial<Record<ExecutionState, number>> = { CREATED: Date.now() };
-  resourceId: string | undefined;
-  address: string | undefined;
-  host: string | undefined;
+  readonly timestamps: Partial<Record<ExecutionState, number>>;
+  /** Set when the execution is assigned a slot. */
+  location: TaskManagerLocation | undefined;
   /** The subtask's newest metrics report (reset with every new attempt). */
   metrics: TaskMetricsSnapshot | undefined;
-  failure: { name: string; message: string; stack: string } | undefined;
+  failure: ExecutionFailure | undefined;
 
   constructor(
     readonly vertex: ExecutionJobVertex,
     readonly subtaskIndex: number,
     readonly attemptNumber: number,
+    private readonly clock: Clock,
     readonly attemptId: string = randomHex(16),
-  ) {}
+  ) {
+    this.timestamps = { CREATED: clock.now() };
+  }
+
+  get resourceId(): string | undefined {
+    return this.location?.resourceId;
+  }
+
+  get address(): string | undefined {
+    return this.location?.address;
+  }
+
+  get host(): string | undefined {
+    return this.location?.host;
+  }
 
   transition(state: ExecutionState): ExecutionState {
     const old = this.state;
     this.state = state;
-    this.timestamps[state] = Date.now();
+    this.timestamps[state] = this.clock.now();
     return old;
   }
 
   isTerminal(): boolean {
-    return this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED';
+    return isTerminalExecutionState(this.state);
   }
 
   /** `<vertex name> (<i+1>/<parallelism>)#<attempt>`. */
@@ -42,8 +77,11 @@ export class Execution {
 export class ExecutionJobVertex {
   executions: Execution[];
 
-  constructor(readonly jobVertex: JobVertex) {
-    this.executions = Array.from({ length: jobVertex.parallelism }, (_, i) => new Execution(this, i, 0));
+  constructor(
+    readonly jobVertex: JobVertex,
+    private readonly clock: Clock,
+  ) {
+    this.executions = Array.from({ length: jobVertex.parallelism }, (_, i) => new Execution(this, i, 0, clock));
   }
 
   get parallelism(): number {
@@ -52,7 +90,7 @@ export class ExecutionJobVertex {
 
   /** Replaces every subtask's execution with a new attempt (a restart). */
   newAttempts(): void {
-    this.executions = this.executions.map((e) => new Execution(this, e.subtaskIndex, e.attemptNumber + 1));
+    this.executions = this.executions.map((e) => new Execution(this, e.subtaskIndex, e.attemptNumber + 1, this.clock));
   }
 
   /** Counts per ExecutionState (every state present, upper-case keys). */
@@ -81,10 +119,14 @@ export class ExecutionGraph {
   readonly vertices: ExecutionJobVertex[];
   private readonly byAttempt = new Map<string, Execution>();
   status: JobStatus = 'INITIALIZING';
-  readonly statusTimestamps: Partial<Record<JobStatus, number>> = { INITIALIZING: Date.now() };
+  readonly statusTimestamps: Partial<Record<JobStatus, number>>;
 
-  constructor(readonly jobGraph: JobGraph) {
-    this.vertices = jobGraph.vertices.map((v) => new ExecutionJobVertex(v));
+  constructor(
+    readonly jobGraph: JobGraph,
+    private readonly clock: Clock,
+  ) {
+    this.statusTimestamps = { INITIALIZING: clock.now() };
+    this.vertices = jobGraph.vertices.map((v) => new ExecutionJobVertex(v, clock));
     for (const v of this.vertices) for (const e of v.executions) this.byAttempt.set(e.attemptId, e);
   }
 
@@ -106,10 +148,15 @@ export class ExecutionGraph {
     return this.vertices.flatMap((v) => v.executions);
   }
 
+  /** The vertex with this id. */
+  vertex(vertexId: string): ExecutionJobVertex | undefined {
+    return this.vertices.find((v) => v.jobVertex.id === vertexId);
+  }
+
   transition(status: JobStatus): JobStatus {
     const old = this.status;
     this.status = status;
-    this.statusTimestamps[status] = Date.now();
+    this.statusTimestamps[status] = this.clock.now();
     return old;
   }
 

@@ -17,18 +17,3 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export function isGloballyTerminal(status: JobStatus): boolean {
   return status === 'FAILED' || status === 'CANCELED' || status === 'FINISHED';
 }
-
-/** Flink's ExecutionState, in declaration order (note CANCELING with one L). */
-export const EXECUTION_STATES = [
-  'CREATED',
-  'SCHEDULED',
-  'DEPLOYING',
-  'RUNNING',
-  'FINISHED',
-  'CANCELING',
-  'CANCELED',
-  'FAILED',
-  'RECONCILING',
-  'INITIALIZING',
-] as const;
-export type ExecutionState = (typeof EXECUTION_STATES)[number];

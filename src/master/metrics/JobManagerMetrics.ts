@@ -2,7 +2,7 @@ import type { GaugeValue } from '../../job/metrics.js';
 import { metricId } from '../../metrics/MetricGroup.js';
 import { ProcessMetricGroup } from '../../metrics/ProcessMetricGroup.js';
 import type { Dispatcher } from '../dispatcher/Dispatcher.js';
-import { isGloballyTerminal, type JobStatus } from '../dispatcher/JobStatus.js';
+import { isGloballyTerminal, type JobStatus } from '../executiongraph/JobStatus.js';
 import type { JobMaster } from '../jobmaster/JobMaster.js';
 import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
 

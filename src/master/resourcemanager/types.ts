@@ -1,5 +1,6 @@
 /** Domain types of the ResourceManager, independent of the protobuf wire form. */
 import type { GaugeValue } from '../../job/metrics.js';
+import type { TaskExecutorGateway } from '../../taskmanager/TaskExecutorGateway.js';
 
 export interface HardwareDescription {
   cpuCores: number;
@@ -17,8 +18,10 @@ export interface SlotStatus {
 
 export interface TaskExecutorRegistration {
   resourceId: string;
+  /** host:port of the TaskExecutor's RPC endpoint. */
   address: string;
   hostname: string;
+  /** Port of its data (shuffle) server, on the host of `address`. */
   dataPort: number;
   numberOfSlots: number;
   hardware: HardwareDescription;
@@ -41,12 +44,16 @@ export type TaskManagerRemovalReason =
   | { kind: 'replaced' }
   | { kind: 'shutdown' };
 
-/** A registered TaskManager as the REST layer sees it. */
+/** A registered TaskManager as the JobManager's components see it. */
 export interface TaskManagerView {
   registration: TaskExecutorRegistration;
   registrationId: string;
   registeredAt: number;
   lastHeartbeat: number;
+  /** host:port of its data (shuffle) server. */
+  dataAddress: string;
+  /** How the JobManager reaches it. */
+  gateway: TaskExecutorGateway;
   /** The process metrics of the newest heartbeat (`Status.JVM.*`), empty until one arrived. */
   metrics: ReadonlyMap<string, GaugeValue>;
 }

@@ -1,166 +1,158 @@
-import { credentials, Metadata, type ClientWritableStream, type Server, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
-import {
-  ShuffleServiceClient,
-  ShuffleServiceService,
-  type ExchangeRequest,
-  type ExchangeResponse,
-  type ShuffleMessage,
-} from '../../generated/tsflink/shuffle/v1/shuffle.js';
 import type { Logger } from '../../common/Logger.js';
-import { DEFAULT_CHANNEL_OPTIONS } from '../../rpc/RpcService.js';
 import type { ChannelMessage } from '../task/thread-protocol.js';
 
-/** A local subtask's end of channels: the router posts messages to it. */
+/** A local subtask's end of channels: the ShuffleEnvironment posts messages to it. */
 export interface ChannelEndpointOwner {
   deliver(message: ChannelMessage): void;
 }
 
-/** The gRPC client side wants a larger HTTP/2 window than the 64 KB default for data (reference/node-limits.md §4). */
-const SHUFFLE_CHANNEL_OPTIONS = { ...DEFAULT_CHANNEL_OPTIONS, 'grpc-node.flow_control_window': 4 * 1024 * 1024 };
+/** What the transport hands to the ShuffleEnvironment. */
+export interface ShuffleTransportListener {
+  /** A message of a channel a local consumer requested, from its remote producer. */
+  onMessageForConsumer(message: ChannelMessage): void;
+  /** A remote consumer requested a channel of a local producer: its messages go out from now on. */
+  onChannelRequested(channelId: string): void;
+  /** A remote consumer granted credit on a channel of a local producer. */
+  onCredit(channelId: string, credits: number): void;
+  /** A remote consumer released a channel (it ended): nothing more is sent on it. */
+  onChannelReleased(channelId: string): void;
+}
 
 /**
- * Moves channel messages between subtasks (Flink's ShuffleEnvironment, with the roles of its network stack):
- * between two subtasks of this TaskExecutor directly, to another TaskExecutor over one gRPC Exchange stream per
- * peer. Data, watermarks, idleness, checkpoint barriers and end-of-partition travel towards the consumer; credits towards the producer.
- * A message for a subtask that is not deployed yet waits here until it registers (credits bound how much that is).
+ * How the ShuffleEnvironment reaches other TaskExecutors (Flink's ConnectionManager with its partition request client
+ * and server). As in Flink, the consumer asks: it requests a channel from the producer's TaskExecutor and grants
+ * credits there; the producer sends the channel's messages back on that request's connection.
  */
-export class ShuffleEnvironment {
+export interface ShuffleTransport {
+  /** Consumer side: asks the TaskExecutor at `producerAddress` (its data address) for the channel's messages. */
+  requestChannel(producerAddress: string, channelId: string): void;
+  sendCredit(producerAddress: string, channelId: string, credits: number): void;
+  releaseChannel(producerAddress: string, channelId: string): void;
+  /** Producer side: sends to the consumer that requested the channel; false when none has yet. */
+  sendToConsumer(message: ChannelMessage): boolean;
+  close(): void;
+}
+
+/**
+ * Moves channel messages between subtasks (Flink's ShuffleEnvironment): between two subtasks of this TaskExecutor
+ * directly, and through the transport when the other end runs elsewhere. Data, watermarks, idleness, checkpoint
+ * barriers and end-of-partition travel towards the consumer; credits towards the producer. A message whose other end
+ * has not registered (or requested the channel) yet waits here until it does; credits bound how much data that is.
+ */
+export class ShuffleEnvironment implements ShuffleTransportListener {
   private readonly producers = new Map<string, ChannelEndpointOwner>();
-  private readonly consumers = new Map<string, ChannelEndpointOwner>();
+  private readonly consumers = new Map<string, { owner: ChannelEndpointOwner; producerAddress: string }>();
+  /** Messages for a local consumer that has not registered yet. */
   private readonly waitingForConsumer = new Map<string, ChannelMessage[]>();
+  /** Credits for a local producer that has not registered yet. */
   private readonly waitingForProducer = new Map<string, ChannelMessage[]>();
-  private readonly peers = new Map<string, { client: ShuffleServiceClient; stream: ClientWritableStream<ExchangeRequest> }>();
+  /** Messages for a remote consumer that has not requested its channel yet. */
+  private readonly waitingForRequest = new Map<string, ChannelMessage[]>();
+  private readonly transport: ShuffleTransport;
 
   constructor(
-    private readonly ownAddress: string,
+    /** This TaskExecutor's data address (host:port): channels whose other end is here are local. */
+    readonly ownAddress: string,
+    transport: (listener: ShuffleTransportListener) => ShuffleTransport,
     private readonly log: Logger,
-  ) {}
-
-  /** Serves the Exchange endpoint that peers send to. */
-  addService(server: Server): void {
-    server.addService(ShuffleServiceService, {
-      exchange: (call: ServerReadableStream<ExchangeRequest, ExchangeResponse>, callback: sendUnaryData<ExchangeResponse>) => {
-        this.log.debug(`Exchange stream opened by ${call.getPeer()}.`);
-        call.on('data', (request: ExchangeRequest) => {
-          for (const message of request.messages) {
-            const decoded = fromWire(message);
-            if (decoded) this.deliverLocally(decoded);
-          }
-        });
-        call.on('end', () => callback(null, {}));
-        call.on('error', () => undefined);
-      },
-    });
+  ) {
+    this.transport = transport(this);
   }
 
+  /** A local producer of `channelId`: credits for it are delivered to `owner`. */
   registerProducer(channelId: string, owner: ChannelEndpointOwner): void {
     this.producers.set(channelId, owner);
-    this.flushWaiting(this.waitingForProducer, channelId, owner);
+    this.flush(this.waitingForProducer, channelId, owner);
   }
 
-  registerConsumer(channelId: string, owner: ChannelEndpointOwner): void {
-    this.consumers.set(channelId, owner);
-    this.flushWaiting(this.waitingForConsumer, channelId, owner);
+  /** A local consumer of `channelId`, whose producer's TaskExecutor serves data at `producerAddress`. */
+  registerConsumer(channelId: string, owner: ChannelEndpointOwner, producerAddress: string): void {
+    this.consumers.set(channelId, { owner, producerAddress });
+    if (producerAddress !== this.ownAddress) this.transport.requestChannel(producerAddress, channelId);
+    this.flush(this.waitingForConsumer, channelId, owner);
   }
 
   unregister(channelIds: Iterable<string>, owner: ChannelEndpointOwner): void {
     for (const id of channelIds) {
       if (this.producers.get(id) === owner) this.producers.delete(id);
-      if (this.consumers.get(id) === owner) this.consumers.delete(id);
+      const consumer = this.consumers.get(id);
+      if (consumer?.owner === owner) {
+        this.consumers.delete(id);
+        if (consumer.producerAddress !== this.ownAddress) this.transport.releaseChannel(consumer.producerAddress, id);
+      }
       this.waitingForConsumer.delete(id);
       this.waitingForProducer.delete(id);
+      this.waitingForRequest.delete(id);
     }
   }
 
-  /** A message from a local subtask, for the channel's other end at `peerAddress`. */
+  /** A message from a local subtask, for the channel's other end at `peerAddress` (a data address). */
   route(message: ChannelMessage, peerAddress: string): void {
-    if (peerAddress === this.ownAddress) this.deliverLocally(message);
-    else this.sendRemote(peerAddress, message);
+    if (message.type === 'credit') {
+      if (peerAddress === this.ownAddress) this.deliverToProducer(message);
+      else this.transport.sendCredit(peerAddress, message.channel, message.credits);
+      return;
+    }
+    if (peerAddress === this.ownAddress) {
+      this.deliverToConsumer(message);
+      return;
+    }
+    const waiting = this.waitingForRequest.get(message.channel);
+    if (waiting) waiting.push(message);
+    else if (!this.transport.sendToConsumer(message)) this.waitingForRequest.set(message.channel, [message]);
   }
 
   close(): void {
-    for (const { client, stream } of this.peers.values()) {
-      stream.end();
-      client.close();
-    }
-    this.peers.clear();
+    this.transport.close();
   }
 
-  private deliverLocally(message: ChannelMessage): void {
-    const towardsProducer = message.type === 'credit';
-    const owner = (towardsProducer ? this.producers : this.consumers).get(message.channel);
-    if (owner) {
-      owner.deliver(message);
-      return;
-    }
-    this.log.debug(`Holding ${message.type} for channel ${message.channel} until its ${towardsProducer ? 'producer' : 'consumer'} registers.`);
-    const waiting = towardsProducer ? this.waitingForProducer : this.waitingForConsumer;
+  // --- ShuffleTransportListener -------------------------------------------------------------------------------------
+
+  onMessageForConsumer(message: ChannelMessage): void {
+    const consumer = this.consumers.get(message.channel);
+    // Only requested channels send; after the consumer ended, what was still on its way is dropped.
+    if (consumer) consumer.owner.deliver(message);
+    else this.log.debug(`Dropped ${message.type} for channel ${message.channel}: no consumer of it runs here.`);
+  }
+
+  onChannelRequested(channelId: string): void {
+    const waiting = this.waitingForRequest.get(channelId);
+    if (!waiting) return;
+    this.waitingForRequest.delete(channelId);
+    for (const message of waiting) this.transport.sendToConsumer(message);
+  }
+
+  onCredit(channelId: string, credits: number): void {
+    this.deliverToProducer({ type: 'credit', channel: channelId, credits });
+  }
+
+  onChannelReleased(channelId: string): void {
+    this.waitingForRequest.delete(channelId);
+  }
+
+  private deliverToConsumer(message: ChannelMessage): void {
+    const consumer = this.consumers.get(message.channel);
+    if (consumer) consumer.owner.deliver(message);
+    else this.hold(this.waitingForConsumer, message, 'consumer');
+  }
+
+  private deliverToProducer(message: ChannelMessage): void {
+    const producer = this.producers.get(message.channel);
+    if (producer) producer.deliver(message);
+    else this.hold(this.waitingForProducer, message, 'producer');
+  }
+
+  private hold(waiting: Map<string, ChannelMessage[]>, message: ChannelMessage, side: string): void {
+    this.log.debug(`Holding ${message.type} for channel ${message.channel} until its ${side} registers.`);
     let queue = waiting.get(message.channel);
     if (!queue) waiting.set(message.channel, (queue = []));
     queue.push(message);
   }
 
-  private flushWaiting(waiting: Map<string, ChannelMessage[]>, channelId: string, owner: ChannelEndpointOwner): void {
+  private flush(waiting: Map<string, ChannelMessage[]>, channelId: string, owner: ChannelEndpointOwner): void {
     const queue = waiting.get(channelId);
     if (!queue) return;
     waiting.delete(channelId);
     for (const message of queue) owner.deliver(message);
-  }
-
-  private sendRemote(peerAddress: string, message: ChannelMessage): void {
-    let peer = this.peers.get(peerAddress);
-    if (!peer) {
-      const client = new ShuffleServiceClient(peerAddress, credentials.createInsecure(), SHUFFLE_CHANNEL_OPTIONS);
-      const stream = client.exchange(new Metadata(), (error) => {
-        if (error && this.peers.get(peerAddress)?.client === client) {
-          this.log.warn(`Data exchange with TaskExecutor ${peerAddress} failed: ${error.details || error.message}`);
-          this.peers.delete(peerAddress);
-          client.close();
-        }
-      });
-      peer = { client, stream };
-      this.peers.set(peerAddress, peer);
-      this.log.debug(`Opened the exchange stream to ${peerAddress}.`);
-    }
-    peer.stream.write({ messages: [toWire(message)] });
-  }
-}
-
-function toWire(message: ChannelMessage): ShuffleMessage {
-  const channelId = message.channel;
-  switch (message.type) {
-    case 'data':
-      return { channelId, payload: { $case: 'data', value: Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength) } };
-    case 'watermark':
-      return { channelId, payload: { $case: 'watermark', value: message.timestamp } };
-    case 'idle':
-      return { channelId, payload: { $case: 'idle', value: message.idle } };
-    case 'end':
-      return { channelId, payload: { $case: 'endOfPartition', value: { drained: message.drained } } };
-    case 'credit':
-      return { channelId, payload: { $case: 'credit', value: message.credits } };
-    case 'barrier':
-      return { channelId, payload: { $case: 'barrier', value: { checkpointId: message.checkpointId, timestamp: message.timestamp, targetLocation: message.targetLocation } } };
-  }
-}
-
-function fromWire(message: ShuffleMessage): ChannelMessage | undefined {
-  const channel = message.channelId;
-  const payload = message.payload;
-  switch (payload?.$case) {
-    case 'data':
-      return { type: 'data', channel, bytes: payload.value, records: 0 };
-    case 'watermark':
-      return { type: 'watermark', channel, timestamp: payload.value };
-    case 'idle':
-      return { type: 'idle', channel, idle: payload.value };
-    case 'endOfPartition':
-      return { type: 'end', channel, drained: payload.value.drained };
-    case 'credit':
-      return { type: 'credit', channel, credits: payload.value };
-    case 'barrier':
-      return { type: 'barrier', channel, checkpointId: payload.value.checkpointId, timestamp: payload.value.timestamp, targetLocation: payload.value.targetLocation };
-    default:
-      return undefined;
   }
 }

@@ -1,5 +1,4 @@
 import { status, type Server, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
-import { readLogFile, type LogFileLocation } from '../../common/process/LogFileLocation.js';
 import {
   FileType,
   TaskExecutorServiceService,
@@ -13,96 +12,73 @@ import {
   type RequestFileUploadResponse,
   type RequestLogListRequest,
   type RequestLogListResponse,
-  type TriggerCheckpointRequest,
-  type TriggerCheckpointResponse,
   type SubmitTaskRequest,
   type SubmitTaskResponse,
-  type TaskDeploymentDescriptor,
+  type TriggerCheckpointRequest,
+  type TriggerCheckpointResponse,
 } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import { taskDeploymentDescriptorFromProto } from '../../rpc/convert/taskDeployment.js';
 import { serviceError } from '../../rpc/RpcService.js';
+import type { LogFileRequest, TaskExecutorGateway } from '../TaskExecutorGateway.js';
 
-/** What the TaskExecutor does for the JobMaster. */
-export interface TaskExecutorGateway {
-  submitTask(descriptor: TaskDeploymentDescriptor): void;
-  cancelTask(attemptId: string): void;
-  triggerCheckpoint(request: TriggerCheckpointRequest): void;
-  notifyCheckpoint(attemptIds: readonly string[], checkpointId: number, completed: boolean): void;
-}
-
-/** Serves the TaskExecutorGateway over gRPC, and the files of the TaskExecutor's log directory. */
-export function addTaskExecutorService(server: Server, gateway: TaskExecutorGateway, logFiles: LogFileLocation): void {
-  server.addService(TaskExecutorServiceService, {
-    submitTask(call: ServerUnaryCall<SubmitTaskRequest, SubmitTaskResponse>, callback: sendUnaryData<SubmitTaskResponse>) {
-      const descriptor = call.request.descriptor;
-      if (!descriptor) {
-        callback(serviceError(status.INVALID_ARGUMENT, 'SubmitTask needs a task deployment descriptor.'));
-        return;
-      }
-      try {
-        gateway.submitTask(descriptor);
-        callback(null, {});
-      } catch (error) {
-        callback(serviceError(status.FAILED_PRECONDITION, (error as Error).message));
-      }
-    },
-    cancelTask(call: ServerUnaryCall<CancelTaskRequest, CancelTaskResponse>, callback: sendUnaryData<CancelTaskResponse>) {
-      gateway.cancelTask(call.request.attemptId);
-      callback(null, {});
-    },
-    triggerCheckpoint(call: ServerUnaryCall<TriggerCheckpointRequest, TriggerCheckpointResponse>, callback: sendUnaryData<TriggerCheckpointResponse>) {
-      try {
-        gateway.triggerCheckpoint(call.request);
-        callback(null, {});
-      } catch (error) {
-        callback(serviceError(status.NOT_FOUND, (error as Error).message));
-      }
-    },
-    notifyCheckpointComplete(call: ServerUnaryCall<NotifyCheckpointCompleteRequest, NotifyCheckpointCompleteResponse>, callback: sendUnaryData<NotifyCheckpointCompleteResponse>) {
-      gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, true);
-      callback(null, {});
-    },
-    notifyCheckpointAborted(call: ServerUnaryCall<NotifyCheckpointAbortedRequest, NotifyCheckpointAbortedResponse>, callback: sendUnaryData<NotifyCheckpointAbortedResponse>) {
-      gateway.notifyCheckpoint(call.request.attemptIds, call.request.checkpointId, false);
-      callback(null, {});
-    },
-    requestLogList(_call: ServerUnaryCall<RequestLogListRequest, RequestLogListResponse>, callback: sendUnaryData<RequestLogListResponse>) {
-      logFiles.listLogs().then(
-        (logs) => callback(null, { logs }),
-        (error: Error) => callback(serviceError(status.INTERNAL, error.message)),
+/** Serves a TaskExecutorGateway to the JobManager over gRPC: the wire adapter, with no logic of its own. */
+export function addTaskExecutorService(server: Server, gateway: TaskExecutorGateway): void {
+  const unary =
+    <Req, Res>(handle: (request: Req) => Promise<Res>, failureCode: status) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) =>
+      handle(call.request).then(
+        (response) => callback(null, response),
+        (error: Error) => callback(serviceError(failureCode, error.message)),
       );
-    },
+
+  server.addService(TaskExecutorServiceService, {
+    submitTask: unary<SubmitTaskRequest, SubmitTaskResponse>(async ({ descriptor }) => {
+      if (!descriptor) throw new Error('SubmitTask needs a task deployment descriptor.');
+      await gateway.submitTask(taskDeploymentDescriptorFromProto(descriptor));
+      return {};
+    }, status.FAILED_PRECONDITION),
+    cancelTask: unary<CancelTaskRequest, CancelTaskResponse>(async ({ attemptId }) => {
+      await gateway.cancelTask(attemptId);
+      return {};
+    }, status.INTERNAL),
+    triggerCheckpoint: unary<TriggerCheckpointRequest, TriggerCheckpointResponse>(async (trigger) => {
+      await gateway.triggerCheckpoint(trigger);
+      return {};
+    }, status.NOT_FOUND),
+    notifyCheckpointComplete: unary<NotifyCheckpointCompleteRequest, NotifyCheckpointCompleteResponse>(async ({ attemptIds, checkpointId }) => {
+      await gateway.notifyCheckpointComplete(attemptIds, checkpointId);
+      return {};
+    }, status.INTERNAL),
+    notifyCheckpointAborted: unary<NotifyCheckpointAbortedRequest, NotifyCheckpointAbortedResponse>(async ({ attemptIds, checkpointId }) => {
+      await gateway.notifyCheckpointAborted(attemptIds, checkpointId);
+      return {};
+    }, status.INTERNAL),
+    requestLogList: unary<RequestLogListRequest, RequestLogListResponse>(async () => ({ logs: await gateway.requestLogList() }), status.INTERNAL),
     requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>) {
-      requestFileUpload(call, logFiles).catch((error: Error) => call.emit('error', serviceError(status.INTERNAL, error.message)));
+      requestFileUpload(call, gateway).catch((error: Error) => call.emit('error', serviceError(status.INTERNAL, error.message)));
     },
   });
 }
 
-/**
- * Streams a file of the log directory (Flink's requestFileUploadByType / requestFileUploadByName). The name comes from
- * the network: LogFileLocation.open decides what it may reach.
- */
-async function requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>, logFiles: LogFileLocation): Promise<void> {
+/** Streams a file of the log directory (Flink's requestFileUploadByType / requestFileUploadByName), with backpressure. */
+async function requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>, gateway: TaskExecutorGateway): Promise<void> {
   const { file, maxBytes } = call.request;
-  let name: string;
-  let fileTag: string;
-  if (file?.$case === 'name') {
-    name = fileTag = file.value;
-  } else if (file?.value === FileType.FILE_TYPE_LOG || file?.value === FileType.FILE_TYPE_STDOUT) {
-    const type = file.value === FileType.FILE_TYPE_LOG ? 'LOG' : 'STDOUT';
-    name = logFiles.fileName(type);
-    fileTag = type;
-  } else {
+  let request: LogFileRequest;
+  if (file?.$case === 'name') request = { name: file.value };
+  else if (file?.value === FileType.FILE_TYPE_LOG) request = { type: 'LOG' };
+  else if (file?.value === FileType.FILE_TYPE_STDOUT) request = { type: 'STDOUT' };
+  else {
     call.emit('error', serviceError(status.INVALID_ARGUMENT, 'RequestFileUpload needs a file type or a file name.'));
     return;
   }
-  const handle = await logFiles.open(name);
-  if (!handle) {
-    call.emit('error', serviceError(status.NOT_FOUND, `The file ${fileTag} does not exist on the TaskExecutor.`));
+  const chunks = await gateway.requestFileUpload(request, maxBytes);
+  if (!chunks) {
+    call.emit('error', serviceError(status.NOT_FOUND, `The file ${'name' in request ? request.name : request.type} does not exist on the TaskExecutor.`));
     return;
   }
-  for await (const chunk of readLogFile(handle, maxBytes)) {
+  for await (const chunk of chunks) {
     if (call.cancelled) return;
-    if (!call.write({ chunk })) await drainedOrCancelled(call);
+    if (!call.write({ chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) })) await drainedOrCancelled(call);
   }
   call.end();
 }

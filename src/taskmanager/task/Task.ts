@@ -1,9 +1,9 @@
 import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { Piscina } from 'piscina';
 import type { Logger } from '../../common/Logger.js';
-import type { TriggerCheckpointRequest } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import type { ChannelEndpointOwner, ShuffleEnvironment } from '../network/ShuffleEnvironment.js';
+import type { CheckpointTrigger } from '../TaskExecutorGateway.js';
+import type { TaskThreadPool } from './TaskThreadPool.js';
 import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
 
 export type TaskState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
@@ -35,7 +35,7 @@ export class Task implements ChannelEndpointOwner {
     readonly descriptor: TaskThreadDescriptor,
     readonly allocationId: string,
     private readonly shuffle: ShuffleEnvironment,
-    private readonly pool: Piscina,
+    private readonly threads: TaskThreadPool,
     private readonly onStateChange: TaskStateListener,
     private readonly checkpointResponder: CheckpointResponder,
     private readonly log: Logger,
@@ -59,11 +59,11 @@ export class Task implements ChannelEndpointOwner {
 
   start(): void {
     this.port.on('message', (message: FromTaskThread) => this.onThreadMessage(message));
-    for (const input of this.descriptor.inputs) for (const c of input.channels) this.shuffle.registerConsumer(c.channelId, this);
+    for (const input of this.descriptor.inputs) for (const c of input.channels) this.shuffle.registerConsumer(c.channelId, this, c.peerAddress);
     for (const output of this.descriptor.outputs) for (const c of output.channels) this.shuffle.registerProducer(c.channelId, this);
     this.transition('INITIALIZING');
-    this.pool
-      .run({ descriptor: this.descriptor, port: this.workerPort }, { transferList: [this.workerPort] as never })
+    this.threads
+      .run({ descriptor: this.descriptor, port: this.workerPort }, this.workerPort)
       .then(
         (result: TaskThreadResult) => {
           this.result = result;
@@ -84,7 +84,7 @@ export class Task implements ChannelEndpointOwner {
     this.port.postMessage(message);
   }
 
-  triggerCheckpoint({ checkpointId, timestamp, targetLocation, terminate, drain }: Omit<TriggerCheckpointRequest, 'attemptId'>): void {
+  triggerCheckpoint({ checkpointId, timestamp, targetLocation, terminate, drain }: CheckpointTrigger): void {
     if (this.state === 'RUNNING') this.port.postMessage({ type: 'triggerCheckpoint', checkpointId, timestamp, targetLocation, terminate, drain });
     else this.checkpointResponder.decline(this, checkpointId, `${this.displayName} is ${this.state}, not RUNNING.`);
   }

@@ -1,21 +1,18 @@
 import t from 'tap';
 import { buildJobGraph } from '../../../src/graph/JobGraph.js';
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type Sink, type Source } from '../../../src/job/index.js';
-import { setPipelineExecutor, type Pipeline } from '../../../src/job/transformations.js';
+import { runWithPipelineExecutor, type Pipeline } from '../../../src/job/transformations.js';
 
 const source: Source<{ page: string }> = { connectorName: 'test', createReader: () => { throw new Error('not run'); } };
 const sink: Sink<unknown> = { connectorName: 'test', createWriter: async () => { throw new Error('not run'); } };
 
 async function pipelineOf(build: (env: StreamExecutionEnvironment) => void): Promise<Pipeline> {
   let captured: Pipeline | undefined;
-  setPipelineExecutor({ execute: async (p) => ((captured = p), { jobId: 'x' }) });
-  try {
+  await runWithPipelineExecutor({ execute: async (p) => ((captured = p), { jobId: 'x' }) }, async () => {
     const env = StreamExecutionEnvironment.getExecutionEnvironment();
     build(env);
     await env.execute('test job');
-  } finally {
-    setPipelineExecutor(undefined);
-  }
+  });
   return captured!;
 }
 

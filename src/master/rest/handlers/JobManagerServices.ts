@@ -1,7 +1,6 @@
 import type { AsyncOperations } from '../AsyncOperations.js';
 import type { Configuration } from '../../../common/config/Configuration.js';
 import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
-import type { TaskExecutorClients } from '../../jobmaster/TaskExecutorClients.js';
 import type { JobManagerMetricGroup } from '../../metrics/JobManagerMetrics.js';
 import type { ResourceManager } from '../../resourcemanager/ResourceManager.js';
 
@@ -14,8 +13,6 @@ export interface JobManagerServices {
   operations: AsyncOperations;
   /** The JobManager's own metrics (process, TaskManagers, slots, jobs). */
   metrics: JobManagerMetricGroup;
-  /** Asked for the TaskManagers' log files. */
-  taskExecutors: TaskExecutorClients;
   /** The JobManager's own log file; without one there are no JobManager logs to serve. */
   logFile?: string;
 }

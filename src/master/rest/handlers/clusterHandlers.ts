@@ -1,6 +1,6 @@
 import { WebOptions } from '../../../common/config/options.js';
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../../common/version.js';
-import { isGloballyTerminal } from '../../dispatcher/JobStatus.js';
+import { isGloballyTerminal } from '../../executiongraph/JobStatus.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 

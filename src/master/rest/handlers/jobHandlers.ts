@@ -3,7 +3,8 @@ import { localPath } from '../../../common/fileUris.js';
 import { jsonPlan } from '../../../graph/JsonPlan.js';
 import { resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
-import { EXECUTION_STATES, isGloballyTerminal } from '../../dispatcher/JobStatus.js';
+import { EXECUTION_STATES } from '../../executiongraph/ExecutionState.js';
+import { isGloballyTerminal } from '../../executiongraph/JobStatus.js';
 import type { ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
 import { ioMetricsJson } from './vertexHandlers.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
@@ -12,7 +13,7 @@ import { RequestBody } from '../requestBodies.js';
 import type { Router } from '../Router.js';
 import { CheckpointingOptions } from '../../../common/config/options.js';
 import type { JobManagerServices } from './JobManagerServices.js';
-import { requireJob } from './pathParameters.js';
+import { requireJob, requireRunningJob } from './pathParameters.js';
 
 const APPLICATION_STATUS: Partial<Record<string, string>> = { FINISHED: 'SUCCEEDED', FAILED: 'FAILED', CANCELED: 'CANCELED' };
 
@@ -105,86 +106,13 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     };
   });
 
-  const checkpoints = (jobId: string) => {
-    const j = job(jobId);
-    if (!j.checkpointingEnabled) throw new NotFoundError('Checkpointing has not been enabled.');
-    return j.checkpointCoordinator;
-  };
-  router.add('GET', '/jobs/:jobid/checkpoints', ({ params }) => ({ status: 200, body: checkpoints(params.jobid!).stats.overviewJson() }));
-  router.add('GET', '/jobs/:jobid/checkpoints/config', ({ params }) => {
-    const j = job(params.jobid!);
-    if (!j.checkpointingEnabled) throw new NotFoundError(`Checkpointing is not enabled for this job (${params.jobid}).`);
-    const c = j.checkpointCoordinator.config;
-    return {
-      status: 200,
-      body: {
-        mode: 'exactly_once',
-        interval: c.interval,
-        timeout: c.timeout,
-        min_pause: c.minPause,
-        max_concurrent: 1,
-        externalization: { enabled: c.retention !== 'NO_EXTERNALIZED_CHECKPOINTS', delete_on_cancellation: c.retention !== 'RETAIN_ON_CANCELLATION' },
-        state_backend: 'EmbeddedRocksDBStateBackend',
-        checkpoint_storage: 'FileSystemCheckpointStorage',
-        unaligned_checkpoints: false,
-        // Unlimited (tsflink's default -1) as Flink writes it: CheckpointConfig's UNLIMITED_TOLERABLE_FAILURE_NUMBER.
-        tolerable_failed_checkpoints: c.tolerableFailures < 0 ? 2_147_483_647 : c.tolerableFailures,
-        aligned_checkpoint_timeout: 0,
-        checkpoints_after_tasks_finish: false,
-        state_changelog_enabled: false,
-        changelog_periodic_materialization_interval: 600000,
-        changelog_storage: 'memory',
-      },
-    };
-  });
-  const checkpointId = (text: string) => {
-    const id = Number(text);
-    if (!Number.isInteger(id) || id < 0) throw new BadRequestError(`Could not parse checkpoint id '${text}'.`);
-    return id;
-  };
-  router.add('GET', '/jobs/:jobid/checkpoints/details/:checkpointid', ({ params }) => {
-    const body = checkpoints(params.jobid!).stats.detailsJson(checkpointId(params.checkpointid!));
-    if (body === undefined) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${params.checkpointid}.`);
-    return { status: 200, body };
-  });
-  router.add('GET', '/jobs/:jobid/checkpoints/:triggerid', ({ params }) => {
-    const j = job(params.jobid!);
-    const status = services.operations.status(`checkpoints/${j.jobId}`, params.triggerid!);
-    if (!status) throw new NotFoundError(`There is no checkpoint operation with triggerId=${params.triggerid} for job ${j.jobId}.`);
-    return { status: 200, body: status };
-  });
-  router.add('GET', '/jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid', ({ params }) => {
-    const body = checkpoints(params.jobid!).stats.subtasksJson(checkpointId(params.checkpointid!), params.vertexid!);
-    if (body === undefined) throw new NotFoundError(`There is no checkpoint statistics for task ${params.vertexid}.`);
-    return { status: 200, body };
-  });
-
   // Savepoints and stop-with-savepoint share one status URL (Flink's SavepointHandlers / StopWithSavepointHandlers).
   const savepointDirectory = (given: string | undefined, property: string): string => {
     const directory = given || services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${property}] must be provided.`);
     return localPath(directory);
   };
-  const running = (jobId: string) => {
-    const j = job(jobId);
-    if (j.status !== 'RUNNING') throw new RestHandlerError(`Job ${jobId} is not running (${j.status}): no savepoint can be taken.`, 409);
-    return j;
-  };
-  // A checkpoint now (Flink 1.19+'s POST /jobs/:id/checkpoints), whether or not the job checkpoints periodically.
-  router.add('POST', '/jobs/:jobid/checkpoints', ({ params, body }) => {
-    const request = RequestBody.parse(body, 'CheckpointTriggerRequestBody');
-    const type = request.oneOf('checkpointType', ['CONFIGURED', 'FULL', 'INCREMENTAL'] as const) ?? 'CONFIGURED';
-    if (type === 'INCREMENTAL') throw new BadRequestError('Incremental checkpoints are not supported: tsflink takes full snapshots (use CONFIGURED or FULL).');
-    const triggerId = request.triggerId();
-    const j = running(params.jobid!);
-    const id = services.operations.start(
-      `checkpoints/${j.jobId}`,
-      async () => ({ checkpointId: (await j.checkpointCoordinator.triggerCheckpoint()).checkpointId }),
-      triggerId,
-      'failureCause',
-    );
-    return { status: 202, body: { 'request-id': id } };
-  });
+  const running = (jobId: string) => requireRunningJob(dispatcher, jobId);
   router.add('POST', '/jobs/:jobid/savepoints', ({ params, body }) => {
     const request = RequestBody.parse(body, 'SavepointTriggerRequestBody');
     const directory = savepointDirectory(request.string('target-directory'), 'target-directory');

@@ -1,6 +1,5 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
 import { LogFileLocation, readLogFile } from '../../../common/process/LogFileLocation.js';
-import { FileType } from '../../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import type { LogFileRequest, TaskExecutorGateway } from '../../../taskmanager/TaskExecutorGateway.js';
 import { NotFoundError, RestHandlerError } from '../RestHandlerError.js';
 import type { HandlerResponse, Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
@@ -17,7 +16,7 @@ const STDOUT_NOT_FOUND_INFO =
  * /jobmanager/logs/:filename and the same under /taskmanagers/:taskmanagerid, fetched from that TaskExecutor.
  */
 export function registerLogHandlers(router: Router, services: JobManagerServices): void {
-  const { resourceManager, taskExecutors } = services;
+  const { resourceManager } = services;
   const logFiles = services.logFile === undefined ? undefined : new LogFileLocation(services.logFile);
 
   const jobManagerFile = async (name: string | undefined): Promise<HandlerResponse> => {
@@ -32,49 +31,40 @@ export function registerLogHandlers(router: Router, services: JobManagerServices
   router.add('GET', '/jobmanager/stdout', () => jobManagerFile(logFiles?.fileName('STDOUT')));
   router.add('GET', '/jobmanager/logs/:filename', ({ params }) => jobManagerFile(params.filename!));
 
-  const taskExecutorAddress = (taskManagerId: string, unknownMessage: string): string => {
+  const taskExecutor = (taskManagerId: string, unknownMessage: string): TaskExecutorGateway => {
     const taskManager = resourceManager.getTaskManager(taskManagerId);
     if (!taskManager) throw new NotFoundError(unknownMessage);
-    return taskManager.registration.address;
+    return taskManager.gateway;
   };
-  const taskManagerFile = async (
-    taskManagerId: string,
-    upload: (address: string) => Promise<Buffer>,
-    onNotFound?: () => HandlerResponse,
-  ): Promise<HandlerResponse> => {
-    const address = taskExecutorAddress(taskManagerId, `Failed to transfer file from TaskExecutor ${taskManagerId} because it was unknown.`);
+  const taskManagerFile = async (taskManagerId: string, file: LogFileRequest, onNotFound?: () => HandlerResponse): Promise<HandlerResponse> => {
+    const gateway = taskExecutor(taskManagerId, `Failed to transfer file from TaskExecutor ${taskManagerId} because it was unknown.`);
+    let content: Buffer | undefined;
     try {
-      return text(await upload(address));
-    } catch (error) {
-      if ((error as ServiceError).code !== status.NOT_FOUND) {
-        throw new RestHandlerError(`Failed to transfer file from TaskExecutor ${taskManagerId}.`, 500, { cause: error });
+      const chunks = await gateway.requestFileUpload(file, MAX_FILE_BYTES);
+      if (chunks) {
+        const parts: Uint8Array[] = [];
+        for await (const chunk of chunks) parts.push(chunk);
+        content = Buffer.concat(parts);
       }
-      if (onNotFound) return onNotFound();
-      throw new RestHandlerError((error as ServiceError).details, 404, { cause: error });
+    } catch (error) {
+      throw new RestHandlerError(`Failed to transfer file from TaskExecutor ${taskManagerId}.`, 500, { cause: error });
     }
+    if (content) return text(content);
+    if (onNotFound) return onNotFound();
+    throw new RestHandlerError(`The file ${'name' in file ? file.name : file.type} does not exist on the TaskExecutor.`, 404);
   };
   router.add('GET', '/taskmanagers/:taskmanagerid/logs', async ({ params }) => {
     const taskManagerId = params.taskmanagerid!;
-    const address = taskExecutorAddress(taskManagerId, `Could not find TaskExecutor ${taskManagerId}.`);
+    const gateway = taskExecutor(taskManagerId, `Could not find TaskExecutor ${taskManagerId}.`);
     try {
-      return { status: 200, body: { logs: await taskExecutors.requestLogList(address) } };
+      return { status: 200, body: { logs: await gateway.requestLogList() } };
     } catch (error) {
       throw new RestHandlerError('Could not find any file.', 404, { cause: error });
     }
   });
-  router.add('GET', '/taskmanagers/:taskmanagerid/log', ({ params }) =>
-    taskManagerFile(params.taskmanagerid!, (address) => taskExecutors.requestFileUploadByType(address, FileType.FILE_TYPE_LOG, MAX_FILE_BYTES)),
-  );
-  router.add('GET', '/taskmanagers/:taskmanagerid/stdout', ({ params }) =>
-    taskManagerFile(
-      params.taskmanagerid!,
-      (address) => taskExecutors.requestFileUploadByType(address, FileType.FILE_TYPE_STDOUT, MAX_FILE_BYTES),
-      () => text(STDOUT_NOT_FOUND_INFO),
-    ),
-  );
-  router.add('GET', '/taskmanagers/:taskmanagerid/logs/:filename', ({ params }) =>
-    taskManagerFile(params.taskmanagerid!, (address) => taskExecutors.requestFileUploadByName(address, params.filename!, MAX_FILE_BYTES)),
-  );
+  router.add('GET', '/taskmanagers/:taskmanagerid/log', ({ params }) => taskManagerFile(params.taskmanagerid!, { type: 'LOG' }));
+  router.add('GET', '/taskmanagers/:taskmanagerid/stdout', ({ params }) => taskManagerFile(params.taskmanagerid!, { type: 'STDOUT' }, () => text(STDOUT_NOT_FOUND_INFO)));
+  router.add('GET', '/taskmanagers/:taskmanagerid/logs/:filename', ({ params }) => taskManagerFile(params.taskmanagerid!, { name: params.filename! }));
 }
 
 function text(body: Buffer | string): HandlerResponse {

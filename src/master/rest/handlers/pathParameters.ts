@@ -1,6 +1,6 @@
 import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
-import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
+import { BadRequestError, NotFoundError, RestHandlerError } from '../RestHandlerError.js';
 
 /** A `:jobid` path parameter: 32 hex characters (Flink's JobIDPathParameter), lower-cased. */
 export function parseJobId(jobId: string): string {
@@ -13,4 +13,11 @@ export function requireJob(dispatcher: Dispatcher, jobId: string): JobMaster {
   const found = dispatcher.getJob(parseJobId(jobId));
   if (!found) throw new NotFoundError(`Job ${jobId} not found`);
   return found;
+}
+
+/** The job a `:jobid` names if it is RUNNING, else 409: savepoints and checkpoints are taken of running jobs only. */
+export function requireRunningJob(dispatcher: Dispatcher, jobId: string): JobMaster {
+  const job = requireJob(dispatcher, jobId);
+  if (job.status !== 'RUNNING') throw new RestHandlerError(`Job ${jobId} is not running (${job.status}): no savepoint can be taken.`, 409);
+  return job;
 }

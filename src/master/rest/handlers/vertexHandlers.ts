@@ -1,4 +1,4 @@
-import { EXECUTION_STATES } from '../../dispatcher/JobStatus.js';
+import { EXECUTION_STATES } from '../../executiongraph/ExecutionState.js';
 import { aggregateExecutionState, type Execution, type ExecutionJobVertex } from '../../executiongraph/ExecutionGraph.js';
 import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';

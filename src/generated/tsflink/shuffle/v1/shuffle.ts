@@ -10,12 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
-  type ClientWritableStream,
-  type handleClientStreamingCall,
+  type handleBidiStreamingCall,
   makeGenericClientConstructor,
   type Metadata,
-  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
@@ -23,7 +22,28 @@ export const protobufPackage = "tsflink.shuffle.v1";
 
 export const protobufFileName = "tsflink/shuffle/v1/shuffle.proto";
 
-export interface ExchangeRequest {
+export interface RequestPartitionsRequest {
+  requests: PartitionRequest[];
+}
+
+/** What the consumer sends for one channel. */
+export interface PartitionRequest {
+  channelId: string;
+  request?:
+    | //
+    /** Start sending this channel's messages on this stream. */
+    { $case: "subscribe"; value: boolean }
+    | //
+    /** The consumer can take this many more data batches. */
+    { $case: "credit"; value: number }
+    | //
+    /** The consumer is gone: stop sending. */
+    { $case: "release"; value: boolean }
+    | undefined;
+}
+
+/** Messages for the consumer, in order per channel. */
+export interface RequestPartitionsResponse {
   messages: ShuffleMessage[];
 }
 
@@ -39,9 +59,6 @@ export interface ShuffleMessage {
     | //
     /** The channel became idle (true) or active again (false). */
     { $case: "idle"; value: boolean }
-    | //
-    /** The consumer can take this many more data batches. */
-    { $case: "credit"; value: number }
     | //
     /** The producer will send nothing more on this channel. */
     { $case: "endOfPartition"; value: EndOfPartition }
@@ -65,22 +82,19 @@ export interface CheckpointBarrier {
   targetLocation: string;
 }
 
-export interface ExchangeResponse {
+function createBaseRequestPartitionsRequest(): RequestPartitionsRequest {
+  return { requests: [] };
 }
 
-function createBaseExchangeRequest(): ExchangeRequest {
-  return { messages: [] };
-}
-
-export const ExchangeRequest: MessageFns<ExchangeRequest> = {
-  encode(message: ExchangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.messages) {
-      ShuffleMessage.encode(v!, writer.uint32(10).fork()).join();
+export const RequestPartitionsRequest: MessageFns<RequestPartitionsRequest> = {
+  encode(message: RequestPartitionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      PartitionRequest.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestPartitionsRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -89,7 +103,220 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseExchangeRequest();
+      const message = createBaseRequestPartitionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(PartitionRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestPartitionsRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => PartitionRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RequestPartitionsRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => PartitionRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestPartitionsRequest>, I>>(base?: I): RequestPartitionsRequest {
+    return RequestPartitionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestPartitionsRequest>, I>>(object: I): RequestPartitionsRequest {
+    const message = createBaseRequestPartitionsRequest();
+    message.requests = object.requests?.map((e) => PartitionRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePartitionRequest(): PartitionRequest {
+  return { channelId: "", request: undefined };
+}
+
+export const PartitionRequest: MessageFns<PartitionRequest> = {
+  encode(message: PartitionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channelId !== "") {
+      writer.uint32(10).string(message.channelId);
+    }
+    switch (message.request?.$case) {
+      case "subscribe":
+        writer.uint32(16).bool(message.request.value);
+        break;
+      case "credit":
+        writer.uint32(24).uint32(message.request.value);
+        break;
+      case "release":
+        writer.uint32(32).bool(message.request.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PartitionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartitionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.request = { $case: "subscribe", value: reader.bool() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.request = { $case: "credit", value: reader.uint32() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.request = { $case: "release", value: reader.bool() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PartitionRequest {
+    return {
+      channelId: isSet(object.channelId)
+        ? globalThis.String(object.channelId)
+        : isSet(object.channel_id)
+        ? globalThis.String(object.channel_id)
+        : "",
+      request: isSet(object.subscribe)
+        ? { $case: "subscribe", value: globalThis.Boolean(object.subscribe) }
+        : isSet(object.credit)
+        ? { $case: "credit", value: globalThis.Number(object.credit) }
+        : isSet(object.release)
+        ? { $case: "release", value: globalThis.Boolean(object.release) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: PartitionRequest): unknown {
+    const obj: any = {};
+    if (message.channelId !== "") {
+      obj.channelId = message.channelId;
+    }
+    if (message.request?.$case === "subscribe") {
+      obj.subscribe = message.request.value;
+    } else if (message.request?.$case === "credit") {
+      obj.credit = Math.round(message.request.value);
+    } else if (message.request?.$case === "release") {
+      obj.release = message.request.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PartitionRequest>, I>>(base?: I): PartitionRequest {
+    return PartitionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PartitionRequest>, I>>(object: I): PartitionRequest {
+    const message = createBasePartitionRequest();
+    message.channelId = object.channelId ?? "";
+    switch (object.request?.$case) {
+      case "subscribe": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "subscribe", value: object.request.value };
+        }
+        break;
+      }
+      case "credit": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "credit", value: object.request.value };
+        }
+        break;
+      }
+      case "release": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "release", value: object.request.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseRequestPartitionsResponse(): RequestPartitionsResponse {
+  return { messages: [] };
+}
+
+export const RequestPartitionsResponse: MessageFns<RequestPartitionsResponse> = {
+  encode(message: RequestPartitionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      ShuffleMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestPartitionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestPartitionsResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -113,7 +340,7 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     }
   },
 
-  fromJSON(object: any): ExchangeRequest {
+  fromJSON(object: any): RequestPartitionsResponse {
     return {
       messages: globalThis.Array.isArray(object?.messages)
         ? object.messages.map((e: any) => ShuffleMessage.fromJSON(e))
@@ -121,7 +348,7 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     };
   },
 
-  toJSON(message: ExchangeRequest): unknown {
+  toJSON(message: RequestPartitionsResponse): unknown {
     const obj: any = {};
     if (message.messages?.length) {
       obj.messages = message.messages.map((e) => ShuffleMessage.toJSON(e));
@@ -129,11 +356,11 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ExchangeRequest>, I>>(base?: I): ExchangeRequest {
-    return ExchangeRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<RequestPartitionsResponse>, I>>(base?: I): RequestPartitionsResponse {
+    return RequestPartitionsResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ExchangeRequest>, I>>(object: I): ExchangeRequest {
-    const message = createBaseExchangeRequest();
+  fromPartial<I extends Exact<DeepPartial<RequestPartitionsResponse>, I>>(object: I): RequestPartitionsResponse {
+    const message = createBaseRequestPartitionsResponse();
     message.messages = object.messages?.map((e) => ShuffleMessage.fromPartial(e)) || [];
     return message;
   },
@@ -157,9 +384,6 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         break;
       case "idle":
         writer.uint32(32).bool(message.payload.value);
-        break;
-      case "credit":
-        writer.uint32(40).uint32(message.payload.value);
         break;
       case "endOfPartition":
         EndOfPartition.encode(message.payload.value, writer.uint32(50).fork()).join();
@@ -216,14 +440,6 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
             message.payload = { $case: "idle", value: reader.bool() };
             continue;
           }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.payload = { $case: "credit", value: reader.uint32() };
-            continue;
-          }
           case 6: {
             if (tag !== 50) {
               break;
@@ -265,8 +481,6 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
         ? { $case: "watermark", value: globalThis.Number(object.watermark) }
         : isSet(object.idle)
         ? { $case: "idle", value: globalThis.Boolean(object.idle) }
-        : isSet(object.credit)
-        ? { $case: "credit", value: globalThis.Number(object.credit) }
         : isSet(object.endOfPartition)
         ? { $case: "endOfPartition", value: EndOfPartition.fromJSON(object.endOfPartition) }
         : isSet(object.end_of_partition)
@@ -288,8 +502,6 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
       obj.watermark = Math.round(message.payload.value);
     } else if (message.payload?.$case === "idle") {
       obj.idle = message.payload.value;
-    } else if (message.payload?.$case === "credit") {
-      obj.credit = Math.round(message.payload.value);
     } else if (message.payload?.$case === "endOfPartition") {
       obj.endOfPartition = EndOfPartition.toJSON(message.payload.value);
     } else if (message.payload?.$case === "barrier") {
@@ -320,12 +532,6 @@ export const ShuffleMessage: MessageFns<ShuffleMessage> = {
       case "idle": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "idle", value: object.payload.value };
-        }
-        break;
-      }
-      case "credit": {
-        if (object.payload?.value !== undefined && object.payload?.value !== null) {
-          message.payload = { $case: "credit", value: object.payload.value };
         }
         break;
       }
@@ -522,96 +728,41 @@ export const CheckpointBarrier: MessageFns<CheckpointBarrier> = {
   },
 };
 
-function createBaseExchangeResponse(): ExchangeResponse {
-  return {};
-}
-
-export const ExchangeResponse: MessageFns<ExchangeResponse> = {
-  encode(_: ExchangeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseExchangeResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): ExchangeResponse {
-    return {};
-  },
-
-  toJSON(_: ExchangeResponse): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<ExchangeResponse>, I>>(base?: I): ExchangeResponse {
-    return ExchangeResponse.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<ExchangeResponse>, I>>(_: I): ExchangeResponse {
-    const message = createBaseExchangeResponse();
-    return message;
-  },
-};
-
 /**
- * TaskExecutor to TaskExecutor data plane. Each TaskExecutor opens one Exchange stream to every peer it has to talk
- * to and sends both data (as producer) and credits (as consumer) on it; order within a channel is kept.
+ * TaskExecutor to TaskExecutor data plane, served on taskmanager.data.port. As in Flink's partition requests, the
+ * consuming TaskExecutor opens one RequestPartitions stream to each producing TaskExecutor it reads from: on it, it
+ * requests its subtasks' channels and grants credits; the producer sends each requested channel's data, watermarks,
+ * barriers and end-of-partition back on the same stream, in order per channel. Data flows towards the gRPC client, so
+ * the consumer's receive window (its HTTP/2 flow-control window) bounds what is in flight on the connection.
  */
 export type ShuffleServiceService = typeof ShuffleServiceService;
 export const ShuffleServiceService = {
-  exchange: {
-    path: "/tsflink.shuffle.v1.ShuffleService/Exchange" as const,
+  requestPartitions: {
+    path: "/tsflink.shuffle.v1.ShuffleService/RequestPartitions" as const,
     requestStream: true as const,
-    responseStream: false as const,
-    requestSerialize: (value: ExchangeRequest): Buffer => Buffer.from(ExchangeRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ExchangeRequest => ExchangeRequest.decode(value),
-    responseSerialize: (value: ExchangeResponse): Buffer => Buffer.from(ExchangeResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ExchangeResponse => ExchangeResponse.decode(value),
+    responseStream: true as const,
+    requestSerialize: (value: RequestPartitionsRequest): Buffer =>
+      Buffer.from(RequestPartitionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestPartitionsRequest => RequestPartitionsRequest.decode(value),
+    responseSerialize: (value: RequestPartitionsResponse): Buffer =>
+      Buffer.from(RequestPartitionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestPartitionsResponse => RequestPartitionsResponse.decode(value),
   },
 } as const;
 
 export interface ShuffleServiceServer extends UntypedServiceImplementation {
-  exchange: handleClientStreamingCall<ExchangeRequest, ExchangeResponse>;
+  requestPartitions: handleBidiStreamingCall<RequestPartitionsRequest, RequestPartitionsResponse>;
 }
 
 export interface ShuffleServiceClient extends Client {
-  exchange(
-    callback: (error: ServiceError | null, response: ExchangeResponse) => void,
-  ): ClientWritableStream<ExchangeRequest>;
-  exchange(
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ExchangeResponse) => void,
-  ): ClientWritableStream<ExchangeRequest>;
-  exchange(
+  requestPartitions(): ClientDuplexStream<RequestPartitionsRequest, RequestPartitionsResponse>;
+  requestPartitions(
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ExchangeResponse) => void,
-  ): ClientWritableStream<ExchangeRequest>;
-  exchange(
+  ): ClientDuplexStream<RequestPartitionsRequest, RequestPartitionsResponse>;
+  requestPartitions(
     metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ExchangeResponse) => void,
-  ): ClientWritableStream<ExchangeRequest>;
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<RequestPartitionsRequest, RequestPartitionsResponse>;
 }
 
 export const ShuffleServiceClient = makeGenericClientConstructor(

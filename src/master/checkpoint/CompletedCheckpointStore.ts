@@ -1,0 +1,69 @@
+import { rm } from 'node:fs/promises';
+import type { Logger } from '../../common/Logger.js';
+
+/** A checkpoint every subtask acknowledged and whose metadata is written (Flink's CompletedCheckpoint). */
+export interface CompletedCheckpoint {
+  checkpointId: number;
+  timestamp: number;
+  /** The checkpoint's directory (`chk-N`), holding `_metadata` and the state files. */
+  directory: string;
+}
+
+/**
+ * The completed checkpoints a job can restore from, oldest first (Flink's CompletedCheckpointStore). Retains the newest
+ * `numRetained`; adding one more discards the oldest (its directory is removed). Asynchronous, so that a store kept in
+ * ZooKeeper for standby JobManagers fits the same interface.
+ */
+export interface CompletedCheckpointStore {
+  /** Adds a checkpoint; resolves with the ones it subsumed (already discarded). */
+  addCheckpoint(checkpoint: CompletedCheckpoint): Promise<CompletedCheckpoint[]>;
+  /** Oldest first. */
+  getAllCheckpoints(): CompletedCheckpoint[];
+  getLatestCheckpoint(): CompletedCheckpoint | undefined;
+  /** Forgets a checkpoint that cannot be restored (its files are left for inspection). */
+  removeCheckpoint(checkpointId: number): void;
+  /** The job ended: with `discard`, every retained checkpoint's directory is removed; else they are kept. */
+  shutdown(discard: boolean): Promise<void>;
+}
+
+/** The store of a JobManager without high availability: in memory, with the checkpoints' directories on disk. */
+export class StandaloneCompletedCheckpointStore implements CompletedCheckpointStore {
+  private readonly checkpoints: CompletedCheckpoint[] = [];
+
+  constructor(
+    private readonly numRetained: number,
+    private readonly log: Logger,
+  ) {}
+
+  async addCheckpoint(checkpoint: CompletedCheckpoint): Promise<CompletedCheckpoint[]> {
+    this.checkpoints.push(checkpoint);
+    const subsumed: CompletedCheckpoint[] = [];
+    while (this.checkpoints.length > Math.max(1, this.numRetained)) subsumed.push(this.checkpoints.shift()!);
+    for (const old of subsumed) await this.discard(old);
+    return subsumed;
+  }
+
+  getAllCheckpoints(): CompletedCheckpoint[] {
+    return [...this.checkpoints];
+  }
+
+  getLatestCheckpoint(): CompletedCheckpoint | undefined {
+    return this.checkpoints[this.checkpoints.length - 1];
+  }
+
+  removeCheckpoint(checkpointId: number): void {
+    const index = this.checkpoints.findIndex((c) => c.checkpointId === checkpointId);
+    if (index >= 0) this.checkpoints.splice(index, 1);
+  }
+
+  async shutdown(discard: boolean): Promise<void> {
+    const all = this.checkpoints.splice(0);
+    if (discard) for (const checkpoint of all) await this.discard(checkpoint);
+  }
+
+  private async discard(checkpoint: CompletedCheckpoint): Promise<void> {
+    await rm(checkpoint.directory, { recursive: true, force: true }).catch((error: Error) =>
+      this.log.warn(`Could not remove checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: ${error.message}`),
+    );
+  }
+}

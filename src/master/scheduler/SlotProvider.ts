@@ -1,0 +1,21 @@
+import type { SlotAssignment } from '../resourcemanager/SlotManager.js';
+import type { TaskManagerView } from '../resourcemanager/types.js';
+
+export type { SlotAssignment } from '../resourcemanager/SlotManager.js';
+
+/**
+ * Where the scheduler gets slots for a job's subtasks and reaches the TaskManagers that offer them (the part of
+ * Flink's ResourceManagerGateway a JobMaster uses, together with its SlotPool). Implemented by the ResourceManager.
+ */
+export interface SlotProvider {
+  /**
+   * One slot per subtask index (slot sharing: slot i runs subtask i of every vertex), spread over the TaskManagers; or
+   * undefined, allocating nothing, when there are not `count` free slots.
+   */
+  allocateSlots(jobId: string, count: number): SlotAssignment[] | undefined;
+  /** Frees every slot the job holds. */
+  freeSlots(jobId: string): void;
+  getNumberFreeSlots(): number;
+  /** The TaskManager with this resource id, undefined once it left. */
+  getTaskManager(resourceId: string): TaskManagerView | undefined;
+}
