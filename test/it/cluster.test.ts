@@ -78,3 +78,27 @@ t.test('a TaskManager started before its JobManager keeps retrying and registers
     return body.taskmanagers.some((x: any) => x.id === tm.resourceId);
   }, { timeoutMs: 60_000 });
 });
+
+t.test('taskmanager.data.port is the port the TaskManager serves its data (shuffle) on, and what it registers', async (t) => {
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const { freePort } = await import('../testing/ports.js');
+  const { connect } = await import('node:net');
+  const dataPort = await freePort();
+  const jm = await cluster.startJobManager();
+  const tm = await cluster.startTaskManager(jm.rpcPort, ['-D', `taskmanager.data.port=${dataPort}`]);
+  t.equal((await tm.process.ports()).data, dataPort, 'the ports file names the data port');
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(dataPort, '127.0.0.1', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+  t.pass(`something listens on 127.0.0.1:${dataPort}`);
+  const { body } = await waitFor('the TaskManager registered', async () => {
+    const answer = await getJson(`${jm.restUrl}/taskmanagers/${encodeURIComponent(tm.resourceId)}`);
+    return answer.status === 200 ? answer : undefined;
+  });
+  t.equal(body.dataPort, dataPort, 'REST reports the data port it registered');
+});

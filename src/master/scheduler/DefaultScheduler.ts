@@ -48,6 +48,8 @@ export class DefaultScheduler {
   /** Choose the checkpoint to restore from when the next attempts are about to be deployed. */
   private restorePending: boolean;
   private readonly statusListeners = new Set<(status: JobStatus) => void>();
+  /** Executions whose deployment call has not answered yet: a cancellation waits for that answer. */
+  private readonly deploying = new Set<Execution>();
 
   constructor(
     private readonly jobId: string,
@@ -155,7 +157,13 @@ export class DefaultScheduler {
       const slot = slots[execution.subtaskIndex]!;
       const taskManager = this.services.slotProvider.getTaskManager(slot.resourceId);
       if (!taskManager) {
-        this.onTaskManagerLost(slot.resourceId, `TaskManager with id ${slot.resourceId} left before its tasks were deployed.`);
+        // It left while the restore was being chosen; none of its subtasks has a location yet, so onTaskManagerLost
+        // would find nothing to fail and the job would wait forever, holding its slots: this execution fails instead.
+        const message = `TaskManager with id ${slot.resourceId} left before its tasks were deployed.`;
+        execution.failure = { name: 'TaskManagerLostError', message, stack: `TaskManagerLostError: ${message}` };
+        this.transitionExecution(execution, 'FAILED');
+        this.handleFailure(execution, execution.failure);
+        this.checkTermination();
         return;
       }
       const { registration } = taskManager;
@@ -176,6 +184,13 @@ export class DefaultScheduler {
     try {
       await gateway.submitTask(this.services.deploymentDescriptors.create(execution, slot, this.restoreFrom));
     } catch (error) {
+      if (execution.state === 'CANCELING') {
+        // Cancelled (the job failed over) before the TaskExecutor rejected it: it never ran there, so no CANCELED
+        // report will come for it.
+        this.transitionExecution(execution, 'CANCELED');
+        this.checkTermination();
+        return;
+      }
       if (execution.state !== 'DEPLOYING') return;
       const message = `Could not deploy ${execution.displayName} to ${address}: ${(error as Error).message}`;
       execution.failure = { name: 'DeploymentError', message, stack: `DeploymentError: ${message}` };
@@ -264,12 +279,16 @@ export class DefaultScheduler {
         continue;
       }
       this.transitionExecution(execution, 'CANCELING');
-      execution.location!.gateway.cancelTask(execution.attemptId).catch(() => {
-        // The TaskExecutor is gone: its subtasks are gone with it.
-        if (execution.state === 'CANCELING') this.transitionExecution(execution, 'CANCELED');
-        this.checkTermination();
-      });
+      if (!this.deploying.has(execution)) this.sendCancel(execution);
     }
+  }
+
+  private sendCancel(execution: Execution): void {
+    execution.location!.gateway.cancelTask(execution.attemptId).catch(() => {
+      // The TaskExecutor is gone: its subtasks are gone with it.
+      if (execution.state === 'CANCELING') this.transitionExecution(execution, 'CANCELED');
+      this.checkTermination();
+    });
   }
 
   private checkTermination(): void {
