@@ -39,6 +39,7 @@ export interface TaskExecutorReporter {
  */
 export class ResourceManagerConnection {
   private closed = false;
+  private closeCause = '';
   private current: ResourceManagerGatewayConnection | undefined;
   private session: { registrationId: string; session: HeartbeatSession; end(reason: string): void } | undefined;
   private wakeUp: (() => void) | undefined;
@@ -65,6 +66,7 @@ export class ResourceManagerConnection {
   /** Says goodbye to the ResourceManager (best effort) and stops reconnecting. */
   async close(cause: string): Promise<void> {
     this.closed = true;
+    this.closeCause = cause;
     const session = this.session;
     const connection = this.current;
     if (session && connection) {
@@ -86,7 +88,13 @@ export class ResourceManagerConnection {
       try {
         const { registration, slots } = this.reporter.registration();
         const response: RegistrationResponse = await connection.gateway.registerTaskExecutor(registration, slots, Math.max(timeoutMs, 1000));
-        if (response.kind === 'success') {
+        if (response.kind === 'success' && this.closed) {
+          // close() came while this registration was on its way: take it back instead of holding it.
+          await this.withTimeout(
+            connection.gateway.disconnectTaskManager(registration.resourceId, response.success.registrationId, this.closeCause).catch(() => undefined),
+            1000,
+          );
+        } else if (response.kind === 'success') {
           attempt = 0;
           timeoutMs = this.timeouts.initialTimeoutMs;
           const reason = await this.holdRegistration(connection.gateway, response.success);
@@ -143,6 +151,8 @@ export class ResourceManagerConnection {
         onHeartbeatAnswer: resetWatchdog,
         onClose: (reason) => end(reason.endsWith('.') ? reason : `${reason}.`),
       });
+      // The ResourceManager may end a session while opening it (an unknown registration): nothing to keep then.
+      if (ended) return;
       this.session = { registrationId: registration.registrationId, session, end };
       const opened = session;
       const send = () => {
@@ -154,8 +164,9 @@ export class ResourceManagerConnection {
     });
   }
 
-  /** Waits `ms`, or until close() wakes it up. */
+  /** Waits `ms`, or until close() wakes it up; not at all once closed. */
   private sleep(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         task.cancel();

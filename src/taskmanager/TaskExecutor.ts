@@ -102,8 +102,9 @@ export class TaskExecutor implements TaskExecutorGateway {
           `${tdd.vertexName} (${tdd.subtaskIndex + 1}/${tdd.parallelism}) cannot run here. Chain operators (fewer vertices per slot) or add slots.`,
       );
     }
-    this.slotTable.allocate(tdd.slotIndex, tdd.allocationId, tdd.jobId);
+    // The job module is stored first: a deployment that fails here leaves no slot allocated behind it.
     const descriptor = this.threadDescriptor(tdd);
+    this.slotTable.allocate(tdd.slotIndex, tdd.allocationId, tdd.jobId);
     const jobMaster = this.services.jobMasters.connect(tdd.jobMasterAddress, tdd.jobId);
     const task = new Task(
       descriptor,

@@ -48,6 +48,8 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
   private readonly waitingForProducer = new Map<string, ChannelMessage[]>();
   /** Messages for a remote consumer that has not requested its channel yet. */
   private readonly waitingForRequest = new Map<string, ChannelMessage[]>();
+  /** Channels whose local producer ended: credits for them are dropped. */
+  private readonly endedProducers = new Set<string>();
   private readonly transport: ShuffleTransport;
 
   constructor(
@@ -72,17 +74,30 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
     this.flush(this.waitingForConsumer, channelId, owner);
   }
 
-  unregister(channelIds: Iterable<string>, owner: ChannelEndpointOwner): void {
+  /**
+   * The subtask `owner` ended. As Flink keeps a finished producer's pipelined partition until it is consumed, what a
+   * `finished` producer sent that its consumer has not taken yet (at least its end of partition) stays until the
+   * consumer registers or requests it; a cancelled or failed producer's leftovers are dropped (failover restarts its
+   * consumers). An ended consumer's remote channels are released at their producers.
+   */
+  unregister(channelIds: Iterable<string>, owner: ChannelEndpointOwner, { finished = false }: { finished?: boolean } = {}): void {
     for (const id of channelIds) {
-      if (this.producers.get(id) === owner) this.producers.delete(id);
+      this.waitingForProducer.delete(id);
+      if (this.producers.get(id) === owner) {
+        this.producers.delete(id);
+        this.endedProducers.add(id);
+        if (!finished) {
+          this.waitingForConsumer.delete(id);
+          this.waitingForRequest.delete(id);
+        }
+      }
       const consumer = this.consumers.get(id);
       if (consumer?.owner === owner) {
         this.consumers.delete(id);
+        this.endedProducers.delete(id);
+        this.waitingForConsumer.delete(id);
         if (consumer.producerAddress !== this.ownAddress) this.transport.releaseChannel(consumer.producerAddress, id);
       }
-      this.waitingForConsumer.delete(id);
-      this.waitingForProducer.delete(id);
-      this.waitingForRequest.delete(id);
     }
   }
 
@@ -128,6 +143,7 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
 
   onChannelReleased(channelId: string): void {
     this.waitingForRequest.delete(channelId);
+    this.endedProducers.delete(channelId);
   }
 
   private deliverToConsumer(message: ChannelMessage): void {
@@ -139,7 +155,7 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
   private deliverToProducer(message: ChannelMessage): void {
     const producer = this.producers.get(message.channel);
     if (producer) producer.deliver(message);
-    else this.hold(this.waitingForProducer, message, 'producer');
+    else if (!this.endedProducers.has(message.channel)) this.hold(this.waitingForProducer, message, 'producer');
   }
 
   private hold(waiting: Map<string, ChannelMessage[]>, message: ChannelMessage, side: string): void {

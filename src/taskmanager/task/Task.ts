@@ -126,7 +126,7 @@ export class Task implements ChannelEndpointOwner {
 
   private finish(state: 'FINISHED' | 'CANCELED' | 'FAILED', failure?: SerializedFailure): void {
     if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED') return;
-    this.shuffle.unregister(this.peerOf.keys(), this);
+    this.shuffle.unregister(this.peerOf.keys(), this, { finished: state === 'FINISHED' });
     this.port.close();
     this.transition(state, failure);
   }

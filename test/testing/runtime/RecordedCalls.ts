@@ -38,8 +38,3 @@ export class RecordedCalls<T> {
     return new Promise((resolve) => this.waiters.push({ ready, resolve }));
   }
 }
-
-/** Lets promise callbacks (and whatever they schedule with setImmediate) run: a few turns of the event loop. */
-export async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
