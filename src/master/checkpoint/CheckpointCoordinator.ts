@@ -201,6 +201,10 @@ export class CheckpointCoordinator {
     let state: SubtaskState;
     try {
       state = decodeSubtaskState(ack.subtaskState);
+      // Any msgpack value decodes: one that is no SubtaskState would count the subtask as acknowledged without its state.
+      if (typeof state !== 'object' || state === null || typeof state.operators !== 'object' || state.operators === null) {
+        throw new Error('it holds no subtask state');
+      }
     } catch (error) {
       this.failCheckpoint(pending, `The acknowledgement of ${ack.attemptId} could not be read: ${(error as Error).message}`);
       return;

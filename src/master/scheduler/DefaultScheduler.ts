@@ -178,26 +178,35 @@ export class DefaultScheduler {
     for (const execution of executions) void this.deploy(execution, slots[execution.subtaskIndex]!);
   }
 
+  /**
+   * Deploys one execution. A cancellation that comes while the deployment call is out is carried out once it answered
+   * (a cancel overtaking its deployment would leave a task running that nobody waits for): a deployed task is cancelled
+   * then; one whose deployment was rejected never ran, so no CANCELED report will come for it: it is CANCELED at once.
+   */
   private async deploy(execution: Execution, slot: SlotAssignment): Promise<void> {
     const { gateway, address } = execution.location!;
     this.transitionExecution(execution, 'DEPLOYING');
+    this.deploying.add(execution);
+    let failure: Error | undefined;
     try {
       await gateway.submitTask(this.services.deploymentDescriptors.create(execution, slot, this.restoreFrom));
     } catch (error) {
-      if (execution.state === 'CANCELING') {
-        // Cancelled (the job failed over) before the TaskExecutor rejected it: it never ran there, so no CANCELED
-        // report will come for it.
-        this.transitionExecution(execution, 'CANCELED');
-        this.checkTermination();
-        return;
-      }
-      if (execution.state !== 'DEPLOYING') return;
-      const message = `Could not deploy ${execution.displayName} to ${address}: ${(error as Error).message}`;
-      execution.failure = { name: 'DeploymentError', message, stack: `DeploymentError: ${message}` };
-      this.transitionExecution(execution, 'FAILED');
-      this.handleFailure(execution, execution.failure);
-      this.checkTermination();
+      failure = error as Error;
+    } finally {
+      this.deploying.delete(execution);
     }
+    if (execution.state === 'CANCELING') {
+      if (failure) this.transitionExecution(execution, 'CANCELED');
+      else this.sendCancel(execution);
+      this.checkTermination();
+      return;
+    }
+    if (!failure || execution.state !== 'DEPLOYING') return;
+    const message = `Could not deploy ${execution.displayName} to ${address}: ${failure.message}`;
+    execution.failure = { name: 'DeploymentError', message, stack: `DeploymentError: ${message}` };
+    this.transitionExecution(execution, 'FAILED');
+    this.handleFailure(execution, execution.failure);
+    this.checkTermination();
   }
 
   private handleFailure(execution: Execution | undefined, failure: ExecutionFailure): void {

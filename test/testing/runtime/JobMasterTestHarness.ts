@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -28,13 +29,27 @@ export async function flush(turns = 5): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Turns the event loop until `condition` holds (file operations take a few turns); fails naming what did not happen. */
-export async function until(description: string, condition: () => boolean, maxTurns = 2000): Promise<void> {
-  for (let i = 0; i < maxTurns; i++) {
-    if (condition()) return;
+/**
+ * Turns the event loop until `condition` holds: file operations (checkpoint metadata, removals) take from a few to a
+ * thousand turns on a busy machine. Nothing sleeps; `timeoutMs` only bounds a test that is failing anyway.
+ */
+export async function until(description: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${description}.`);
     await flush(1);
   }
-  throw new Error(`Gave up waiting for ${description}.`);
+}
+
+/**
+ * Lets file operations already started finish (several round trips through the file system's thread pool), before a
+ * test asserts that something did *not* happen to a file.
+ */
+export async function settleFileOperations(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await stat(tmpdir());
+    await flush(2);
+  }
 }
 
 export interface StartJobOptions {
@@ -91,10 +106,11 @@ export class JobMasterTestHarness {
     const harness = new JobMasterTestHarness(mkdtempSync(join(tmpdir(), 'jobmaster-test-')));
     t.teardown(async () => {
       harness.job?.close();
+      harness.resourceManager.removeAllListeners();
       harness.resourceManager.close();
       // Let file operations the job started (metadata, removals) end before the directory goes.
-      await flush(20);
-      rmSync(harness.directory, { recursive: true, force: true });
+      await settleFileOperations();
+      rmSync(harness.directory, { recursive: true, force: true, maxRetries: 3 });
     });
     return harness;
   }
@@ -136,10 +152,16 @@ export class JobMasterTestHarness {
         pid: 1000 + n,
       },
       Array.from({ length: numberOfSlots }, (_, slotIndex) => ({ slotIndex, allocationId: '', jobId: '' })),
-      10_000,
     );
     if (response.kind !== 'success') throw new Error(`Registration of ${resourceId} rejected: ${response.reason}`);
     return this.gateways.get(resourceId)!;
+  }
+
+  /** Opens a heartbeat session for a registered TaskManager; call the result to send a heartbeat. */
+  heartbeats(resourceId: string): () => void {
+    const { registrationId } = this.resourceManager.getTaskManager(resourceId)!;
+    const session = this.resourceManager.openHeartbeatSession(resourceId, registrationId, { onHeartbeatAnswer: () => undefined, onClose: () => undefined });
+    return () => session.send({ slots: this.resourceManager.slotManager.slotsOf(resourceId), metricDumps: undefined });
   }
 
   /** Starts a JobMaster for `jobGraph`; TaskManagers that register or leave from now on are routed to it. */
