@@ -19,17 +19,27 @@ export const argument = (name, fallback) => { const i = process.argv.indexOf(nam
  * conf/config.yaml plus `extraConfig` lines, working files and checkpoints inside the benchmark's directory).
  */
 export async function benchEnvironment(name, extraConfig = []) {
+  return environment(name, extraConfig, true);
+}
+
+/** A cluster configuration as benchEnvironment prepares it, without Kafka. */
+export async function clusterEnvironment(name, extraConfig = []) {
+  return environment(name, extraConfig, false);
+}
+
+async function environment(name, extraConfig, withKafka) {
   const dir = mkdtempSync(join(tmpdir(), `tsflink-bench-${name}-`));
   const children = [];
   const kafkaPort = await freePort();
   const kafkaEnv = { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(await freePort()), KAFKA_DATA_DIR: join(dir, 'kafka') };
   process.on('exit', () => {
     for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
-    try { execFileSync(join(root, 'bin', 'kafka.sh'), ['stop'], { env: kafkaEnv, stdio: 'ignore' }); } catch {}
+    if (withKafka) try { execFileSync(join(root, 'bin', 'kafka.sh'), ['stop'], { env: kafkaEnv, stdio: 'ignore' }); } catch {}
     rmSync(dir, { recursive: true, force: true });
   });
   process.on('SIGINT', () => process.exit(130));
 
+  if (!withKafka) return { dir, ...clusterOf(dir, children, extraConfig) };
   execFileSync(join(root, 'bin', 'kafka.sh'), ['start'], { env: kafkaEnv, stdio: 'inherit' });
   const brokers = `127.0.0.1:${kafkaPort}`;
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
@@ -40,7 +50,11 @@ export async function benchEnvironment(name, extraConfig = []) {
     await admin.disconnect();
   };
   await createTopics('input', 'output');
+  return { dir, brokers, kafka, createTopics, ...clusterOf(dir, children, extraConfig) };
+}
 
+/** Starting cluster processes and running `bin/flink` with the benchmark's configuration. */
+function clusterOf(dir, children, extraConfig) {
   mkdirSync(join(dir, 'conf'));
   const config = [readFileSync(join(root, 'conf', 'config.yaml'), 'utf8'), `io.tmp.dirs: ${join(dir, 'tmp')}`, `web.tmpdir: ${join(dir, 'tmp')}`, `execution.checkpointing.dir: file://${join(dir, 'checkpoints')}`, ...extraConfig, ''];
   writeFileSync(join(dir, 'conf', 'config.yaml'), config.join('\n'));
@@ -56,5 +70,5 @@ export async function benchEnvironment(name, extraConfig = []) {
   };
   /** `bin/flink args`, its stdout. */
   const flink = (args) => execFileSync(join(root, 'bin', 'flink'), args, { env, encoding: 'utf8' });
-  return { dir, brokers, kafka, createTopics, start, flink };
+  return { start, flink };
 }
