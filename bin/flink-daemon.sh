@@ -23,12 +23,20 @@ esac
 PID_FILE="$FLINK_PID_DIR/flink-$FLINK_IDENT_STRING-$DAEMON.pid"
 mkdir -p "$FLINK_PID_DIR" "$FLINK_LOG_DIR"
 
+# Whether a process runs: it exists and is not a zombie. A killed daemon stays a zombie until init reaps it, which can
+# take a second; its id is free at once, as a container's name is after `docker kill`.
+alive() {
+  local state
+  state="$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)"
+  [[ -n "$state" && "$state" != Z ]]
+}
+
 # Drops lines of processes that are gone, so ids are reused.
 prune_pid_file() {
   [[ -f "$PID_FILE" ]] || return 0
   local live="" pid id
   while read -r pid id; do
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && live+="$pid ${id:-0}"$'\n'
+    [[ -n "$pid" ]] && alive "$pid" && live+="$pid ${id:-0}"$'\n'
   done < "$PID_FILE"
   printf '%s' "$live" > "$PID_FILE"
 }
@@ -43,7 +51,7 @@ next_id() {
 stop_pid() {
   local pid="$1"
   kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 1 100); do alive "$pid" || return 0; sleep 0.1; done
   echo "$DAEMON (pid: $pid) did not stop within 10 seconds; killing it." >&2
   kill -9 "$pid" 2>/dev/null || true
 }

@@ -1,6 +1,7 @@
 import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 import type { TaskRestore } from '../../state/StateHandles.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { InputGateDeploymentDescriptor, ResultPartitionDeploymentDescriptor } from '../deployment/TaskDeploymentDescriptor.js';
 
 /**
  * Messages between a TaskExecutor's main thread and a subtask's worker thread. Channel messages carry the channel id;
@@ -45,11 +46,6 @@ export type FromTaskThread =
   | { type: 'checkpointDecline'; checkpointId: number; reason: string }
   | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string };
 
-export interface ChannelEndpoint {
-  channelId: string;
-  peerAddress: string;
-}
-
 /** The subtask as the worker thread needs it (a plain copy of the TaskDeploymentDescriptor). */
 export interface TaskThreadDescriptor {
   jobId: string;
@@ -70,8 +66,8 @@ export interface TaskThreadDescriptor {
   localStateDirectory: string;
   /** The state to start from (JobManagerTaskRestore), if the job restores from a checkpoint. */
   restore: TaskRestore | undefined;
-  inputs: Array<{ sourceVertexId: string; channels: ChannelEndpoint[] }>;
-  outputs: Array<{ targetVertexId: string; shipStrategy: string; channels: ChannelEndpoint[]; targetParallelism: number; targetMaxParallelism: number }>;
+  inputs: InputGateDeploymentDescriptor[];
+  outputs: ResultPartitionDeploymentDescriptor[];
 }
 
 export interface TaskThreadInput {
