@@ -222,8 +222,11 @@ t.test('the data receiver of the connection between A and B is B’s client sock
   a.shuffle.registerProducer('c1', producer);
   b.shuffle.registerConsumer('c1', consumer, a.address);
   const messages = 12;
-  for (let i = 0; i < messages; i++) a.shuffle.route(data('c1', new Uint8Array(1024).fill(i)), b.address);
-  await consumer.delivered.waitForCount(messages);
+  // One data message per turn of the event loop: what one turn gathers travels as one gRPC message.
+  for (let i = 0; i < messages; i++) {
+    a.shuffle.route(data('c1', new Uint8Array(1024).fill(i)), b.address);
+    await consumer.delivered.waitForCount(i + 1);
+  }
   // B grants a credit too, so that A's side has received something (fewer messages than the data).
   b.shuffle.route({ type: 'credit', channel: 'c1', credits: 1 }, a.address);
   await producer.delivered.waitForCount(1);
