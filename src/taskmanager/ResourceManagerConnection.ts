@@ -41,7 +41,7 @@ export class ResourceManagerConnection {
   private closed = false;
   private closeCause = '';
   private current: ResourceManagerGatewayConnection | undefined;
-  private session: { registrationId: string; session: HeartbeatSession; end(reason: string): void } | undefined;
+  private session: { registrationId: string; end(reason: string): void } | undefined;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
@@ -153,7 +153,7 @@ export class ResourceManagerConnection {
       });
       // The ResourceManager may end a session while opening it (an unknown registration): nothing to keep then.
       if (ended) return;
-      this.session = { registrationId: registration.registrationId, session, end };
+      this.session = { registrationId: registration.registrationId, end };
       const opened = session;
       const send = () => {
         if (!ended) opened.send(this.reporter.heartbeatPayload());

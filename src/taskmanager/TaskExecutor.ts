@@ -180,25 +180,14 @@ export class TaskExecutor implements TaskExecutorGateway {
     return [...this.tasks.values()];
   }
 
+  /** What the subtask's thread gets (it is copied to the thread): the job module is stored on this TaskExecutor first. */
   private threadDescriptor(tdd: TaskDeploymentDescriptor): TaskThreadDescriptor {
+    const { allocationId: _slot, slotIndex: _index, jobModule, jobMasterAddress: _jobMaster, taskRestore, ...subtask } = tdd;
     return {
-      jobId: tdd.jobId,
-      jobName: tdd.jobName,
-      vertexId: tdd.vertexId,
-      vertexName: tdd.vertexName,
-      subtaskIndex: tdd.subtaskIndex,
-      parallelism: tdd.parallelism,
-      maxParallelism: tdd.maxParallelism,
-      attemptId: tdd.attemptId,
-      attemptNumber: tdd.attemptNumber,
-      jobModuleUrl: storeJobModule(join(this.config.workingDirectory, 'jobs', tdd.jobId), tdd.jobModule),
-      programArgs: tdd.programArgs,
-      defaultParallelism: tdd.defaultParallelism,
-      planHash: tdd.planHash,
+      ...subtask,
+      jobModuleUrl: storeJobModule(join(this.config.workingDirectory, 'jobs', tdd.jobId), jobModule),
       localStateDirectory: join(this.config.workingDirectory, 'state', tdd.jobId, `${tdd.vertexId}_${tdd.subtaskIndex}_${tdd.attemptId}`),
-      restore: tdd.taskRestore,
-      inputs: tdd.inputs.map((i) => ({ sourceVertexId: i.sourceVertexId, channels: i.channels.map((c) => ({ ...c })) })),
-      outputs: tdd.outputs.map((o) => ({ ...o, channels: o.channels.map((c) => ({ ...c })) })),
+      restore: taskRestore,
     };
   }
 

@@ -57,3 +57,19 @@ export async function closedPort(): Promise<number> {
 export function answerJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }
+
+/** A test server for one test, closed in its teardown: its port and the requests it saw. */
+export async function serveForTest(t: { teardown(fn: () => unknown): void }, answer: Answer): Promise<{ port: number; requests: TestHttpServer['requests'] }> {
+  const server = testHttpServer(answer);
+  const port = await server.listen();
+  t.teardown(() => server.close());
+  return { port, requests: server.requests };
+}
+
+/** The error a promise rejects with, or undefined if it resolves. */
+export function failureOf(promise: Promise<unknown>): Promise<Error | undefined> {
+  return promise.then(
+    () => undefined,
+    (e: Error) => e,
+  );
+}

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { OutputVerifier, type VerifierReport } from './OutputVerifier.js';
+import { splitHostPort } from '../../common/net/HostAndPort.js';
 
 export interface OutputVerifierOptions {
   bootstrapServers: string;
@@ -118,11 +119,6 @@ export class OutputVerifierService {
     if (line !== this.lastLogged) this.options.log(line);
     this.lastLogged = line;
   }
-}
-
-function splitHostPort(address: string): [string, number] {
-  const colon = address.lastIndexOf(':');
-  return [address.slice(0, colon), Number(address.slice(colon + 1))];
 }
 
 /** SIGTERMs a process and its descendants: kafka.sh runs the consumer's JVM as a child of bash. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomHex } from '../../common/ids.js';
 import type { Logger } from '../../common/Logger.js';
+import { splitHostPort } from '../../common/net/HostAndPort.js';
 import type { Clock } from '../../common/time/Clock.js';
 import type { ScheduledExecutor, ScheduledTask } from '../../common/time/ScheduledExecutor.js';
 import type { TaskMetricDump } from '../../metrics/MetricDumps.js';
@@ -85,7 +86,7 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
       registrationId: randomHex(16),
       registeredAt: now,
       lastHeartbeat: now,
-      dataAddress: `${hostOf(registration.address)}:${registration.dataPort}`,
+      dataAddress: `${splitHostPort(registration.address)[0]}:${registration.dataPort}`,
       gateway: this.services.taskExecutors.connect(registration.address),
       metrics: new Map(),
       heartbeatTimeout: this.services.scheduler.schedule(this.config.heartbeatTimeoutMs, () => this.heartbeatTimedOut(worker)),
@@ -195,12 +196,6 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     this.emit('taskManagerRemoved', resourceId, worker.registrationId, reason);
     this.services.taskExecutors.release(worker.gateway);
   }
-}
-
-/** The host of a `host:port` address (IPv6 literals in brackets keep their brackets). */
-function hostOf(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon < 0 ? address : address.slice(0, colon);
 }
 
 export function describeRemoval(resourceId: string, reason: TaskManagerRemovalReason): string {

@@ -1,7 +1,7 @@
 import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 import type { TaskRestore } from '../../state/StateHandles.js';
 import type { MessagePort } from 'node:worker_threads';
-import type { InputGateDeploymentDescriptor, ResultPartitionDeploymentDescriptor } from '../deployment/TaskDeploymentDescriptor.js';
+import type { TaskDeploymentDescriptor } from '../deployment/TaskDeploymentDescriptor.js';
 
 /**
  * Messages between a TaskExecutor's main thread and a subtask's worker thread. Channel messages carry the channel id;
@@ -46,28 +46,18 @@ export type FromTaskThread =
   | { type: 'checkpointDecline'; checkpointId: number; reason: string }
   | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string };
 
-/** The subtask as the worker thread needs it (a plain copy of the TaskDeploymentDescriptor). */
-export interface TaskThreadDescriptor {
-  jobId: string;
-  jobName: string;
-  vertexId: string;
-  vertexName: string;
-  subtaskIndex: number;
-  parallelism: number;
-  maxParallelism: number;
-  attemptId: string;
-  attemptNumber: number;
+/**
+ * The subtask as the worker thread needs it: the TaskDeploymentDescriptor without what only the TaskExecutor uses
+ * (slot, module bytes, JobMaster address), with where the TaskExecutor put the module and the subtask's local state.
+ */
+export interface TaskThreadDescriptor
+  extends Omit<TaskDeploymentDescriptor, 'allocationId' | 'slotIndex' | 'jobModule' | 'jobMasterAddress' | 'taskRestore'> {
   /** file: URL of the job module on this TaskExecutor. */
   jobModuleUrl: string;
-  programArgs: string[];
-  defaultParallelism: number;
-  planHash: string;
   /** Where this subtask keeps its local state (LevelDB); private to this execution attempt. */
   localStateDirectory: string;
   /** The state to start from (JobManagerTaskRestore), if the job restores from a checkpoint. */
   restore: TaskRestore | undefined;
-  inputs: InputGateDeploymentDescriptor[];
-  outputs: ResultPartitionDeploymentDescriptor[];
 }
 
 export interface TaskThreadInput {

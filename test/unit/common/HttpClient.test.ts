@@ -1,25 +1,12 @@
 // The one HTTP client: bodies, timeouts, size limit, and which failures say the request was never sent.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { ConnectError, ConnectionClosedError, InvalidJsonError, ResponseTimeoutError } from '../../../src/common/http/errors.js';
 import { httpRequest, mayRetry, parseJson } from '../../../src/common/http/HttpClient.js';
-import { answerJson, closedPort, testHttpServer, type Answer } from '../../testing/testHttpServer.js';
+import { answerJson, closedPort, failureOf, serveForTest } from '../../testing/testHttpServer.js';
 
-async function serve(t: Test, answer: Answer) {
-  const server = testHttpServer(answer);
-  const port = await server.listen();
-  t.teardown(() => server.close());
-  return { port, requests: server.requests };
-}
-
-function failure(promise: Promise<unknown>): Promise<Error | undefined> {
-  return promise.then(
-    () => undefined,
-    (e: Error) => e,
-  );
-}
 
 t.test('JSON and raw bodies go out with their content type; any status comes back as a response', async (t) => {
-  const { port, requests } = await serve(t, (req, res) => (req.method !== 'GET' ? answerJson(res, 201, { ok: true }) : answerJson(res, 404, { errors: ['Not found'] })));
+  const { port, requests } = await serveForTest(t, (req, res) => (req.method !== 'GET' ? answerJson(res, 201, { ok: true }) : answerJson(res, 404, { errors: ['Not found'] })));
   const created = await httpRequest({ host: '127.0.0.1', port, path: '/things?x=1' }, { method: 'post', json: { a: [1, 'b'] } });
   t.equal(created.status, 201);
   t.same(parseJson(created), { ok: true });
@@ -37,23 +24,23 @@ t.test('JSON and raw bodies go out with their content type; any status comes bac
 
 t.test('a refused connection is a ConnectError in Java\'s words, retriable for every method', async (t) => {
   const port = await closedPort();
-  const error = await failure(httpRequest({ host: '127.0.0.1', port, path: '/' }, { method: 'POST', json: {} }));
+  const error = await failureOf(httpRequest({ host: '127.0.0.1', port, path: '/' }, { method: 'POST', json: {} }));
   t.ok(error instanceof ConnectError);
   t.match(error, { message: `Connection refused: 127.0.0.1/127.0.0.1:${port}`, code: 'ECONNREFUSED', retriable: true });
   t.ok(mayRetry(error), 'a POST that was never sent may be sent again');
 });
 
 t.test('an unknown host is a ConnectError', async (t) => {
-  const error = await failure(httpRequest('http://no-such-host.invalid:8081/', { connectTimeoutMs: 5000 }));
+  const error = await failureOf(httpRequest('http://no-such-host.invalid:8081/', { connectTimeoutMs: 5000 }));
   t.ok(error instanceof ConnectError);
   t.match(error?.message, /^(Unknown host: no-such-host\.invalid|Connection timed out: .*)$/);
   t.ok(mayRetry(error));
 });
 
 t.test('a reset after the request was sent: retriable for GET, PUT, DELETE; not for POST or PATCH', async (t) => {
-  const { port, requests } = await serve(t, (req) => req.socket.destroy());
+  const { port, requests } = await serveForTest(t, (req) => req.socket.destroy());
   for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST', 'PATCH']) {
-    const error = await failure(httpRequest({ host: '127.0.0.1', port, path: '/x' }, { method }));
+    const error = await failureOf(httpRequest({ host: '127.0.0.1', port, path: '/x' }, { method }));
     t.ok(error instanceof ConnectionClosedError, method);
     const idempotent = !['POST', 'PATCH'].includes(method);
     t.equal(mayRetry(error), idempotent, `${method} may${idempotent ? '' : ' not'} be retried`);
@@ -64,23 +51,23 @@ t.test('a reset after the request was sent: retriable for GET, PUT, DELETE; not 
 });
 
 t.test('a connection closed in the middle of the response is a ConnectionClosedError', async (t) => {
-  const { port } = await serve(t, (req, res) => {
+  const { port } = await serveForTest(t, (req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
     res.write('{"partial":');
     setTimeout(() => req.socket.destroy(), 20);
   });
-  const error = await failure(httpRequest({ host: '127.0.0.1', port, path: '/' }));
+  const error = await failureOf(httpRequest({ host: '127.0.0.1', port, path: '/' }));
   t.ok(error instanceof ConnectionClosedError);
   t.ok(mayRetry(error));
 });
 
 t.test('no whole response within the response timeout is a ResponseTimeoutError', async (t) => {
-  const { port } = await serve(t, (_req, res) => {
+  const { port } = await serveForTest(t, (_req, res) => {
     res.writeHead(200);
     res.write('slow');
   });
   const started = Date.now();
-  const error = await failure(httpRequest({ host: '127.0.0.1', port, path: '/slow' }, { method: 'POST', responseTimeoutMs: 100 }));
+  const error = await failureOf(httpRequest({ host: '127.0.0.1', port, path: '/slow' }, { method: 'POST', responseTimeoutMs: 100 }));
   t.ok(error instanceof ResponseTimeoutError);
   t.match(error?.message, new RegExp(`^No response to POST /slow from 127\\.0\\.0\\.1:${port} within 100 ms\\. The request may have taken effect\\.$`));
   t.notOk(mayRetry(error));
@@ -88,7 +75,7 @@ t.test('no whole response within the response timeout is a ResponseTimeoutError'
 });
 
 t.test('a response beyond maxResponseBytes is refused, declared or not', async (t) => {
-  const { port } = await serve(t, (req, res) => {
+  const { port } = await serveForTest(t, (req, res) => {
     if (req.url === '/declared') res.writeHead(200, { 'Content-Length': '2000' }).end('x'.repeat(2000));
     else {
       res.writeHead(200);
