@@ -5,7 +5,7 @@ import { pollUntil } from '../../common/retry.js';
 import type { ComponentName } from './commandLine.js';
 import { BIN_DIR, GENERATOR_ENTRY, VERIFIER_ENTRY } from './paths.js';
 import type { PlaygroundDir, PlaygroundState } from './PlaygroundDir.js';
-import { getJson, isRunning, readPid, run, signal, startDaemon, terminate } from './processes.js';
+import { getJson, isAlive, isRunning, readPid, run, signal, startDaemon, terminate } from './processes.js';
 
 const TOPICS = ['input', 'output'];
 const START_TIMEOUT_MS = 90_000;
@@ -218,7 +218,8 @@ export class FlinkDaemonComponent implements ProcessComponent {
     if (started.code !== 0 || !daemon) throw new Error(`${script} start failed:\n${started.output.trimEnd()}`);
     await pollUntil(
       async () => {
-        if (!isRunning(pid, this.marker)) throw new Error(`The ${this.name} (pid ${pid}) exited during start-up:\n${this.startupOutput(daemon.id)}`);
+        // Alive, not isRunning: until the shell that flink-daemon.sh forked has exec'd node, its command line is the shell's.
+        if (!isAlive(pid)) throw new Error(`The ${this.name} (pid ${pid}) exited during start-up:\n${this.startupOutput(daemon.id)}`);
         return this.announced(daemon.id, pid) !== undefined ? true : undefined;
       },
       startPoll(`the ${this.name} (pid ${pid}) to bind its ports`),

@@ -15,6 +15,19 @@ export function isRunning(pid: number | undefined, marker: string): boolean {
   }
 }
 
+/**
+ * Whether process `pid` exists and has not ended (a zombie has). Unlike isRunning it does not look at the command
+ * line: right after `flink-daemon.sh start` the daemon's pid is still the shell that is about to exec node.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return state !== undefined && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function readPid(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim().split(/\s+/)[0]);
