@@ -138,3 +138,53 @@ export const CoreOptions = {
   DEFAULT_PARALLELISM: intOption('parallelism.default', { defaultValue: 1, description: 'Parallelism of a job that sets none.' }),
   TMP_DIRS: stringOption('io.tmp.dirs', { defaultValue: undefined, description: "Where a TaskManager keeps its working files (the first of a ','-separated list); the system's temp directory when unset." }),
 } as const;
+
+/**
+ * Flink 1.20's security keys (security.ssl.*), and tsflink's own where Flink has none. tsflink authenticates every
+ * internal connection even when nothing is configured (see docs/security.md): with `security.ssl.internal.enabled`
+ * false it uses a certificate it generates for the cluster into `security.internal.cluster-certificate.dir`.
+ */
+export const SecurityOptions = {
+  SSL_ENABLED: booleanOption('security.ssl.enabled', { defaultValue: false, description: 'Deprecated umbrella: true turns on internal and REST SSL.' }),
+  SSL_PROTOCOL: stringOption('security.ssl.protocol', { defaultValue: 'TLSv1.2', description: 'Lowest TLS version accepted (TLSv1.2 or TLSv1.3).' }),
+  SSL_ALGORITHMS: stringOption('security.ssl.algorithms', {
+    defaultValue: undefined,
+    description: "Comma-separated cipher suites (OpenSSL or IANA names); unset: Node's defaults.",
+  }),
+  SSL_VERIFY_HOSTNAME: booleanOption('security.ssl.verify-hostname', { defaultValue: true, description: "Check the REST server certificate's host name (clients)." }),
+  SSL_PROVIDER: stringOption('security.ssl.provider', { defaultValue: 'JDK', description: "Flink's SSL engine choice; tsflink always uses Node's OpenSSL (JDK and OPENSSL are accepted)." }),
+
+  SSL_INTERNAL_ENABLED: booleanOption('security.ssl.internal.enabled', {
+    defaultValue: false,
+    description: 'Use the configured key and trust stores for RPC and the data plane. false: tsflink still authenticates them, with its generated cluster certificate.',
+  }),
+  SSL_INTERNAL_KEYSTORE: stringOption('security.ssl.internal.keystore', { defaultValue: undefined, description: 'PKCS#12 file (or PEM with key and certificate) of this process.' }),
+  SSL_INTERNAL_KEYSTORE_PASSWORD: stringOption('security.ssl.internal.keystore-password', { defaultValue: undefined, description: 'Password of the keystore.' }),
+  SSL_INTERNAL_KEY_PASSWORD: stringOption('security.ssl.internal.key-password', { defaultValue: undefined, description: 'Password of the key in the keystore.' }),
+  SSL_INTERNAL_KEYSTORE_TYPE: stringOption('security.ssl.internal.keystore-type', { defaultValue: 'PKCS12', description: 'PKCS12 or PEM (JKS cannot be read by Node; convert it with keytool -importkeystore).' }),
+  SSL_INTERNAL_TRUSTSTORE: stringOption('security.ssl.internal.truststore', { defaultValue: undefined, description: 'PKCS#12 or PEM file of the certificates peers must present.' }),
+  SSL_INTERNAL_TRUSTSTORE_PASSWORD: stringOption('security.ssl.internal.truststore-password', { defaultValue: undefined, description: 'Password of the truststore.' }),
+  SSL_INTERNAL_TRUSTSTORE_TYPE: stringOption('security.ssl.internal.truststore-type', { defaultValue: 'PKCS12', description: 'PKCS12 or PEM.' }),
+  SSL_INTERNAL_CERT_FINGERPRINT: stringOption('security.ssl.internal.cert.fingerprint', {
+    defaultValue: undefined,
+    description: "SHA-256 (or SHA-1) fingerprints, ','-separated, of the certificates peers may present (pinning).",
+  }),
+  SSL_INTERNAL_HANDSHAKE_TIMEOUT: durationOption('security.ssl.internal.handshake-timeout', { defaultValue: 10_000, description: 'TLS handshake timeout.' }),
+  SSL_INTERNAL_SESSION_TIMEOUT: durationOption('security.ssl.internal.session-timeout', { defaultValue: 86_400_000, description: 'TLS session cache timeout.' }),
+  CLUSTER_CERTIFICATE_DIR: stringOption('security.internal.cluster-certificate.dir', {
+    defaultValue: undefined,
+    description:
+      "tsflink: where the cluster's generated key and certificate live when security.ssl.internal.enabled is false; created at the first start. Every JobManager and TaskManager of a cluster must see the same files. Unset: <conf dir>/cluster-certificate.",
+  }),
+
+  SSL_REST_ENABLED: booleanOption('security.ssl.rest.enabled', { defaultValue: false, description: 'Serve REST and the web UI over HTTPS.' }),
+  SSL_REST_AUTHENTICATION_ENABLED: booleanOption('security.ssl.rest.authentication-enabled', { defaultValue: false, description: 'Require REST clients to present a certificate of the truststore (mutual TLS).' }),
+  SSL_REST_KEYSTORE: stringOption('security.ssl.rest.keystore', { defaultValue: undefined, description: 'PKCS#12 or PEM keystore of the REST server (and of clients, with authentication).' }),
+  SSL_REST_KEYSTORE_PASSWORD: stringOption('security.ssl.rest.keystore-password', { defaultValue: undefined, description: 'Password of the REST keystore.' }),
+  SSL_REST_KEY_PASSWORD: stringOption('security.ssl.rest.key-password', { defaultValue: undefined, description: 'Password of the key in the REST keystore.' }),
+  SSL_REST_KEYSTORE_TYPE: stringOption('security.ssl.rest.keystore-type', { defaultValue: 'PKCS12', description: 'PKCS12 or PEM.' }),
+  SSL_REST_TRUSTSTORE: stringOption('security.ssl.rest.truststore', { defaultValue: undefined, description: 'PKCS#12 or PEM truststore: the server certificates clients trust, the client certificates the server accepts.' }),
+  SSL_REST_TRUSTSTORE_PASSWORD: stringOption('security.ssl.rest.truststore-password', { defaultValue: undefined, description: 'Password of the REST truststore.' }),
+  SSL_REST_TRUSTSTORE_TYPE: stringOption('security.ssl.rest.truststore-type', { defaultValue: 'PKCS12', description: 'PKCS12 or PEM.' }),
+  SSL_REST_CERT_FINGERPRINT: stringOption('security.ssl.rest.cert.fingerprint', { defaultValue: undefined, description: "Fingerprints, ','-separated, of the certificates the REST peer may present (pinning)." }),
+} as const;
