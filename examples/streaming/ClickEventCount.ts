@@ -10,6 +10,7 @@
  * with each completed checkpoint, transactional id prefix `click-event-count-<output topic>`: use it with
  * --checkpointing and read the output with isolation.level=read_committed).
  */
+import { isUtf8 } from 'node:buffer';
 import { ParameterTool, StreamExecutionEnvironment, TumblingEventTimeWindows, TumblingProcessingTimeWindows, WatermarkStrategy } from 'tsflink';
 import type { AggregateFunction, Collector, ProcessWindowFunctionContext } from 'tsflink';
 import { DeliveryGuarantee, KafkaRecordSerializationSchema, KafkaSink, KafkaSource } from 'tsflink/connectors/kafka';
@@ -60,17 +61,32 @@ export function parseTimestamp(text: string): number {
   const minute = digits(14, 2);
   const second = digits(17, 2);
   const milli = digits(20, 3);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
+  // Date.UTC would roll 31-02 over into March: a day the month does not have is an error, not another window.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     throw new Error(`Timestamp '${text}' is out of range.`);
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, milli);
 }
 
-/** Reads one `input` record: `{"timestamp":"01-01-1970 00:00:00:000","page":"/help"}`. Throws on anything else. */
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Reads one `input` record: `{"timestamp":"01-01-1970 00:00:00:000","page":"/help"}` (other fields are ignored, as
+ * Flink's ClickEvent schema does). Throws on anything else — invalid UTF-8, malformed JSON, not an object, a missing or
+ * non-string `page`, a missing, non-string or impossible `timestamp` — so the record goes to the source's error path
+ * (numRecordsInErrors and the task log) and never into a count.
+ */
 export function deserializeClickEvent(value: Buffer): ClickEvent {
-  const json = JSON.parse(value.toString('utf8')) as { timestamp?: unknown; page?: unknown };
-  if (typeof json.page !== 'string') throw new Error('Click event without a "page" string.');
-  return { timestamp: parseTimestamp(json.timestamp as string), page: json.page };
+  // Strict UTF-8: decoding invalid bytes to U+FFFD would merge distinct pages into one.
+  if (!isUtf8(value)) throw new Error('Click event is not valid UTF-8.');
+  const json = JSON.parse(value.toString('utf8')) as unknown;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('Click event is not a JSON object.');
+  const { timestamp, page } = json as { timestamp?: unknown; page?: unknown };
+  if (typeof page !== 'string') throw new Error('Click event without a "page" string.');
+  if (typeof timestamp !== 'string') throw new Error('Click event without a "timestamp" string.');
+  return { timestamp: parseTimestamp(timestamp), page };
 }
 
 export function serializeClickEventStatistics(s: ClickEventStatistics): string {

@@ -38,8 +38,13 @@ export interface ReaderOutput<T> {
    * record is processed, so a restore resumes right after it).
    */
   collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes: number, position: string): void;
-  /** A record that could not be read (e.g. malformed): counted and logged, never silently dropped. */
-  reportError(splitId: string, message: string): void;
+  /**
+   * A record that could not be read (e.g. malformed): counted in `numRecordsInErrors` and logged (the first few per
+   * subtask), never silently dropped, and skipped. `message` says where it was (e.g. topic, partition and offset) and
+   * why; `position` is the split's position after it, stored by the next checkpoint once the records before it are
+   * processed, so a restore does not read it again.
+   */
+  reportError(splitId: string, message: string, position?: string): void;
   /** The reader cannot go on (e.g. its client gave up): the subtask fails with this error. */
   fail(error: Error): void;
 }
@@ -52,6 +57,11 @@ export interface SourceReader<T> {
    * Not awaited by the task; a rejection is logged as a warning and changes nothing else.
    */
   notifyCheckpointComplete?(checkpointId: number, splits: readonly SplitState[]): Promise<void>;
+  /**
+   * Where the record a split's `position` follows was read, in the source's words, for the log line of a record that
+   * goes to the error path after the reader emitted it (e.g. `topic input, partition 0, offset 41`).
+   */
+  describeRecord?(splitId: string, position: string): string;
   /** Backpressure: stop fetching until `resume()`. */
   pause(): void;
   resume(): void;

@@ -12,6 +12,11 @@ export interface TaskIOCounters {
   bytesOut: number;
   buffersOut: number;
   lateRecordsDropped: number;
+  /**
+   * Records that went to the error path instead of through the subtask (Flink's `numRecordsInErrors`): read but not
+   * deserializable, or without a key the key selector could extract.
+   */
+  recordsInErrors: number;
   currentInputWatermark: number;
   /** Accumulated milliseconds waiting for input (idle) and for output capacity (backpressured). */
   idleMs: number;
@@ -77,6 +82,7 @@ export class TaskMetricGroup extends ComponentMetricGroup {
     bytesOut: 0,
     buffersOut: 0,
     lateRecordsDropped: 0,
+    recordsInErrors: 0,
     currentInputWatermark: MIN_WATERMARK,
     idleMs: 0,
     backPressuredMs: 0,
@@ -104,6 +110,7 @@ export class TaskMetricGroup extends ComponentMetricGroup {
     this.meter('numBuffersOutPerSecond', { getCount: () => io.buffersOut });
     this.gauge('currentInputWatermark', () => watermarkValue(io.currentInputWatermark));
     this.gauge('numLateRecordsDropped', () => io.lateRecordsDropped);
+    this.gauge('numRecordsInErrors', () => io.recordsInErrors);
     const idle = this.meter('idleTimeMsPerSecond', { getCount: () => this.idleMsNow() });
     const backPressured = this.meter('backPressuredTimeMsPerSecond', { getCount: () => this.backPressuredMsNow() });
     this.gauge('busyTimeMsPerSecond', () => Math.max(0, 1000 - idle.getRate() - backPressured.getRate()));

@@ -20,10 +20,10 @@ const values = new Packr({ useRecords: true, mapsAsObjects: false, moreTypes: tr
 
 /**
  * Keyed state on LevelDB (classic-level), one database per stateful subtask (Flink's RocksDBKeyedStateBackend in
- * spirit). Keys are laid out as `[key group u16][key][state name][namespace]`, so a key-group range is one iterator
- * range. Hot state is served from a cache in front of the database: reads that miss use LevelDB's synchronous get,
- * writes are collected and written through in one batch when the operator flushes past a bound, and always before a
- * snapshot — LevelDB is the state of record at every checkpoint.
+ * spirit). Keys are laid out as `[key group u16][key][state name][namespace]` (keys of any length: see encodeKey), so
+ * a key-group range is one iterator range. Hot state is served from a cache in front of the database: reads that miss
+ * use LevelDB's synchronous get, writes are collected and written through in one batch when the operator flushes past
+ * a bound, and always before a snapshot — LevelDB is the state of record at every checkpoint.
  *
  * A snapshot writes the key groups of the subtask's range from a LevelDB snapshot into one file of the checkpoint
  * directory, with the offset of every key group, so a restore with another parallelism reads just the groups it owns.
@@ -204,14 +204,39 @@ export class LevelDbKeyedStateBackend implements KeyedStateBackend {
   }
 }
 
-/** `[key group u16][key tag u8][key length u16][key][state length u8][state][namespace f64]`, all big-endian. */
+/**
+ * `[key group u16][key][state length u8][state][namespace f64]`, all big-endian, where `[key]` is one of
+ *
+ * - tag 1: `[1][8 u16][f64]` — a number;
+ * - tag 2: `[2][length u16][UTF-8]` — a string of at most 65 535 UTF-8 bytes (the only string form of 0.1.0: its
+ *   savepoints' keys decode, and today's code encodes the same key to the same bytes, so restored state is found);
+ * - tag 3: `[3][length u32][UTF-8]` — a longer string (the escape for keys a 16-bit length cannot hold);
+ * - tag 4: `[4][length u32][UTF-16BE code units]` — a string that is not well-formed UTF-16 (lone surrogates), which
+ *   UTF-8 cannot hold: encoding it as UTF-8 would turn every lone surrogate into U+FFFD, and distinct keys into one.
+ *
+ * Every form starts with the key group, so a key-group range is still one contiguous iterator range; within a key
+ * group, entries sort by tag, then length, then bytes (nothing depends on that order).
+ */
 export function encodeKey(keyGroup: number, key: StateKey, state: string, namespace: number): Buffer {
-  const keyBytes = typeof key === 'number' ? numberBytes(key) : Buffer.from(key, 'utf8');
+  let tag: number;
+  let keyBytes: Buffer;
+  if (typeof key === 'number') {
+    tag = KEY_NUMBER;
+    keyBytes = numberBytes(key);
+  } else if (isWellFormed(key)) {
+    keyBytes = Buffer.from(key, 'utf8');
+    tag = keyBytes.length <= MAX_SHORT_KEY_BYTES ? KEY_STRING : KEY_LONG_STRING;
+  } else {
+    tag = KEY_UTF16_STRING;
+    keyBytes = Buffer.from(key, 'utf16le').swap16();
+  }
   const stateBytes = Buffer.from(state, 'utf8');
-  const out = Buffer.allocUnsafe(2 + 1 + 2 + keyBytes.length + 1 + stateBytes.length + 8);
+  if (stateBytes.length > 0xff) throw new Error(`State name '${state.slice(0, 64)}…' is longer than 255 UTF-8 bytes.`);
+  const lengthBytes = tag === KEY_NUMBER || tag === KEY_STRING ? 2 : 4;
+  const out = Buffer.allocUnsafe(2 + 1 + lengthBytes + keyBytes.length + 1 + stateBytes.length + 8);
   let at = out.writeUInt16BE(keyGroup, 0);
-  at = out.writeUInt8(typeof key === 'number' ? 1 : 2, at);
-  at = out.writeUInt16BE(keyBytes.length, at);
+  at = out.writeUInt8(tag, at);
+  at = lengthBytes === 2 ? out.writeUInt16BE(keyBytes.length, at) : out.writeUInt32BE(keyBytes.length, at);
   at += keyBytes.copy(out, at);
   at = out.writeUInt8(stateBytes.length, at);
   at += stateBytes.copy(out, at);
@@ -222,13 +247,39 @@ export function encodeKey(keyGroup: number, key: StateKey, state: string, namesp
 export function decodeKey(bytes: Buffer): { keyGroup: number; key: StateKey; state: string; namespace: number } {
   const keyGroup = bytes.readUInt16BE(0);
   const tag = bytes.readUInt8(2);
-  const keyLength = bytes.readUInt16BE(3);
-  const keyBytes = bytes.subarray(5, 5 + keyLength);
-  const key = tag === 1 ? keyBytes.readDoubleBE(0) : keyBytes.toString('utf8');
-  const stateLength = bytes.readUInt8(5 + keyLength);
-  const state = bytes.toString('utf8', 6 + keyLength, 6 + keyLength + stateLength);
-  const namespace = bytes.readDoubleBE(6 + keyLength + stateLength);
+  let keyLength: number;
+  let at: number;
+  if (tag === KEY_NUMBER || tag === KEY_STRING) {
+    keyLength = bytes.readUInt16BE(3);
+    at = 5;
+  } else if (tag === KEY_LONG_STRING || tag === KEY_UTF16_STRING) {
+    keyLength = bytes.readUInt32BE(3);
+    at = 7;
+  } else {
+    throw new Error(`Unknown key tag ${tag} in a keyed state entry of key group ${keyGroup}.`);
+  }
+  const keyBytes = bytes.subarray(at, at + keyLength);
+  let key: StateKey;
+  if (tag === KEY_NUMBER) key = keyBytes.readDoubleBE(0);
+  else if (tag === KEY_UTF16_STRING) key = Buffer.from(keyBytes).swap16().toString('utf16le');
+  else key = keyBytes.toString('utf8');
+  at += keyLength;
+  const stateLength = bytes.readUInt8(at);
+  const state = bytes.toString('utf8', at + 1, at + 1 + stateLength);
+  const namespace = bytes.readDoubleBE(at + 1 + stateLength);
   return { keyGroup, key, state, namespace };
+}
+
+const KEY_NUMBER = 1;
+const KEY_STRING = 2;
+const KEY_LONG_STRING = 3;
+const KEY_UTF16_STRING = 4;
+/** The longest key (in UTF-8 bytes) of the 16-bit-length form. */
+export const MAX_SHORT_KEY_BYTES = 0xffff;
+
+/** String.prototype.isWellFormed (Node 20; not in the ES2023 typings): no lone surrogates. */
+function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 function numberBytes(n: number): Buffer {

@@ -12,6 +12,7 @@ import { ProcessOperator, StreamFilter, StreamFlatMap, StreamMap } from './opera
 import { SinkOperator } from './operators/SinkOperator.js';
 import type { OperatorContext, Output, StreamOperator } from './operators/StreamOperator.js';
 import { WindowOperator } from './operators/WindowOperator.js';
+import { describeRecord, KeyExtractionException, RecordErrorReporter } from './RecordErrors.js';
 import { RecordWriter } from './RecordWriter.js';
 import { SourceDriver, type SourceDriverCallbacks } from './SourceDriver.js';
 
@@ -36,9 +37,6 @@ export interface ChainKeyedState {
   backend: LevelDbKeyedStateBackend;
 }
 
-/** Read errors logged per subtask; the rest are only counted. */
-const MAX_LOGGED_READ_ERRORS = 10;
-
 /**
  * The operators of one JobVertex as one subtask runs them (Flink's OperatorChain): built head to tail from the job
  * graph, each operator's output the next one and the tail's the record writers of the vertex's outputs; with the
@@ -58,9 +56,8 @@ export class OperatorChain {
   /** Where source records enter the chain (the operator after the source, or the writers). */
   private sourceOutput: Output | undefined;
   private keyed: ChainKeyedState | undefined;
-  /** Records the source could not read (e.g. malformed), its operator's numRecordsInErrors. */
-  private recordsInErrors = 0;
-  private readErrorsLogged = 0;
+  /** The error path: records the source could not read, or the key selector of an output could not key. */
+  private recordErrors: RecordErrorReporter | undefined;
 
   private constructor(
     private readonly descriptor: TaskThreadDescriptor,
@@ -104,11 +101,21 @@ export class OperatorChain {
     }
   }
 
-  /** Records of an input batch, to the head operator. */
-  processElements(values: readonly unknown[], timestamps: readonly (number | undefined)[]): void {
+  /**
+   * Records of an input batch, to the head operator. A record an output's key selector cannot key goes to the error
+   * path; any other error of a record fails the subtask (a user function that throws on a record is a job bug).
+   */
+  processElements(values: readonly unknown[], timestamps: readonly (number | undefined)[], channel = '(unknown)'): void {
     this.operatorMetrics[0]!.recordsIn += values.length;
     const head = this.head!;
-    for (let i = 0; i < values.length; i++) head.processElement(values[i], timestamps[i]);
+    for (let i = 0; i < values.length; i++) {
+      try {
+        head.processElement(values[i], timestamps[i]);
+      } catch (error) {
+        if (!(error instanceof KeyExtractionException)) throw error;
+        this.recordErrors!.report(`Skipped a record of input channel ${channel} that could not be keyed: ${error.message}; record: ${describeRecord(error.record)}`);
+      }
+    }
   }
 
   /** The task's event time advanced: the head fires what is due and passes the watermark on. */
@@ -117,13 +124,19 @@ export class OperatorChain {
     this.head!.processWatermark(timestamp);
   }
 
-  /** What the source queued, into the chain. */
+  /** What the source queued, into the chain; a record the chain's key selectors cannot key goes to the error path. */
   emitSourceRecords(): void {
     const output = this.sourceOutput!;
     const group = this.operatorMetrics[0]!;
-    this.sourceDriver!.emitQueued((record, timestamp) => {
+    const driver = this.sourceDriver!;
+    driver.emitQueued((record, timestamp, split, position) => {
       group.recordsIn++;
-      output.collect(record, timestamp);
+      try {
+        output.collect(record, timestamp);
+      } catch (error) {
+        if (!(error instanceof KeyExtractionException)) throw error;
+        this.recordErrors!.report(`Skipped a record of split ${split} that could not be keyed: ${driver.describeRecord(split, position)}: ${error.message}; record: ${describeRecord(error.record)}`);
+      }
     });
   }
 
@@ -235,8 +248,14 @@ export class OperatorChain {
     const tail = groups[groups.length - 1]!;
     let output: Output = {
       collect(value, timestamp) {
+        if (writers.length === 1) {
+          writers[0]!.emit(value, timestamp);
+        } else if (writers.length > 1) {
+          // Every writer keys the record before any emits it: one that cannot be keyed goes nowhere.
+          const channels = writers.map((writer) => writer.selectChannel(value));
+          for (let w = 0; w < writers.length; w++) writers[w]!.emitToChannel(channels[w]!, value, timestamp);
+        }
         tail.recordsOut++;
-        for (const writer of writers) writer.emit(value, timestamp);
       },
       emitWatermark(timestamp) {
         tail.currentOutputWatermark = timestamp;
@@ -283,6 +302,7 @@ export class OperatorChain {
       operatorName: node.name,
       operatorId: node.operatorId,
     });
+    let sourceErrors: { inc(): void } | undefined;
     // Build from the tail: each operator's output is the next operator.
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i]!;
@@ -295,12 +315,13 @@ export class OperatorChain {
             spec.source,
             connectorContext(node, i),
             spec.watermarkStrategy,
-            { ...this.services.sourceCallbacks, onReadError: (split, message) => this.onReadError(split, message) },
+            { ...this.services.sourceCallbacks, onReadError: (split, message) => this.recordErrors!.report(`Skipped a record of split ${split} that could not be read: ${message}`) },
             restoreOf(node)?.splits ?? [],
             () => clock.now(),
           );
           this.sourceId = node.operatorId;
-          groups[i]!.gauge('numRecordsInErrors', () => this.recordsInErrors);
+          // Flink's SourceReaderMetricGroup counter; the subtask's own numRecordsInErrors counts the same records.
+          sourceErrors = groups[i]!.counter('numRecordsInErrors');
           continue;
         case 'map':
           operator = new StreamMap(node.name, output, spec.fn);
@@ -340,14 +361,7 @@ export class OperatorChain {
     }
     this.head = this.operators[0];
     this.sourceOutput = output;
-  }
-
-  private onReadError(split: string, message: string): void {
-    this.recordsInErrors++;
-    if (this.readErrorsLogged < MAX_LOGGED_READ_ERRORS) {
-      this.readErrorsLogged++;
-      this.services.send({ type: 'log', level: 'WARN', message: `Skipped a record of split ${split} that could not be read: ${message}` });
-    }
+    this.recordErrors = new RecordErrorReporter(io, (m) => this.services.send(m), sourceErrors);
   }
 }
 

@@ -1,11 +1,17 @@
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '../state/KeyGroupRangeAssignment.js';
 import type { ChannelMessage, FromTaskThread } from '../taskmanager/task/thread-protocol.js';
 import { encodeBatch } from './BatchCodec.js';
+import { KeyExtractionException } from './RecordErrors.js';
 
 /** Records per batch: ~1000 amortises encoding and messaging (reference/node-limits.md). */
 export const BATCH_SIZE = 1000;
 /** Sealed batches a channel may hold back while it waits for credit before the task stops taking input. */
 const MAX_PENDING_PER_CHANNEL = 2;
+/**
+ * An encoded batch above this is sent as two (halving until it fits or holds one record): a shuffle message must stay
+ * well below the RPC layer's 64 MiB message limit however large the records are.
+ */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 class OutputChannel {
   credits = 0;
@@ -50,8 +56,14 @@ export class RecordWriter {
     if (strategy === 'HASH' && !keySelector) throw new Error('A HASH edge needs a key selector.');
   }
 
+  /** Throws KeyExtractionException (having emitted nothing) if a HASH edge's key selector cannot key the record. */
   emit(value: unknown, timestamp: number | undefined): void {
-    const channel = this.channels[this.selectChannel(value)]!;
+    this.emitToChannel(this.selectChannel(value), value, timestamp);
+  }
+
+  /** Emits to the channel `selectChannel` chose (so a chain with several writers keys a record for all of them first). */
+  emitToChannel(index: number, value: unknown, timestamp: number | undefined): void {
+    const channel = this.channels[index]!;
     channel.values.push(value);
     channel.timestamps.push(timestamp);
     this.metrics.recordsOut++;
@@ -110,12 +122,22 @@ export class RecordWriter {
     return this.channels.every((c) => c.pending.length === 0);
   }
 
-  private selectChannel(value: unknown): number {
+  /** The channel of a record; throws KeyExtractionException if a HASH edge's key selector cannot key it. */
+  selectChannel(value: unknown): number {
     switch (this.strategy) {
       case 'FORWARD':
         return 0;
       case 'HASH': {
-        const keyGroup = assignToKeyGroup(this.keySelector!(value), this.targetMaxParallelism);
+        let key: unknown;
+        try {
+          key = this.keySelector!(value);
+        } catch (error) {
+          throw new KeyExtractionException(value, error);
+        }
+        if (typeof key !== 'string' && typeof key !== 'number') {
+          throw new KeyExtractionException(value, new TypeError(`The key selector returned ${key === null ? 'null' : typeof key}; a key is a string or a number.`));
+        }
+        const keyGroup = assignToKeyGroup(key, this.targetMaxParallelism);
         return computeOperatorIndexForKeyGroup(this.targetMaxParallelism, this.channels.length, keyGroup);
       }
       default: {
@@ -135,13 +157,23 @@ export class RecordWriter {
   }
 
   private seal(channel: OutputChannel): void {
-    const bytes = encodeBatch(channel.values, channel.timestamps);
-    channel.pending.push({ type: 'data', channel: channel.id, bytes, records: channel.values.length });
+    this.encodeInto(channel, channel.values, channel.timestamps);
     channel.values = [];
     channel.timestamps = [];
+    this.trySend(channel);
+  }
+
+  private encodeInto(channel: OutputChannel, values: unknown[], timestamps: (number | undefined)[]): void {
+    const bytes = encodeBatch(values, timestamps);
+    if (bytes.length > MAX_BATCH_BYTES && values.length > 1) {
+      const half = values.length >>> 1;
+      this.encodeInto(channel, values.slice(0, half), timestamps.slice(0, half));
+      this.encodeInto(channel, values.slice(half), timestamps.slice(half));
+      return;
+    }
+    channel.pending.push({ type: 'data', channel: channel.id, bytes, records: values.length });
     this.metrics.bytesOut += bytes.length;
     this.metrics.buffersOut++;
-    this.trySend(channel);
   }
 
   private trySend(channel: OutputChannel): void {

@@ -8,6 +8,16 @@ export const WATERMARK_INTERVAL_MS = 200;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const UNKNOWN_RECORD_SIZE = 64;
 
+interface QueuedRecord<T> {
+  record: T;
+  split: string;
+  timestamp: number | undefined;
+  /** The split's position after this entry (a record that could not be read may leave it where it was). */
+  position: string | undefined;
+  /** Set for a record the reader could not read: why, and where. */
+  error: string | undefined;
+}
+
 interface SplitProgress {
   /** Where the split resumes after the records emitted so far. */
   position: string;
@@ -19,7 +29,10 @@ interface SplitProgress {
 export interface SourceDriverCallbacks {
   /** Process queued records in the task's mailbox (called when records arrive and none are scheduled). */
   schedule(): void;
-  /** A record the reader could not read: counted and reported, never silently dropped. */
+  /**
+   * A record the reader could not read: counted and reported, never silently dropped. Called from `emitQueued`, in
+   * order with the records around it (its split's position has moved past it by then).
+   */
   onReadError(splitId: string, message: string): void;
   /** The reader failed for good: the subtask must fail. */
   onFatalError(error: Error): void;
@@ -33,7 +46,8 @@ export interface SourceDriverCallbacks {
  */
 export class SourceDriver<T> {
   private readonly reader: SourceReader<T>;
-  private queue: Array<{ record: T; split: string; timestamp: number | undefined; position: string }> = [];
+  /** What the reader delivered, in order: records, and records it could not read (`error`, no record). */
+  private queue: Array<QueuedRecord<T>> = [];
   private queuedBytes = 0;
   private scheduled = false;
   private paused = false;
@@ -58,18 +72,13 @@ export class SourceDriver<T> {
         if (!this.splits.has(splitId)) this.splits.set(splitId, { position, maxTimestamp: MIN_WATERMARK, lastActivity: this.now(), idle: false });
       },
       collect: (record, split, timestamp, sizeBytes, position) => {
-        this.queue.push({ record, split, timestamp, position });
-        this.queuedBytes += sizeBytes || UNKNOWN_RECORD_SIZE;
-        if (!this.scheduled) {
-          this.scheduled = true;
-          this.callbacks.schedule();
-        }
-        if (!this.paused && this.queuedBytes >= MAX_QUEUED_BYTES) {
-          this.paused = true;
-          this.reader.pause();
-        }
+        this.enqueue({ record, split, timestamp, position, error: undefined }, sizeBytes);
       },
-      reportError: (split, message) => this.callbacks.onReadError(split, message),
+      // Queued like a record: the split's position moves past it only after the records before it are processed, so
+      // a checkpoint never skips a record that was read before the bad one, and never reads the bad one again.
+      reportError: (split, message, position) => {
+        this.enqueue({ record: undefined as T, split, timestamp: undefined, position, error: message }, 0);
+      },
       fail: (error) => this.callbacks.onFatalError(error),
     };
     await this.reader.start(output);
@@ -79,11 +88,24 @@ export class SourceDriver<T> {
     for (const state of this.splits.values()) state.lastActivity = now;
   }
 
+  private enqueue(entry: QueuedRecord<T>, sizeBytes: number): void {
+    this.queue.push(entry);
+    this.queuedBytes += sizeBytes || UNKNOWN_RECORD_SIZE;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.callbacks.schedule();
+    }
+    if (!this.paused && this.queuedBytes >= MAX_QUEUED_BYTES) {
+      this.paused = true;
+      this.reader.pause();
+    }
+  }
+
   /**
    * Hands every queued record to `emit` with its event timestamp (as the watermark strategy assigns it), and records
    * each split's progress. Split bookkeeping happens once per run of records from the same split, not per record.
    */
-  emitQueued(emit: (record: T, timestamp: number | undefined) => void): void {
+  emitQueued(emit: (record: T, timestamp: number | undefined, split: string, position: string) => void): void {
     const batch = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
@@ -92,7 +114,15 @@ export class SourceDriver<T> {
     const now = this.now();
     let currentSplit: string | undefined;
     let state: SplitProgress | undefined;
-    for (const { record, split, timestamp: recordTimestamp, position } of batch) {
+    for (const { record, split, timestamp: recordTimestamp, position, error } of batch) {
+      if (error !== undefined) {
+        // Past it, but not activity: a split that delivers nothing but unreadable records still goes idle, so it
+        // cannot hold back event time.
+        const progress = this.splits.get(split);
+        if (progress && position !== undefined) progress.position = position;
+        this.callbacks.onReadError(split, error);
+        continue;
+      }
       if (split !== currentSplit) {
         currentSplit = split;
         state = this.splits.get(split);
@@ -104,9 +134,9 @@ export class SourceDriver<T> {
       const timestamp = assigner ? assigner(record, recordTimestamp ?? MIN_WATERMARK) : recordTimestamp;
       if (state) {
         if (timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
-        state.position = position;
+        state.position = position!;
       }
-      emit(record, timestamp);
+      emit(record, timestamp, split, position!);
     }
   }
 
@@ -162,6 +192,11 @@ export class SourceDriver<T> {
       }
     }
     return result;
+  }
+
+  /** Where the record before `position` of a split was read, for log lines (the reader's words if it has any). */
+  describeRecord(splitId: string, position: string): string {
+    return this.reader.describeRecord?.(splitId, position) ?? `the record before position ${position}`;
   }
 
   /** Every split with the position after the records emitted so far (a checkpoint's source state). */

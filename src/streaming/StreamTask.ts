@@ -253,7 +253,7 @@ export class StreamTask {
     const { values, timestamps } = decodeBatch(bytes);
     this.io.recordsIn += values.length;
     this.io.bytesIn += bytes.length;
-    this.chain!.processElements(values, timestamps);
+    this.chain!.processElements(values, timestamps, channel);
     this.send({ type: 'credit', channel, credits: 1 });
   }
 

@@ -1,5 +1,6 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { GroupOffsetCommitter } from './GroupOffsetCommitter.js';
+import { emitRecords, recordLocation } from './KafkaRecordEmitter.js';
 import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';
 import type { Counter, MetricGroup } from '../../job/metrics.js';
 
@@ -226,23 +227,20 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const split = `${batch.topic}-${batch.partition}`;
-        for (const message of batch.messages) {
-          const next = String(Number(message.offset) + 1);
-          let value: T;
-          try {
-            value = deserialize(message.value ?? Buffer.alloc(0));
-          } catch (error) {
-            output.reportError(split, `offset ${message.offset}: ${(error as Error).message}`);
-            continue;
-          }
-          output.collect(value, split, Number(message.timestamp), message.value?.length ?? 0, next);
-        }
+        // Records the schema cannot read go to the error path (see emitRecords): none of them fails the reader.
+        emitRecords(batch.topic, batch.partition, batch.messages, deserialize, output);
         const last = batch.messages[batch.messages.length - 1];
         if (last) this.fetchPositions.set(split, String(Number(last.offset) + 1));
         this.metrics.recordsConsumed.inc(batch.messages.length);
         this.highWatermarks.set(split, Number(batch.highWatermark));
       },
     });
+  }
+
+  /** `topic t, partition p, offset o` of the record before `position` (the next offset) of a split. */
+  describeRecord(splitId: string, position: string): string {
+    const owned = this.owned.find(({ topic, partition }) => `${topic}-${partition}` === splitId);
+    return owned ? recordLocation(owned.topic, owned.partition, Number(position) - 1) : `split ${splitId}, offset ${Number(position) - 1}`;
   }
 
   /** Start offsets of partitions without a restored position, as the OffsetsInitializer says. */

@@ -1,0 +1,37 @@
+// ClickEventCount's deserialization schema: a record is a click event exactly when it has the playground's shape;
+// anything else throws (and so goes to the source's error path), never a count under a wrong page or window.
+// The example imports 'tsflink', which resolves to dist/ (built by `npm install`'s prepare step).
+import t from 'tap';
+import { deserializeClickEvent, parseTimestamp } from '../../../examples/streaming/ClickEventCount.js';
+
+const value = (text: string) => Buffer.from(text, 'utf8');
+
+t.test('the playground shape reads; extra fields are ignored', async (t) => {
+  t.same(deserializeClickEvent(value('{"timestamp":"01-01-1970 00:00:15:000","page":"/help"}')), { timestamp: 15_000, page: '/help' });
+  t.same(deserializeClickEvent(value('{"page":"","timestamp":"29-02-2024 23:59:59:999","x":1}')), { timestamp: Date.UTC(2024, 1, 29, 23, 59, 59, 999), page: '' });
+  const page = 'p'.repeat(1024 * 1024);
+  t.equal(deserializeClickEvent(value(JSON.stringify({ timestamp: '01-01-1970 00:00:00:000', page }))).page, page, 'a 1 MiB page');
+  t.equal(deserializeClickEvent(value('{"timestamp":"01-01-1970 00:00:00:000","page":"Grüße"}')).page, 'Grüße');
+});
+
+t.test('everything else throws', async (t) => {
+  const bad: Array<[string, Buffer, RegExp]> = [
+    ['malformed JSON', value('{"timestamp":'), /JSON/],
+    ['empty', value(''), /JSON/],
+    ['not an object', value('[1]'), /not a JSON object/],
+    ['JSON null', value('null'), /not a JSON object/],
+    ['a string', value('"page"'), /not a JSON object/],
+    ['no page', value('{"timestamp":"01-01-1970 00:00:00:000"}'), /"page" string/],
+    ['a number as page', value('{"timestamp":"01-01-1970 00:00:00:000","page":7}'), /"page" string/],
+    ['no timestamp', value('{"page":"/a"}'), /"timestamp" string/],
+    ['epoch millis as timestamp', value('{"page":"/a","timestamp":0}'), /"timestamp" string/],
+    ['a timestamp of another format', value('{"page":"/a","timestamp":"1970-01-01T00:00:00Z"}'), /does not match/],
+    ['31 February', value('{"page":"/a","timestamp":"31-02-2024 00:00:00:000"}'), /out of range/],
+    ['29 February of a common year', value('{"page":"/a","timestamp":"29-02-2023 00:00:00:000"}'), /out of range/],
+    ['hour 24', value('{"page":"/a","timestamp":"01-01-2024 24:00:00:000"}'), /out of range/],
+    ['invalid UTF-8', Buffer.concat([value('{"timestamp":"01-01-1970 00:00:00:000","page":"'), Buffer.from([0xc3, 0x28]), value('"}')]), /not valid UTF-8/],
+  ];
+  for (const [name, record, error] of bad) t.throws(() => deserializeClickEvent(record), error, name);
+  t.equal(parseTimestamp('30-04-2024 00:00:00:000'), Date.UTC(2024, 3, 30));
+  t.throws(() => parseTimestamp('31-04-2024 00:00:00:000'), /out of range/);
+});
