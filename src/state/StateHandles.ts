@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { TsFlinkError } from '../common/errors.js';
 import type { RestoredSinkState, SplitState } from '../job/connectors.js';
 import type { KeyGroupRange } from './KeyGroupRangeAssignment.js';
 
@@ -56,12 +57,45 @@ export function encodeState(value: SubtaskState | TaskRestore): Uint8Array {
 }
 
 export function decodeSubtaskState(bytes: Uint8Array): SubtaskState {
-  return packr.unpack(bytes) as SubtaskState;
+  const state = packr.unpack(bytes) as SubtaskState;
+  if (typeof state === 'object' && state !== null && typeof state.operators === 'object' && state.operators !== null) {
+    for (const operator of Object.values(state.operators)) checkStateFileNames(operator);
+  }
+  return state;
 }
 
 export function decodeTaskRestore(bytes: Uint8Array): TaskRestore | undefined {
   if (bytes.length === 0) return undefined;
-  return packr.unpack(bytes) as TaskRestore;
+  const restore = packr.unpack(bytes) as TaskRestore;
+  for (const operator of Object.values(restore.operators ?? {})) checkStateFileNames(operator);
+  return restore;
+}
+
+/** A state handle whose file name could address anything but a file directly in its checkpoint's directory. */
+export class IllegalStateFileNameError extends TsFlinkError {}
+
+/**
+ * Checks a state file name read from `_metadata`, an acknowledgement or a restore: a plain file name in the checkpoint's
+ * directory. Absolute paths and names holding `/`, `\`, `..` or NUL are refused, so a crafted `_metadata` can make a
+ * restore read, or a disposal delete, nothing outside the checkpoint's directory.
+ */
+export function checkStateFileName(fileName: unknown): string {
+  if (typeof fileName !== 'string' || fileName.length === 0) throw new IllegalStateFileNameError(`Illegal state file name ${JSON.stringify(fileName)}: a state file name must be a non-empty string.`);
+  const shown = JSON.stringify(fileName);
+  if (fileName.includes('\0')) throw new IllegalStateFileNameError(`Illegal state file name ${shown}: it contains a NUL character.`);
+  if (fileName.includes('/') || fileName.includes('\\')) {
+    throw new IllegalStateFileNameError(`Illegal state file name ${shown}: state files are named relative to their checkpoint's directory, without '/' or '\\'.`);
+  }
+  if (fileName.includes('..') || fileName === '.') throw new IllegalStateFileNameError(`Illegal state file name ${shown}: it contains '..'.`);
+  return fileName;
+}
+
+/** Checks the file name of every keyed state handle of an operator's state. */
+export function checkStateFileNames(state: OperatorSubtaskState | OperatorRestore): void {
+  const keyed: unknown = state?.keyed;
+  if (keyed === undefined) return;
+  if (!Array.isArray(keyed)) throw new IllegalStateFileNameError('Illegal keyed state: the handles are not a list.');
+  for (const handle of keyed as KeyGroupsStateHandle[]) checkStateFileName(handle?.fileName);
 }
 
 export function rangesIntersect(a: KeyGroupRange, b: KeyGroupRange): boolean {

@@ -1,6 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileUri } from '../../common/fileUris.js';
+import { checkLocalLocation, checkpointLocationPath, fileUri } from '../../common/fileUris.js';
 import { randomHex } from '../../common/ids.js';
 import type { Logger } from '../../common/Logger.js';
 import type { Clock } from '../../common/time/Clock.js';
@@ -11,7 +10,8 @@ import type { AcknowledgeCheckpoint, DeclineCheckpoint } from '../jobmaster/JobM
 import type { CheckpointCoordinatorConfiguration } from './CheckpointCoordinatorConfiguration.js';
 import type { CheckpointFailureManager } from './CheckpointFailureManager.js';
 import type { CheckpointIDCounter } from './CheckpointIDCounter.js';
-import { readCheckpoint, writeMetadata, type CheckpointMetadata } from './CheckpointMetadata.js';
+import { readCheckpoint, stateFileNames, writeMetadata, type CheckpointMetadata } from './CheckpointMetadata.js';
+import { checkCheckpointIdForPath, checkJobIdForPath, LOCAL_CHECKPOINT_STORAGE, type CheckpointStorage } from './CheckpointStorage.js';
 import type { CheckpointStatsTracker } from './CheckpointStatsTracker.js';
 import type { CompletedCheckpointStore } from './CompletedCheckpointStore.js';
 import { PendingCheckpoint, type CheckpointRequest, type SavepointRequest } from './PendingCheckpoint.js';
@@ -25,7 +25,18 @@ export interface CheckpointCoordinatorServices {
   store: CompletedCheckpointStore;
   failureManager: CheckpointFailureManager;
   stats: CheckpointStatsTracker;
+  /** Where checkpoint and savepoint directories are created and removed; the local file system by default. */
+  storage?: CheckpointStorage;
 }
+
+/**
+ * How long creating a checkpoint's or savepoint's directory may take (at most the checkpoint timeout): a location that
+ * cannot be written fails the checkpoint within this, and the next one is taken as usual.
+ */
+export const LOCATION_INITIALIZATION_TIMEOUT_MS = 10_000;
+
+/** The name of a savepoint target in messages. */
+const SAVEPOINT_TARGET = 'savepoint target directory';
 
 /** A checkpoint or savepoint to restore from, read back and checked. */
 export interface RestoreSource {
@@ -50,13 +61,19 @@ export class CheckpointCoordinator {
   private triggering = false;
   private stopped = false;
   private readonly requests: CheckpointRequest[] = [];
+  private readonly storage: CheckpointStorage;
+  /** Removals of failed checkpoints' directories still running (awaited before the job's directory is removed). */
+  private readonly disposals = new Set<Promise<void>>();
 
   constructor(
     readonly config: CheckpointCoordinatorConfiguration,
     private readonly jobId: string,
     private readonly services: CheckpointCoordinatorServices,
     private readonly log: Logger,
-  ) {}
+  ) {
+    checkJobIdForPath(jobId);
+    this.storage = services.storage ?? LOCAL_CHECKPOINT_STORAGE;
+  }
 
   get stats(): CheckpointStatsTracker {
     return this.services.stats;
@@ -87,10 +104,18 @@ export class CheckpointCoordinator {
 
   /**
    * Takes a savepoint as soon as no other checkpoint is running (savepoints do not wait for the interval or the min
-   * pause). Resolves with its location (`file:<dir>/savepoint-<first 6 hex of the job id>-<12 hex>`).
+   * pause). Resolves with its location (`file:<dir>/savepoint-<first 6 hex of the job id>-<12 hex>`). A target that is
+   * no absolute local path (another scheme, a relative path, a pseudo-file system) is refused at once; one whose
+   * symbolic links lead to a pseudo-file system, or that cannot be created, fails the savepoint when it is triggered.
    */
   triggerSavepoint(request: SavepointRequest): Promise<string> {
-    return this.request(request).then((result) => result.location);
+    let targetDirectory: string;
+    try {
+      targetDirectory = checkpointLocationPath(request.targetDirectory, SAVEPOINT_TARGET);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.request({ ...request, targetDirectory }).then((result) => result.location);
   }
 
   /** Flink's POST /jobs/:id/checkpoints: a checkpoint now (outside the interval), resolved with its id once complete. */
@@ -113,11 +138,19 @@ export class CheckpointCoordinator {
     const keep = retention === 'RETAIN_ON_CANCELLATION' || (retention === 'DELETE_ON_CANCELLATION' && status === 'FAILED');
     const retained = this.services.store.getAllCheckpoints().length;
     await this.services.store.shutdown(!keep);
+    await Promise.all([...this.disposals]);
     if (keep) {
       if (retained > 0) this.log.info(`Retaining ${retained} checkpoint(s) of job ${this.jobId} in ${this.config.jobDirectory} (${retention}).`);
       return;
     }
-    await rm(this.config.jobDirectory, { recursive: true, force: true }).catch((error: Error) => this.log.warn(`Could not remove the checkpoints of job ${this.jobId}: ${error.message}`));
+    // Every checkpoint was discarded (its own files only); then what is left of the coordinator's own chk-N
+    // directories, and the job's directory if that left it empty.
+    await this.storage.disposeJobDirectory(this.config.jobDirectory).then(
+      (removed) => {
+        if (!removed) this.log.warn(`Kept the checkpoint directory of job ${this.jobId} at ${this.config.jobDirectory}: it holds files no checkpoint names.`);
+      },
+      (error: Error) => this.log.warn(`Could not remove the checkpoints of job ${this.jobId}: ${error.message}`),
+    );
   }
 
   /** Failover: the running checkpoint can no longer complete (it does not count as a failed checkpoint). */
@@ -165,6 +198,12 @@ export class CheckpointCoordinator {
       return;
     }
     const savepoint = request?.savepoint;
+    try {
+      checkCheckpointIdForPath(id);
+    } catch (error) {
+      request?.reject(error as Error);
+      return;
+    }
     const directory = savepoint
       ? join(savepoint.targetDirectory, `savepoint-${this.jobId.slice(0, 6)}-${randomHex(6)}`)
       : join(this.config.jobDirectory, `chk-${id}`);
@@ -175,12 +214,16 @@ export class CheckpointCoordinator {
     this.pending = pending;
     this.stats.reportPending(id, timestamp, pending.type, executions.map((e) => ({ vertexId: e.vertex.jobVertex.id, subtaskIndex: e.subtaskIndex })));
     try {
-      await mkdir(directory, { recursive: true });
+      await this.initializeLocation(pending, savepoint?.targetDirectory);
     } catch (error) {
-      this.failCheckpoint(pending, `Could not create the checkpoint directory ${directory}: ${(error as Error).message}`);
+      this.failCheckpoint(pending, `Could not create the ${savepoint ? 'savepoint' : 'checkpoint'} directory ${directory}: ${(error as Error).message}`);
       return;
     }
-    if (this.pending !== pending) return;
+    if (this.pending !== pending) {
+      // It failed (timed out, the job stopped) while its directory was being created.
+      this.disposeLocation(pending);
+      return;
+    }
     this.log.info(`Triggering ${savepoint ? 'savepoint' : 'checkpoint'} ${id} (type=${pending.type}) @ ${timestamp} for job ${this.jobId}.`);
     const terminate = savepoint?.terminate ?? false;
     const drain = savepoint?.drain ?? false;
@@ -192,6 +235,47 @@ export class CheckpointCoordinator {
         if (this.pending === pending) this.failCheckpoint(pending, `Could not trigger checkpoint ${id} at ${execution.displayName}: ${error.message}`);
       });
     }
+  }
+
+  /**
+   * Creates the pending checkpoint's directory (Flink's initializeLocationForCheckpoint / ForSavepoint): a savepoint's
+   * target is first resolved through its symbolic links and refused if it lands on a pseudo-file system. Guarded: if
+   * the file system does not answer within LOCATION_INITIALIZATION_TIMEOUT_MS (at most the checkpoint timeout), the
+   * checkpoint fails instead of blocking every later one; a directory created after that is removed again.
+   */
+  private async initializeLocation(pending: PendingCheckpoint, savepointTarget: string | undefined): Promise<void> {
+    const limit = Math.min(this.config.timeout, LOCATION_INITIALIZATION_TIMEOUT_MS);
+    const initialized = (async () => {
+      if (savepointTarget !== undefined) await checkLocalLocation(savepointTarget, savepointTarget, SAVEPOINT_TARGET);
+      await this.storage.initializeLocation(pending.directory);
+      pending.locationInitialized = true;
+    })();
+    let guard: ScheduledTask | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      guard = this.services.scheduler.schedule(limit, () => reject(new Error(`the file system did not answer within ${limit} ms`)));
+    });
+    try {
+      await Promise.race([initialized, expired]);
+    } catch (error) {
+      // Too late or failed: whatever gets created still is removed once it is.
+      initialized.then(
+        () => this.disposeLocation(pending),
+        () => undefined,
+      );
+      throw error;
+    } finally {
+      guard?.cancel();
+    }
+  }
+
+  /** Removes a failed checkpoint's directory, if the coordinator created it. */
+  private disposeLocation(pending: PendingCheckpoint): void {
+    if (!pending.locationInitialized) return;
+    const disposal = this.storage
+      .disposeOnFailure(pending.directory)
+      .catch((error: Error) => this.log.warn(`Could not remove ${pending.directory} of failed checkpoint ${pending.checkpointId}: ${error.message}`))
+      .finally(() => this.disposals.delete(disposal));
+    this.disposals.add(disposal);
   }
 
   /** A subtask's acknowledgement (Flink's receiveAcknowledgeMessage); one of an unknown attempt or checkpoint is dropped. */
@@ -245,7 +329,12 @@ export class CheckpointCoordinator {
     pending.request?.resolve({ checkpointId: pending.checkpointId, location });
     // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
     if (pending.savepoint) return;
-    const subsumed = await this.services.store.addCheckpoint({ checkpointId: pending.checkpointId, timestamp: pending.timestamp, directory: pending.directory });
+    const subsumed = await this.services.store.addCheckpoint({
+      checkpointId: pending.checkpointId,
+      timestamp: pending.timestamp,
+      directory: pending.directory,
+      stateFiles: stateFileNames(pending.toMetadata(this.jobId)),
+    });
     for (const old of subsumed) this.stats.reportDiscarded(old.checkpointId);
   }
 
@@ -257,9 +346,10 @@ export class CheckpointCoordinator {
     this.stats.reportFailed(pending.checkpointId, reason);
     this.log.warn(`Failed to trigger or complete checkpoint ${pending.checkpointId} for job ${this.jobId}: ${reason}`);
     this.notifyTasks(pending, false);
-    void rm(pending.directory, { recursive: true, force: true }).catch(() => undefined);
+    this.disposeLocation(pending);
     pending.request?.reject(new Error(reason));
-    if (countsAsFailure) this.services.failureManager.handleCheckpointFailure(reason);
+    // As in Flink, a failed savepoint never counts towards the tolerable checkpoint failures: a bad target must not fail the job.
+    if (countsAsFailure && !pending.savepoint) this.services.failureManager.handleCheckpointFailure(reason);
   }
 
   /** Tells the running tasks of the checkpoint that it completed (sinks commit) or was aborted, one call per TaskManager. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Packr } from 'msgpackr';
-import { localPath } from '../../common/fileUris.js';
-import type { OperatorSubtaskState } from '../../state/StateHandles.js';
+import { resolveCheckpointLocation } from '../../common/fileUris.js';
+import { checkStateFileNames, type OperatorSubtaskState } from '../../state/StateHandles.js';
 
 /** Name of a checkpoint's metadata file, as in Flink. */
 export const METADATA_FILE_NAME = '_metadata';
@@ -32,6 +32,7 @@ export interface CheckpointMetadata {
  * reader sees a whole file or none, and a damaged file is recognised instead of restoring wrong state.
  */
 export async function writeMetadata(directory: string, metadata: CheckpointMetadata): Promise<number> {
+  stateFileNames(metadata);
   const body = packr.pack(metadata);
   const header = Buffer.alloc(8);
   MAGIC.copy(header, 0);
@@ -44,11 +45,28 @@ export async function writeMetadata(directory: string, metadata: CheckpointMetad
   return bytes.length;
 }
 
-/** Reads and checks a checkpoint directory: the metadata and every state file it names. Throws what is wrong. */
-export async function readCheckpoint(directory: string): Promise<CheckpointMetadata> {
+/** The file name of every keyed state handle in `metadata`, each checked (a plain name in the checkpoint's directory). */
+export function stateFileNames(metadata: Pick<CheckpointMetadata, 'operators'>): string[] {
+  const names: string[] = [];
+  if (typeof metadata.operators !== 'object' || metadata.operators === null) throw new Error('The metadata holds no operator states.');
+  for (const operator of Object.values(metadata.operators)) {
+    for (const state of Object.values(operator?.subtasks ?? {})) {
+      checkStateFileNames(state);
+      for (const handle of state.keyed ?? []) names.push(handle.fileName);
+    }
+  }
+  return names;
+}
+
+/**
+ * Reads `<directory>/_metadata` and checks its header, its checksum and the state file names it holds (not the state
+ * files themselves: see readCheckpoint). The file must be a regular file, not a symbolic link.
+ */
+export async function readMetadata(directory: string): Promise<CheckpointMetadata> {
   const path = join(directory, METADATA_FILE_NAME);
   let bytes: Buffer;
   try {
+    if (!(await lstat(path)).isFile()) throw new Error('it is not a regular file');
     bytes = await readFile(path);
   } catch (error) {
     throw new Error(`Cannot read checkpoint metadata ${path}: ${(error as Error).message}`);
@@ -61,13 +79,27 @@ export async function readCheckpoint(directory: string): Promise<CheckpointMetad
     throw new Error(`${path} is damaged (checksum mismatch).`);
   }
   const metadata = packr.unpack(body) as CheckpointMetadata;
+  try {
+    stateFileNames(metadata);
+  } catch (error) {
+    throw new Error(`${path} cannot be used: ${(error as Error).message}`, { cause: error });
+  }
+  return metadata;
+}
+
+/** Reads and checks a checkpoint directory: the metadata and every state file it names. Throws what is wrong. */
+export async function readCheckpoint(directory: string): Promise<CheckpointMetadata> {
+  const metadata = await readMetadata(directory);
   for (const [operatorId, operator] of Object.entries(metadata.operators)) {
     for (const state of Object.values(operator.subtasks)) {
       for (const handle of state.keyed ?? []) {
         const file = join(directory, handle.fileName);
         let data: Buffer;
         try {
-          if ((await stat(file)).size !== handle.size) throw new Error(`size differs from the ${handle.size} bytes recorded`);
+          // A regular file in the checkpoint's directory: a symbolic link or a device is never read.
+          const info = await lstat(file);
+          if (!info.isFile()) throw new Error('it is not a regular file');
+          if (info.size !== handle.size) throw new Error(`size differs from the ${handle.size} bytes recorded`);
           data = await readFile(file);
         } catch (error) {
           throw new Error(`State file ${file} of operator ${operatorId} is unusable: ${(error as Error).message}`);
@@ -80,27 +112,36 @@ export async function readCheckpoint(directory: string): Promise<CheckpointMetad
 }
 
 /**
- * A savepoint (or retained checkpoint) to start a job from, given as its directory or its `_metadata` file, with or
- * without `file:`. Errors say what is wrong in Flink's words; the job is not started.
+ * A checkpoint or savepoint given by a user (`flink run -s`, `savepointPath`, `flink savepoint -d`): its directory, or
+ * its `_metadata` file, as an absolute path or `file:` URI (checked as every checkpoint location is, see
+ * common/fileUris). Resolves with the local directory. Errors say what is wrong in Flink's words.
  */
-export async function resolveSavepoint(path: string): Promise<{ metadata: CheckpointMetadata; directory: string }> {
-  const local = localPath(path);
-  let directory = local;
+export async function resolveSavepointDirectory(path: string): Promise<string> {
+  const local = await resolveCheckpointLocation(path, 'savepoint path');
   let info;
   try {
-    info = await stat(local);
+    info = await lstat(local);
   } catch {
     throw new Error(`Cannot find checkpoint or savepoint file/directory '${path}' on file system 'file'.`);
   }
-  if (info.isFile()) directory = dirname(local);
-  else {
-    try {
-      await stat(join(local, METADATA_FILE_NAME));
-    } catch {
-      throw new Error(
-        `Cannot find meta data file '${METADATA_FILE_NAME}' in directory '${path}'. Please try to load the checkpoint/savepoint directly from the metadata file instead of the directory.`,
-      );
-    }
+  if (info.isSymbolicLink()) throw new Error(`The savepoint path '${path}' is a symbolic link: give the savepoint's directory itself.`);
+  if (info.isFile()) {
+    if (basename(local) !== METADATA_FILE_NAME) throw new Error(`The savepoint path '${path}' is a file but not a '${METADATA_FILE_NAME}' file.`);
+    return dirname(local);
   }
+  if (!info.isDirectory()) throw new Error(`The savepoint path '${path}' is neither a directory nor a metadata file.`);
+  try {
+    if (!(await lstat(join(local, METADATA_FILE_NAME))).isFile()) throw new Error('not a regular file');
+  } catch {
+    throw new Error(
+      `Cannot find meta data file '${METADATA_FILE_NAME}' in directory '${path}'. Please try to load the checkpoint/savepoint directly from the metadata file instead of the directory.`,
+    );
+  }
+  return local;
+}
+
+/** A savepoint (or retained checkpoint) to start a job from (see resolveSavepointDirectory), read back and checked. */
+export async function resolveSavepoint(path: string): Promise<{ metadata: CheckpointMetadata; directory: string }> {
+  const directory = await resolveSavepointDirectory(path);
   return { metadata: await readCheckpoint(directory), directory };
 }

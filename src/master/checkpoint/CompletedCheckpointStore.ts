@@ -1,5 +1,6 @@
-import { rm } from 'node:fs/promises';
 import type { Logger } from '../../common/Logger.js';
+import { readMetadata, stateFileNames } from './CheckpointMetadata.js';
+import { discardCheckpointDirectory } from './CheckpointStorage.js';
 
 /** A checkpoint every subtask acknowledged and whose metadata is written (Flink's CompletedCheckpoint). */
 export interface CompletedCheckpoint {
@@ -7,11 +8,13 @@ export interface CompletedCheckpoint {
   timestamp: number;
   /** The checkpoint's directory (`chk-N`), holding `_metadata` and the state files. */
   directory: string;
+  /** The state files its metadata names (read back from `_metadata` when discarding if not given). */
+  stateFiles?: readonly string[];
 }
 
 /**
  * The completed checkpoints a job can restore from, oldest first (Flink's CompletedCheckpointStore). Retains the newest
- * `numRetained`; adding one more discards the oldest (its directory is removed). Asynchronous, so that a store kept in
+ * `numRetained`; adding one more discards the oldest (its state files, `_metadata`, then its directory if empty). Asynchronous, so that a store kept in
  * ZooKeeper for standby JobManagers fits the same interface.
  */
 export interface CompletedCheckpointStore {
@@ -61,9 +64,14 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
     if (discard) for (const checkpoint of all) await this.discard(checkpoint);
   }
 
+  /** Flink's CompletedCheckpoint.discard: what the checkpoint holds, never anything else (see discardCheckpointDirectory). */
   private async discard(checkpoint: CompletedCheckpoint): Promise<void> {
-    await rm(checkpoint.directory, { recursive: true, force: true }).catch((error: Error) =>
-      this.log.warn(`Could not remove checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: ${error.message}`),
-    );
+    try {
+      const names = checkpoint.stateFiles ?? stateFileNames(await readMetadata(checkpoint.directory).catch(() => ({ operators: {} })));
+      const { removedDirectory } = await discardCheckpointDirectory(checkpoint.directory, names);
+      if (!removedDirectory) this.log.warn(`Kept the directory of checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: it holds files the checkpoint does not name.`);
+    } catch (error) {
+      this.log.warn(`Could not remove checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: ${(error as Error).message}`);
+    }
   }
 }

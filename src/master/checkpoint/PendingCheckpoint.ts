@@ -5,7 +5,10 @@ import type { CheckpointMetadata } from './CheckpointMetadata.js';
 
 /** A savepoint asked for through REST or the CLI (Flink's savepoint and stop-with-savepoint). */
 export interface SavepointRequest {
-  /** The directory the savepoint goes into (as `savepoint-<job>-<random>`). */
+  /**
+   * The directory the savepoint goes into (as `savepoint-<job>-<random>`): an absolute path or `file:` URI as the user
+   * gave it; the CheckpointCoordinator checks it (common/fileUris) before anything is written.
+   */
   targetDirectory: string;
   /** Stop the job once the savepoint completes (`drain`: fire every window first). */
   terminate: boolean;
@@ -34,6 +37,8 @@ export class PendingCheckpoint {
   private readonly operators: CheckpointMetadata['operators'] = {};
   /** Cancels the timeout once the checkpoint ends. */
   timeout: ScheduledTask | undefined;
+  /** Whether the coordinator created the checkpoint's directory (only then is it removed when the checkpoint fails). */
+  locationInitialized = false;
   private disposed = false;
 
   constructor(

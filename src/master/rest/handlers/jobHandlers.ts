@@ -1,7 +1,5 @@
-import { rm } from 'node:fs/promises';
-import { localPath } from '../../../common/fileUris.js';
 import { jsonPlan } from '../../../graph/JsonPlan.js';
-import { resolveSavepoint } from '../../checkpoint/CheckpointMetadata.js';
+import { disposeSavepoint } from '../../checkpoint/CheckpointStorage.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
 import { EXECUTION_STATES } from '../../executiongraph/ExecutionState.js';
 import { isGloballyTerminal } from '../../executiongraph/JobStatus.js';
@@ -39,12 +37,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
 
   router.add('GET', '/jobs/:jobid/status', ({ params }) => ({ status: 200, body: { status: job(params.jobid!).status } }));
 
-  // The Java client's submission (a Java-serialized JobGraph in a multipart form) cannot be read here.
-  router.add('POST', '/jobs', () => {
-    throw new BadRequestError(
-      'tsflink cannot read a Java-serialized JobGraph. Submit the job program instead: POST /jars/upload, then POST /jars/:jarid/run (what `flink run` does).',
-    );
-  });
+  // POST /jobs (the CLI's submission) is jobSubmitHandler.ts: it stays on with web.submit.enable false.
 
   // Flink's JobExecutionResultHandler. A failure is given as class and stack trace, never as a Java-serialized throwable.
   router.add('GET', '/jobs/:jobid/execution-result', ({ params }) => {
@@ -107,10 +100,12 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   });
 
   // Savepoints and stop-with-savepoint share one status URL (Flink's SavepointHandlers / StopWithSavepointHandlers).
+  // As in Flink, a target that cannot be used (another scheme than file, a relative path, a pseudo-file system) fails
+  // the asynchronous operation with the reason; the CheckpointCoordinator checks it (common/fileUris.ts).
   const savepointDirectory = (given: string | undefined, property: string): string => {
     const directory = given || services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${property}] must be provided.`);
-    return localPath(directory);
+    return directory;
   };
   const running = (jobId: string) => requireRunningJob(dispatcher, jobId);
   router.add('POST', '/jobs/:jobid/savepoints', ({ params, body }) => {
@@ -152,7 +147,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set: rescaling stops the job with a savepoint there.`);
     const j = running(params.jobid!);
     const id = services.operations.start(`rescaling/${j.jobId}`, async () => {
-      const rescaled = await services.dispatcher.rescale(j.jobId, parallelism, localPath(directory));
+      const rescaled = await services.dispatcher.rescale(j.jobId, parallelism, directory);
       return { jobid: rescaled.jobId, savepoint: rescaled.savepoint };
     });
     return { status: 200, body: { 'request-id': id } };
@@ -164,14 +159,13 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     return { status: 200, body: status };
   });
 
-  // Disposal: the directory must be a savepoint (its _metadata readable and intact) before anything is deleted.
+  // Disposal: the directory must be a savepoint (its _metadata readable and intact) before anything is deleted; then
+  // only its state files and _metadata are, and the directory if that empties it (CheckpointStorage.disposeSavepoint).
   router.add('POST', '/savepoint-disposal', ({ body }) => {
     const path = RequestBody.parse(body, 'SavepointDisposalRequest').string('savepoint-path');
     if (!path) throw new BadRequestError('Bad request, could not parse parameters: savepoint-path must be given.');
     const id = services.operations.start('savepoint-disposal', async () => {
-      const { directory, metadata } = await resolveSavepoint(path);
-      if (!metadata.isSavepoint) throw new Error(`${path} is a checkpoint, not a savepoint: it is the job's to remove.`);
-      await rm(directory, { recursive: true, force: true });
+      await disposeSavepoint(path);
       return {};
     });
     return { status: 200, body: { 'request-id': id } };

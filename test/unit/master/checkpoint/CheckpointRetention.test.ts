@@ -123,3 +123,26 @@ t.test('DELETE_ON_CANCELLATION keeps the checkpoints only when the job FAILED', 
     t.ok(existsSync(join(h.checkpointPath(1), '_metadata')));
   });
 });
+
+t.test("when the job ends, a failed checkpoint's leftovers go too, files of others stay", async (t) => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  for (const foreign of [false, true]) {
+    await t.test(foreign ? 'a file no checkpoint names keeps the directory' : "the coordinator's own chk-N leftovers are removed", async (t) => {
+      const { h, job } = await checkpointingJob(t);
+      await completeCheckpoints(h, 1, 1);
+      // A subtask wrote into chk-7 after that checkpoint had failed and been removed.
+      mkdirSync(join(h.jobDirectory, 'chk-7', 'late'), { recursive: true });
+      writeFileSync(join(h.jobDirectory, 'chk-7', 'late', 'state'), 'x');
+      if (foreign) writeFileSync(join(h.jobDirectory, 'notes.txt'), 'the user put this here');
+      job.cancel();
+      await h.reportCanceled();
+      await until('chk-1 and chk-7 to be removed', () => !existsSync(join(h.jobDirectory, 'chk-1')) && !existsSync(join(h.jobDirectory, 'chk-7')));
+      if (foreign) {
+        await until('the kept directory to be logged', () => h.sink.matching('it holds files no checkpoint names').length === 1);
+        t.ok(existsSync(join(h.jobDirectory, 'notes.txt')), "a file that is not the coordinator's is never deleted");
+      } else {
+        await until("the job's checkpoint directory to be removed", () => !existsSync(h.jobDirectory));
+      }
+    });
+  }
+});
