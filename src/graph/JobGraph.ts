@@ -43,6 +43,69 @@ export interface JobGraph {
   maxParallelism: number;
 }
 
+/**
+ * What the JobManager knows of a job graph (scheduling, checkpoints, state mapping, plan JSON, REST): its shape,
+ * without the operators' functions. It is structured-cloneable, so the thread that ran the program's main() hands it
+ * to the JobManager; TaskManagers rebuild the full JobGraph from the program and check its `planHash`. A JobGraph is
+ * one too (it has everything a description has).
+ */
+export interface JobGraphDescription {
+  jobName: string;
+  vertices: JobVertexDescription[];
+  planHash: string;
+  checkpointInterval: number | undefined;
+  maxParallelism: number;
+}
+
+/** A JobVertex without functions. */
+export interface JobVertexDescription {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  /** Head first. */
+  operators: OperatorDescription[];
+  inputs: JobEdgeDescription[];
+  outputs: JobEdgeDescription[];
+}
+
+/** A JobEdge without its key selector; `source` and `target` are vertices of the same description. */
+export interface JobEdgeDescription {
+  source: JobVertexDescription;
+  target: JobVertexDescription;
+  shipStrategy: ShipStrategy;
+}
+
+/** A StreamNode without its transformation. */
+export interface OperatorDescription {
+  operatorId: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+}
+
+/** The function-free copy of a job graph that crosses to the JobManager (see JobGraphDescription). */
+export function describeJobGraph(graph: JobGraph): JobGraphDescription {
+  const vertices = new Map<JobVertex, JobVertexDescription>();
+  for (const v of graph.vertices) {
+    const operators = v.operators.map(({ operatorId, name, parallelism, maxParallelism }) => ({ operatorId, name, parallelism, maxParallelism }));
+    vertices.set(v, { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, operators, inputs: [], outputs: [] });
+  }
+  const edges = new Map<JobEdge, JobEdgeDescription>();
+  const describe = (edge: JobEdge): JobEdgeDescription => {
+    let described = edges.get(edge);
+    if (!described) edges.set(edge, (described = { source: vertices.get(edge.source)!, target: vertices.get(edge.target)!, shipStrategy: edge.shipStrategy }));
+    return described;
+  };
+  for (const v of graph.vertices) {
+    const described = vertices.get(v)!;
+    described.inputs = v.inputs.map(describe);
+    described.outputs = v.outputs.map(describe);
+  }
+  const { jobName, planHash, checkpointInterval, maxParallelism } = graph;
+  return { jobName, vertices: [...vertices.values()], planHash, checkpointInterval, maxParallelism };
+}
+
 export interface JobGraphOptions {
   /** `-p` / the REST `parallelism`: used where neither the operator nor the environment sets one. */
   defaultParallelism: number;

@@ -1,5 +1,6 @@
 import { runWithPipelineExecutor, type Pipeline } from '../job/transformations.js';
 import { TsFlinkError } from '../common/errors.js';
+import { buildJobGraph, describeJobGraph, type JobGraphDescription } from './JobGraph.js';
 
 /** The program is not a usable job: no `main`, `main` threw, or it never called `execute()`. */
 export class ProgramInvocationError extends TsFlinkError {}
@@ -11,8 +12,9 @@ export const MISSING_JOB_MESSAGE = "The program didn't contain a Flink job. Perh
 
 /**
  * Runs a job module's `main(args)` in "build only" mode and returns the pipeline it handed to `execute()`: the
- * JobManager does this to get the job graph, and every subtask does it again to get its own operators (functions
- * cannot be shipped, so each thread rebuilds them from the same program).
+ * JobManager's program thread does this to get the job graph (compileJobGraph), the CLI for `flink info`, and every
+ * subtask does it again to get its own operators (functions cannot be shipped, so each thread rebuilds them from the
+ * same program).
  */
 export async function extractPipeline(moduleUrl: string, args: readonly string[]): Promise<Pipeline> {
   let module: Record<string, unknown>;
@@ -41,4 +43,13 @@ export async function extractPipeline(moduleUrl: string, args: readonly string[]
   }
   if (!captured) throw new ProgramInvocationError(MISSING_JOB_MESSAGE);
   return captured;
+}
+
+/**
+ * Runs a job module's `main(args)` and returns the description of the job graph it builds: what the JobManager needs.
+ * The JobManager never calls this on its own event loop: it runs it in a program thread
+ * (master/dispatcher/program-thread.ts) with a time and a memory limit, and gets the description back.
+ */
+export async function compileJobGraph(moduleUrl: string, args: readonly string[], defaultParallelism: number): Promise<JobGraphDescription> {
+  return describeJobGraph(buildJobGraph(await extractPipeline(moduleUrl, args), { defaultParallelism }));
 }

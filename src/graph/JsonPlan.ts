@@ -1,7 +1,7 @@
-import type { JobGraph } from './JobGraph.js';
+import type { JobGraphDescription } from './JobGraph.js';
 
 /** The job graph as Flink's JsonPlanGenerator writes it: what REST `plan` and the web UI's graph show. */
-export function jsonPlan(jobId: string, graph: JobGraph): Record<string, unknown> {
+export function jsonPlan(jobId: string, graph: JobGraphDescription): Record<string, unknown> {
   return {
     jid: jobId,
     name: graph.jobName,

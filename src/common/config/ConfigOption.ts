@@ -1,5 +1,6 @@
 import { IllegalConfigurationError } from '../errors.js';
 import { parseDuration } from './durations.js';
+import { parseMemorySize } from './memorySizes.js';
 
 /** A typed configuration key with its default and the older keys still accepted for it (Flink's ConfigOption). */
 export interface ConfigOption<T> {
@@ -44,6 +45,17 @@ export function durationOption(key: string, spec: Spec<number>): ConfigOption<nu
   return option(key, spec, (raw) => {
     try {
       return parseDuration(raw);
+    } catch (e) {
+      throw new IllegalConfigurationError(`Could not parse value '${raw}' for key '${key}'.`, { cause: e });
+    }
+  });
+}
+
+/** A memory size in bytes; the raw value may carry a unit (`512m`, `1 gb`) or be plain bytes. */
+export function memoryOption(key: string, spec: Spec<number>): ConfigOption<number> {
+  return option(key, spec, (raw) => {
+    try {
+      return parseMemorySize(raw);
     } catch (e) {
       throw new IllegalConfigurationError(`Could not parse value '${raw}' for key '${key}'.`, { cause: e });
     }

@@ -1,4 +1,4 @@
-import type { JobVertex } from '../../graph/JobGraph.js';
+import type { JobVertexDescription } from '../../graph/JobGraph.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../../state/KeyGroupRangeAssignment.js';
 import { rangesIntersect, type OperatorRestore, type TaskRestore } from '../../state/StateHandles.js';
 import type { CheckpointMetadata } from './CheckpointMetadata.js';
@@ -8,7 +8,7 @@ import type { CheckpointMetadata } from './CheckpointMetadata.js';
  * whose key-group range overlaps the new subtask's, all source splits, all sink writer states — so any parallelism up
  * to the max parallelism restores.
  */
-export function taskRestoreFor(metadata: CheckpointMetadata, directory: string, vertex: JobVertex, subtaskIndex: number): TaskRestore | undefined {
+export function taskRestoreFor(metadata: CheckpointMetadata, directory: string, vertex: JobVertexDescription, subtaskIndex: number): TaskRestore | undefined {
   const range = computeKeyGroupRangeForOperatorIndex(vertex.maxParallelism, vertex.parallelism, subtaskIndex);
   const operators: Record<string, OperatorRestore> = {};
   for (const node of vertex.operators) {
@@ -31,7 +31,7 @@ export function taskRestoreFor(metadata: CheckpointMetadata, directory: string, 
  * Checks that the state of a savepoint maps onto a job graph (Flink's StateAssignmentOperation checks): every
  * operator with state must exist in the new program (unless `allowNonRestoredState`), with the same max parallelism.
  */
-export function checkStateMapping(metadata: CheckpointMetadata, path: string, vertices: readonly JobVertex[], allowNonRestoredState: boolean): void {
+export function checkStateMapping(metadata: CheckpointMetadata, path: string, vertices: readonly JobVertexDescription[], allowNonRestoredState: boolean): void {
   const nodes = new Map(vertices.flatMap((v) => v.operators.map((n) => [n.operatorId, n] as const)));
   for (const [operatorId, state] of Object.entries(metadata.operators)) {
     const node = nodes.get(operatorId);

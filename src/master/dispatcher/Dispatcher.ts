@@ -3,14 +3,14 @@ import { TsFlinkError } from '../../common/errors.js';
 import { randomHex } from '../../common/ids.js';
 import { storeJobModule } from '../../common/jobModules.js';
 import type { Logger } from '../../common/Logger.js';
-import { buildJobGraph, type JobGraph } from '../../graph/JobGraph.js';
-import { extractPipeline, MISSING_JOB_MESSAGE } from '../../graph/JobProgram.js';
+import type { JobGraphDescription } from '../../graph/JobGraph.js';
 import { resolveSavepoint } from '../checkpoint/CheckpointMetadata.js';
 import { checkStateMapping } from '../checkpoint/StateAssignmentOperation.js';
 import { JobMaster, type JobMasterServices, type JobSubmission } from '../jobmaster/JobMaster.js';
 import type { ExecutionState } from '../executiongraph/ExecutionState.js';
 import type { JobStatus } from '../executiongraph/JobStatus.js';
 import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
+import { ProgramCompiler, ProgramInvocationError, programLimits } from './ProgramCompiler.js';
 
 /** A job as the job lists show it (Flink's JobDetails). */
 export interface JobDetails {
@@ -51,6 +51,8 @@ export interface DispatchedJob {
  */
 export class Dispatcher {
   private readonly jobs = new Map<string, JobMaster>();
+  /** Runs programs' main() in threads of their own (plan, run, rescale). */
+  private readonly programs: ProgramCompiler;
 
   constructor(
     private readonly services: JobMasterServices,
@@ -60,6 +62,7 @@ export class Dispatcher {
     private readonly programDirectory: string,
     private readonly log: Logger,
   ) {
+    this.programs = new ProgramCompiler(programLimits(services.configuration), services.clock, services.executor, log.child('ProgramCompiler'));
     const rm = resourceManager;
     rm.on('taskManagerRegistered', () => {
       for (const job of this.jobs.values()) job.onResourcesAvailable();
@@ -97,15 +100,20 @@ export class Dispatcher {
     return jobId;
   }
 
-  /** The job graph a program builds (its main runs here, without starting anything), e.g. for `/jars/:id/plan`. */
-  async compile(program: Pick<ProgramSubmission, 'name' | 'moduleUrl' | 'programArgs' | 'parallelism'>): Promise<{ jobGraph: JobGraph; defaultParallelism: number }> {
+  /**
+   * The job graph a program builds, without starting anything (e.g. for `/jars/:id/plan`). Its main() runs in a thread
+   * of its own, within `jobmanager.program.timeout` and `jobmanager.program.memory` (ProgramCompiler), never on this
+   * event loop; what comes back is the graph without its functions, which is all the JobManager needs.
+   */
+  async compile(program: Pick<ProgramSubmission, 'name' | 'moduleUrl' | 'programArgs' | 'parallelism'>): Promise<{ jobGraph: JobGraphDescription; defaultParallelism: number }> {
     const defaultParallelism = program.parallelism ?? this.services.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
     try {
-      const pipeline = await extractPipeline(program.moduleUrl, program.programArgs);
-      return { jobGraph: buildJobGraph(pipeline, { defaultParallelism }), defaultParallelism };
+      const jobGraph = await this.programs.createJobGraph({ name: program.name, moduleUrl: program.moduleUrl, programArgs: program.programArgs, defaultParallelism });
+      return { jobGraph, defaultParallelism };
     } catch (error) {
       const message = (error as Error).message;
-      throw new JobSubmissionError(message === MISSING_JOB_MESSAGE ? message : `Could not run the job program ${program.name}: ${message}`, { cause: error });
+      const missingJob = error instanceof ProgramInvocationError && error.missingJob;
+      throw new JobSubmissionError(missingJob ? message : `Could not run the job program ${program.name}: ${message}`, { cause: error });
     }
   }
 
@@ -148,8 +156,9 @@ export class Dispatcher {
     return this.jobs.get(jobId);
   }
 
-  /** Cancels every running job (JobManager shutdown). */
+  /** Cancels every running job and stops programs whose main() still runs (JobManager shutdown). */
   close(): void {
+    void this.programs.close();
     for (const job of this.jobs.values()) {
       job.close();
       job.cancel();

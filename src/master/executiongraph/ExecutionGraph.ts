@@ -1,6 +1,6 @@
 import type { Clock } from '../../common/time/Clock.js';
 import { randomHex } from '../../common/ids.js';
-import type { JobGraph, JobVertex } from '../../graph/JobGraph.js';
+import type { JobGraphDescription, JobVertexDescription } from '../../graph/JobGraph.js';
 import type { TaskMetricsSnapshot } from '../../metrics/TaskMetricGroup.js';
 import type { TaskExecutorGateway } from '../../taskmanager/TaskExecutorGateway.js';
 import { EXECUTION_STATES, isTerminalExecutionState, type ExecutionState } from './ExecutionState.js';
@@ -78,7 +78,7 @@ export class ExecutionJobVertex {
   executions: Execution[];
 
   constructor(
-    readonly jobVertex: JobVertex,
+    readonly jobVertex: JobVertexDescription,
     private readonly clock: Clock,
   ) {
     this.executions = Array.from({ length: jobVertex.parallelism }, (_, i) => new Execution(this, i, 0, clock));
@@ -122,7 +122,7 @@ export class ExecutionGraph {
   readonly statusTimestamps: Partial<Record<JobStatus, number>>;
 
   constructor(
-    readonly jobGraph: JobGraph,
+    readonly jobGraph: JobGraphDescription,
     private readonly clock: Clock,
   ) {
     this.statusTimestamps = { INITIALIZING: clock.now() };

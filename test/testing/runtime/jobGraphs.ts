@@ -1,4 +1,4 @@
-import { buildJobGraph, type JobGraph } from '../../../src/graph/JobGraph.js';
+import { buildJobGraph, describeJobGraph, type JobGraphDescription } from '../../../src/graph/JobGraph.js';
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type Sink, type Source } from '../../../src/job/index.js';
 import { runWithPipelineExecutor, type Pipeline } from '../../../src/job/transformations.js';
 
@@ -27,8 +27,9 @@ export async function pipelineOf(build: (env: StreamExecutionEnvironment) => voi
   return captured!;
 }
 
-export async function jobGraphOf(build: (env: StreamExecutionEnvironment) => void, defaultParallelism = 1): Promise<JobGraph> {
-  return buildJobGraph(await pipelineOf(build), { defaultParallelism });
+/** The job graph as the JobManager gets it from a program thread: its description, without functions. */
+export async function jobGraphOf(build: (env: StreamExecutionEnvironment) => void, defaultParallelism = 1): Promise<JobGraphDescription> {
+  return describeJobGraph(buildJobGraph(await pipelineOf(build), { defaultParallelism }));
 }
 
 /** ClickEventCount's shape: source → keyBy → 15 s windows → sink, unchained (three vertices). */

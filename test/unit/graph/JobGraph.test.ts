@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildJobGraph } from '../../../src/graph/JobGraph.js';
+import { buildJobGraph, describeJobGraph } from '../../../src/graph/JobGraph.js';
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type Sink, type Source } from '../../../src/job/index.js';
 import { runWithPipelineExecutor, type Pipeline } from '../../../src/job/transformations.js';
 
@@ -66,4 +66,22 @@ t.test('programs that cannot run are refused with a clear message', async (t) =>
     pipelineOf((env) => env.fromSource(source, WatermarkStrategy.noWatermarks(), 'S').uid('a').map((x) => x).uid('a').sinkTo(sink)).then((p) => buildJobGraph(p, { defaultParallelism: 1 })),
     { message: /Duplicate operator uid 'a'/ },
   );
+});
+
+t.test("the graph's description crosses threads (structured clone) where the graph with its functions cannot", async (t) => {
+  const graph = buildJobGraph(await pipelineOf((env) => clickCount(env, false)), { defaultParallelism: 2 });
+  t.throws(() => structuredClone(graph), { name: 'DataCloneError' }, 'key selectors and operators are functions');
+  const described = structuredClone(describeJobGraph(graph));
+  t.equal(described.planHash, graph.planHash);
+  t.same(
+    described.vertices.map((v) => [v.id, v.name, v.parallelism, v.maxParallelism, v.operators.map((n) => n.operatorId)]),
+    graph.vertices.map((v) => [v.id, v.name, v.parallelism, v.maxParallelism, v.operators.map((n) => n.operatorId)]),
+  );
+  const [source, counter, sinkVertex] = described.vertices;
+  t.equal(counter!.inputs[0]!.source, source, 'an edge joins the vertices of the description, also after the clone');
+  t.equal(counter!.inputs[0], source!.outputs[0], 'one edge object, seen from both ends');
+  t.equal(counter!.outputs[0]!.target, sinkVertex);
+  t.same(described.vertices.map((v) => v.inputs.map((e) => e.shipStrategy)), [[], ['HASH'], ['FORWARD']]);
+  t.notOk('keySelector' in counter!.inputs[0]!, 'no key selector');
+  t.notOk('transformation' in counter!.operators[0]!, 'no transformation');
 });
