@@ -1,6 +1,6 @@
 import { FlinkException, TsFlinkError } from '../common/errors.js';
 import { InvalidJsonError } from '../common/http/errors.js';
-import { httpRequest, mayRetry, parseJson } from '../common/http/HttpClient.js';
+import { httpRequest, mayRetry, parseJson, type TlsClientOptions } from '../common/http/HttpClient.js';
 import { pollUntil, retry } from '../common/retry.js';
 
 export interface RestClientConfig {
@@ -14,6 +14,10 @@ export interface RestClientConfig {
   connectionTimeoutMs: number;
   /** How long the answer may take once a request was sent (Flink's rest.idleness-timeout: 5 minutes unless given). */
   responseTimeoutMs?: number;
+  /** HTTPS with these (security.ssl.rest.*); plain HTTP when unset. */
+  tls?: TlsClientOptions;
+  /** rest.authentication.token: sent as `Authorization: Bearer <token>`. */
+  token?: string;
 }
 
 /** The endpoint answered with an error body (`{"errors":[...]}`) or a body that is not JSON. */
@@ -45,13 +49,43 @@ export class RestClusterClient {
   constructor(private readonly config: RestClientConfig) {}
 
   get webInterfaceUrl(): string {
-    return `http://${this.config.host}:${this.config.port}`;
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    return `${this.config.tls ? 'https' : 'http'}://${host}:${this.config.port}`;
   }
 
   async listJobs(): Promise<JobStatusMessage[]> {
     const body = (await this.send('GET', '/jobs/overview')) as { jobs?: unknown };
     if (!Array.isArray(body.jobs)) throw new RestClientError('Response did not contain a "jobs" list.', 200);
     return body.jobs.map(parseJobDetails);
+  }
+
+  /**
+   * Submits a job program (POST /jobs, as Flink's CLI does, so `web.submit.enable: false` does not stop it): a multipart
+   * form with the program file and the `request` JSON part. Returns the job id. Never retried once sent.
+   */
+  async submitJob(
+    filename: string,
+    content: Buffer,
+    programArgsList: string[],
+    parallelism: number | undefined,
+    savepoint?: { path: string; allowNonRestoredState: boolean },
+  ): Promise<string> {
+    const request = {
+      programArgsList,
+      ...(parallelism ? { parallelism } : {}),
+      ...(savepoint ? { savepointPath: savepoint.path, allowNonRestoredState: savepoint.allowNonRestoredState } : {}),
+    };
+    const boundary = `----tsflink${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`;
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="request"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(request)}\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file_0"; filename="${filename.replace(/["\r\n]/g, '')}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      content,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const response = (await this.send('POST', '/jobs', body, `multipart/form-data; boundary=${boundary}`)) as { jobUrl?: string };
+    const jobId = /\/jobs\/([0-9a-f]{32})$/.exec(response.jobUrl ?? '')?.[1];
+    if (!jobId) throw new RestClientError(`The submission response names no job: ${JSON.stringify(response)}.`, 202);
+    return jobId;
   }
 
   /** Uploads a job program (POST /jars/upload, field `jarfile`); returns the jar id. */
@@ -153,12 +187,14 @@ export class RestClusterClient {
   }
 
   private async sendOnce(method: string, path: string, body: unknown, contentType: string | undefined): Promise<unknown> {
-    const { host, port, connectionTimeoutMs, responseTimeoutMs } = this.config;
+    const { host, port, connectionTimeoutMs, responseTimeoutMs, tls, token } = this.config;
     const response = await httpRequest(
-      { host, port, path: `/v1${path}` },
+      { host, port, path: `/v1${path}`, protocol: tls ? 'https:' : 'http:' },
       {
         method,
         ...(Buffer.isBuffer(body) ? { body, contentType } : { json: body }),
+        ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
+        ...(tls ? { tls } : {}),
         connectTimeoutMs: connectionTimeoutMs,
         ...(responseTimeoutMs === undefined ? {} : { responseTimeoutMs }),
       },

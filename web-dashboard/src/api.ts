@@ -15,6 +15,13 @@ export interface RequestOptions {
   quiet?: boolean;
 }
 
+/** Called when the REST API asks for its token (401): the dashboard shows its login instead. */
+const unauthorizedListeners = new Set<() => void>();
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
 /** Flink's dashboard never announces failures of these: 404 there means "checkpointing is not enabled". */
 const SILENT_URL = /\/checkpoints(\/config)?$/;
 
@@ -42,6 +49,10 @@ export async function request<T>(url: string, options: RequestOptions = {}): Pro
     }
   }
   const serverMessage = errorMessage(payload);
+  if (response.status === 401) {
+    for (const listener of unauthorizedListeners) listener();
+    return { ok: false, status: 401, error: serverMessage ?? 'Authentication required.' };
+  }
   if (serverMessage !== undefined && !quiet && !SILENT_URL.test(url.split('?')[0]!)) toasts.show(serverMessage);
   return { ok: false, status: response.status, error: serverMessage ?? `${response.status} ${response.statusText}`.trim() };
 }

@@ -5,6 +5,7 @@ import { Configuration } from '../../common/config/Configuration.js';
 import { loadConfiguration } from '../../common/config/GlobalConfiguration.js';
 import { CoreOptions, JobManagerOptions, RestOptions } from '../../common/config/options.js';
 import { FlinkException, formatErrorChain, IllegalConfigurationError } from '../../common/errors.js';
+import { restClientTls } from '../../common/http/RestSsl.js';
 import { pollUntil } from '../../common/retry.js';
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../common/version.js';
 import { RestClusterClient, type JobStatusMessage } from '../RestClusterClient.js';
@@ -138,10 +139,10 @@ export class CliFrontend {
     const parallelism = parseParallelism(commandLine.get(PARALLELISM_OPTION));
     const job = await bundleJob(file);
     const client = this.clusterClient(commandLine);
-    const jarId = await client.uploadJar(job.filename, job.code);
     let jobId: string;
     try {
-      jobId = await client.runJar(jarId, programArgs, parallelism, savepoint);
+      // POST /jobs, as Flink's CLI: it works with web.submit.enable false, which only turns off the dashboard's /jars.
+      jobId = await client.submitJob(job.filename, job.code, programArgs, parallelism, savepoint);
     } catch (error) {
       if (error instanceof RestClientError && error.message.includes(MISSING_JOB_MESSAGE)) {
         this.io.err('');
@@ -149,8 +150,6 @@ export class CliFrontend {
         return 1;
       }
       throw new FlinkException(`Could not run the job program ${file}.`, { cause: error });
-    } finally {
-      await client.deleteJar(jarId).catch(() => undefined);
     }
     this.io.out(`Job has been submitted with JobID ${jobId}`);
     if (commandLine.has(DETACHED_OPTION)) return 0;
@@ -415,12 +414,16 @@ export class CliFrontend {
       if (!match) throw new CliArgsError(`Invalid address '${address}' for option -m: expected <host>:<port>.`);
       configuration.set(JobManagerOptions.ADDRESS, match[1]!).set(RestOptions.ADDRESS, match[1]!).set(RestOptions.PORT, Number(match[2]));
     }
+    const tls = restClientTls(configuration);
+    const token = configuration.get(RestOptions.AUTHENTICATION_TOKEN);
     return new RestClusterClient({
       host: configuration.get(RestOptions.ADDRESS) ?? configuration.get(JobManagerOptions.ADDRESS),
       port: configuration.get(RestOptions.PORT),
       retryMaxAttempts: configuration.get(RestOptions.RETRY_MAX_ATTEMPTS),
       retryDelayMs: configuration.get(RestOptions.RETRY_DELAY),
       connectionTimeoutMs: configuration.get(RestOptions.CONNECTION_TIMEOUT),
+      ...(tls ? { tls } : {}),
+      ...(token ? { token } : {}),
     });
   }
 

@@ -1,7 +1,9 @@
 import { request as plainRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as tlsRequest } from 'node:https';
+import { request as tlsRequest, type RequestOptions as TlsRequestOptions } from 'node:https';
+import type { TLSSocket, SecureVersion } from 'node:tls';
 import { TsFlinkError } from '../errors.js';
-import { ConnectError, ConnectionClosedError, InvalidJsonError, ResponseTimeoutError, ResponseTooLargeError } from './errors.js';
+import { matchesFingerprint } from './certificateFingerprints.js';
+import { ConnectError, ConnectionClosedError, InvalidJsonError, ResponseTimeoutError, ResponseTooLargeError, TlsHandshakeError } from './errors.js';
 
 /** Where a request goes: a URL, or host, port and path (with its query). */
 export type HttpTarget = string | URL | { host: string; port: number; path: string; protocol?: 'http:' | 'https:' };
@@ -21,6 +23,27 @@ export interface HttpRequestOptions {
   responseTimeoutMs?: number;
   /** The largest response body accepted (Flink's rest.client.max-content-length, default 100 MiB). */
   maxResponseBytes?: number;
+  /** For https: what to trust and present (unset: Node's default CAs, no client certificate). */
+  tls?: TlsClientOptions;
+}
+
+/** How an https request verifies the server and identifies the client. */
+export interface TlsClientOptions {
+  /** Certificates the server's must chain to (unset: Node's default CAs). */
+  ca?: Buffer[];
+  /** The client's certificate and key (mutual TLS): a PKCS#12 `pfx`, or PEM `key` and `cert`. */
+  pfx?: Buffer;
+  key?: Buffer;
+  cert?: Buffer;
+  passphrase?: string;
+  /** Whether the server certificate must name the host dialled (default true). */
+  verifyHostname?: boolean;
+  /** Normalized SHA-1/SHA-256 fingerprints, one of which the server certificate must have (pinning); nothing is sent before it is checked. */
+  fingerprints?: string[];
+  /** With fingerprints: the pin alone decides, the chain is not verified (a self-signed certificate without a truststore). */
+  trustFingerprintsOnly?: boolean;
+  minVersion?: SecureVersion;
+  ciphers?: string;
 }
 
 export interface HttpResponse {
@@ -103,7 +126,11 @@ export async function httpRequest(target: HttpTarget, options: HttpRequestOption
       );
     };
 
-    const req: ClientRequest = (protocol === 'https:' ? tlsRequest : plainRequest)({ host, port, method, path, headers, agent: false }, (res) => {
+    const secure = protocol === 'https:';
+    const tls = options.tls;
+    const pinned = secure ? (tls?.fingerprints ?? []) : [];
+    const tlsOptions: TlsRequestOptions = secure && tls ? tlsRequestOptions(tls) : {};
+    const req: ClientRequest = (secure ? tlsRequest : plainRequest)({ host, port, method, path, headers, agent: false, ...tlsOptions }, (res) => {
       response = res;
       const declared = Number(res.headers['content-length']);
       if (declared > maxBytes) {
@@ -129,11 +156,46 @@ export async function httpRequest(target: HttpTarget, options: HttpRequestOption
     });
     req.on('socket', (socket) => {
       if (!socket.connecting) onConnected();
-      else socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', onConnected);
+      else socket.once(secure ? 'secureConnect' : 'connect', onConnected);
+      if (pinned.length > 0) {
+        // Nothing (headers, token, body) is sent before the server's certificate matched a pinned fingerprint.
+        socket.once('secureConnect', () => {
+          const certificate = (socket as TLSSocket).getPeerCertificate();
+          if (matchesFingerprint(pinned, certificate)) req.end(payload);
+          else fail(new TlsHandshakeError(`The certificate of ${endpoint} (SHA-256 ${certificate.fingerprint256 ?? 'none'}) matches no pinned fingerprint (security.ssl.rest.cert.fingerprint).`));
+        });
+      }
     });
-    req.on('error', (error: NodeJS.ErrnoException) => fail(connected ? closed(error) : connectError(error, host, port)));
-    req.end(payload);
+    req.on('error', (error: NodeJS.ErrnoException) => fail(connected ? closed(error) : secure && isTlsFailure(error) ? tlsFailure(error, endpoint) : connectError(error, host, port)));
+    if (pinned.length === 0) req.end(payload);
   });
+}
+
+function tlsRequestOptions(tls: TlsClientOptions): TlsRequestOptions {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.pfx ? { pfx: tls.pfx } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+    ...(tls.minVersion ? { minVersion: tls.minVersion } : {}),
+    ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+    rejectUnauthorized: !(tls.trustFingerprintsOnly && (tls.fingerprints?.length ?? 0) > 0),
+    ...(tls.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
+  };
+}
+
+/** Certificate and handshake failures: retrying cannot help, the configuration must change. */
+function isTlsFailure(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? '';
+  return /CERT|SELF_SIGNED|SIGNATURE|ISSUER|^ERR_SSL_|^ERR_TLS_|^EPROTO$/.test(code);
+}
+
+function tlsFailure(error: NodeJS.ErrnoException, endpoint: string): TlsHandshakeError {
+  return new TlsHandshakeError(
+    `The TLS handshake with ${endpoint} failed: ${error.message}${error.code ? ` (${error.code})` : ''}. Check security.ssl.rest.truststore, security.ssl.verify-hostname and, with mutual TLS, security.ssl.rest.keystore.`,
+    { cause: error },
+  );
 }
 
 /** The body as JSON; a body that is not JSON fails with Flink's RestClient wording and the text received. */

@@ -49,3 +49,6 @@ export class InvalidJsonError extends TsFlinkError {
     super(message, { cause });
   }
 }
+
+/** The TLS handshake failed or the server's certificate is not trusted: a configuration problem, not retriable. */
+export class TlsHandshakeError extends TsFlinkError {}

@@ -10,7 +10,10 @@ export interface HandlerRequest {
 
 export interface HandlerResponse {
   status: number;
-  /** Serialized as JSON, unless `contentType` is set: then a string or bytes sent as they are. */
+  /**
+   * Serialized as JSON, unless `contentType` is set: then a string or bytes sent as they are, or an async iterable of
+   * byte chunks streamed with backpressure (a log file, never held whole).
+   */
   body: unknown;
   contentType?: string;
 }

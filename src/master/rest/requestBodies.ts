@@ -1,5 +1,30 @@
 import { BadRequestError } from './RestHandlerError.js';
 
+/** The largest JSON request body read (every request class of the API is a few fields); larger ones are refused. */
+export const MAX_JSON_BODY_BYTES = 1_048_576;
+/** Jackson's default StreamReadConstraints.maxNestingDepth: deeper documents are refused before they are parsed. */
+export const MAX_JSON_NESTING_DEPTH = 1000;
+
+/** The deepest nesting of objects and arrays in a JSON text (brackets inside strings do not count); stops early past the limit. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > MAX_JSON_NESTING_DEPTH) return deepest;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 /**
  * A request's JSON object body, whatever its content type (curl's `-d` sends form-urlencoded; empty means `{}`), read
  * field by field with Jackson's leniency (a boolean or number may come as a string, as in the playground's
@@ -13,8 +38,15 @@ export class RequestBody {
   ) {}
 
   static parse(body: Buffer, name: string): RequestBody {
+    if (body.length > MAX_JSON_BODY_BYTES) {
+      throw new BadRequestError(`Request did not match expected format ${name}. The JSON body has ${body.length} bytes, more than the ${MAX_JSON_BODY_BYTES} accepted.`);
+    }
     const text = body.toString('utf8').trim();
     if (text === '') return new RequestBody({}, name);
+    const depth = nestingDepth(text);
+    if (depth > MAX_JSON_NESTING_DEPTH) {
+      throw new BadRequestError(`Request did not match expected format ${name}. Document nesting depth (${depth}) exceeds the maximum allowed (${MAX_JSON_NESTING_DEPTH}).`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -75,6 +107,7 @@ export class RequestBody {
   }
 
   private mismatch(field: string, expected: string, value: unknown): BadRequestError {
-    return new BadRequestError(`Request did not match expected format ${this.name}. Field '${field}' must be ${expected}, not ${JSON.stringify(value)}.`);
+    const shown = JSON.stringify(value);
+    return new BadRequestError(`Request did not match expected format ${this.name}. Field '${field}' must be ${expected}, not ${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}.`);
   }
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { request } from '../api';
+import { onUnauthorized, request } from '../api';
 import { ConfigContext } from '../config';
 import { isNumber, text } from '../format';
 import { JobListPage } from '../pages/JobListPage';
@@ -13,6 +13,7 @@ import { refresh } from '../refresh';
 import { useRoute, type Route } from '../router';
 import type { ClusterConfig } from '../types';
 import { Guard, Message } from './common';
+import { Login } from './Login';
 import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
 
@@ -63,14 +64,19 @@ function pageKey(route: Route): string {
 export function App() {
   const route = useRoute();
   const [config, setConfig] = useState<ClusterConfig | undefined>(undefined);
+  const [loginNeeded, setLoginNeeded] = useState(false);
+  useEffect(() => onUnauthorized(() => setLoginNeeded(true)), []);
   useEffect(() => {
     void request<ClusterConfig>('./config').then((answer) => {
+      if (answer.status === 401) return;
       const loaded = answer.ok && answer.data !== null && typeof answer.data === 'object' ? answer.data : undefined;
       setConfig(loaded);
       const interval = loaded?.['refresh-interval'];
       refresh.start(isNumber(interval) ? interval : 3000);
     });
   }, []);
+
+  if (loginNeeded) return <Login />;
 
   return (
     <ConfigContext.Provider value={config}>

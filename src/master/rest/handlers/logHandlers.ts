@@ -5,7 +5,7 @@ import type { HandlerResponse, Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
 const TEXT_TYPE = 'text/plain; charset=UTF-8';
-/** rest.server.max-content-length's default. Flink serves whole files; a longer one is answered with its last bytes. */
+/** rest.server.max-content-length's default. Flink serves whole files; a longer one is answered with its last bytes (streamed, never held whole). */
 const MAX_FILE_BYTES = 104_857_600;
 /** Flink's TaskManagerStdoutFileHandler answers a missing stdout file with this text and 200. */
 const STDOUT_NOT_FOUND_INFO =
@@ -22,9 +22,7 @@ export function registerLogHandlers(router: Router, services: JobManagerServices
   const jobManagerFile = async (name: string | undefined): Promise<HandlerResponse> => {
     const handle = name === undefined ? undefined : await logFiles?.open(name);
     if (!handle) throw new NotFoundError('This file does not exist in JobManager log dir.');
-    const chunks: Buffer[] = [];
-    for await (const chunk of readLogFile(handle, MAX_FILE_BYTES)) chunks.push(chunk);
-    return text(Buffer.concat(chunks));
+    return text(readLogFile(handle, MAX_FILE_BYTES));
   };
   router.add('GET', '/jobmanager/logs', async () => ({ status: 200, body: { logs: (await logFiles?.listLogs()) ?? [] } }));
   router.add('GET', '/jobmanager/log', () => jobManagerFile(logFiles?.fileName('LOG')));
@@ -38,17 +36,13 @@ export function registerLogHandlers(router: Router, services: JobManagerServices
   };
   const taskManagerFile = async (taskManagerId: string, file: LogFileRequest, onNotFound?: () => HandlerResponse): Promise<HandlerResponse> => {
     const gateway = taskExecutor(taskManagerId, `Failed to transfer file from TaskExecutor ${taskManagerId} because it was unknown.`);
-    let content: Buffer | undefined;
+    let content: AsyncIterable<Uint8Array> | undefined;
     try {
-      const chunks = await gateway.requestFileUpload(file, MAX_FILE_BYTES);
-      if (chunks) {
-        const parts: Uint8Array[] = [];
-        for await (const chunk of chunks) parts.push(chunk);
-        content = Buffer.concat(parts);
-      }
+      content = await gateway.requestFileUpload(file, MAX_FILE_BYTES);
     } catch (error) {
       throw new RestHandlerError(`Failed to transfer file from TaskExecutor ${taskManagerId}.`, 500, { cause: error });
     }
+    // Streamed to the client as the chunks arrive; the first has arrived already (or the file is empty).
     if (content) return text(content);
     if (onNotFound) return onNotFound();
     throw new RestHandlerError(`The file ${'name' in file ? file.name : file.type} does not exist on the TaskExecutor.`, 404);
@@ -67,6 +61,6 @@ export function registerLogHandlers(router: Router, services: JobManagerServices
   router.add('GET', '/taskmanagers/:taskmanagerid/logs/:filename', ({ params }) => taskManagerFile(params.taskmanagerid!, { name: params.filename! }));
 }
 
-function text(body: Buffer | string): HandlerResponse {
+function text(body: AsyncIterable<Uint8Array> | string): HandlerResponse {
   return { status: 200, body, contentType: TEXT_TYPE };
 }
