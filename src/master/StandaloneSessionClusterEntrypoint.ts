@@ -5,17 +5,21 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
 import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
-import { HeartbeatManagerOptions, JobManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
+import { HeartbeatManagerOptions, JobManagerOptions, ResourceManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js';
 import { SystemClock } from '../common/time/Clock.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
-import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
+import { RpcSecurity } from '../rpc/RpcSecurity.js';
+import { bindServer, shutdownServer } from '../rpc/RpcService.js';
+import { checkCheckpointDirectoryOptions } from './checkpoint/CheckpointCoordinatorConfiguration.js';
 import { Dispatcher } from './dispatcher/Dispatcher.js';
 import { JarStore } from './dispatcher/JarStore.js';
 import { addJobMasterService } from './jobmaster/rpc/JobMasterGrpcService.js';
 import { registerJarHandlers } from './rest/handlers/jarHandlers.js';
+import { registerJobSubmitHandler } from './rest/handlers/jobSubmitHandler.js';
 import { ResourceManager } from './resourcemanager/ResourceManager.js';
 import { addResourceManagerService } from './resourcemanager/rpc/ResourceManagerGrpcService.js';
 import { grpcTaskExecutorConnector } from './resourcemanager/rpc/RpcTaskExecutorGateway.js';
@@ -32,7 +36,7 @@ import { registerPlaygroundHandlers } from './rest/handlers/playgroundHandlers.j
 import { registerTaskManagerHandlers } from './rest/handlers/taskManagerHandlers.js';
 import { AsyncOperations } from './rest/AsyncOperations.js';
 import type { JobManagerServices } from './rest/handlers/JobManagerServices.js';
-import { RestServerEndpoint } from './rest/RestServerEndpoint.js';
+import { restEndpointOptions, RestServerEndpoint } from './rest/RestServerEndpoint.js';
 import { StaticFileServer } from './rest/StaticFileServer.js';
 import { Router } from './rest/Router.js';
 
@@ -57,7 +61,9 @@ export class StandaloneSessionClusterEntrypoint {
   private jobMasterAddress = '';
   private restAddress = '';
   private webTmpDir: string | undefined;
-  private readonly rpcServer: Server = createServer();
+  /** Mutual TLS of every internal connection (docs/security.md). */
+  private readonly security: RpcSecurity;
+  private readonly rpcServer: Server;
   private readonly rest: RestServerEndpoint;
   private readonly configuration: Configuration;
   readonly metrics: JobManagerMetricGroup;
@@ -66,19 +72,30 @@ export class StandaloneSessionClusterEntrypoint {
   constructor(
     configuration: Configuration,
     private readonly log: Logger,
+    /** Where the cluster certificate is kept unless configured otherwise. */
+    configDirectory: string,
     /** The JobManager's log file, served by the REST API with the rest of its directory. */
     logFile?: string,
   ) {
+    this.security = new RpcSecurity(internalTlsSettings(configuration, configDirectory));
+    this.rpcServer = this.security.createServer();
     const heartbeatIntervalMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL);
     const heartbeatTimeoutMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT);
     const clock = SystemClock;
     const executor = SystemScheduledExecutor;
     this.resourceManager = new ResourceManager(
-      { resourceId: `jobmanager-${hostname()}-${randomHex(3)}`, heartbeatIntervalMs, heartbeatTimeoutMs },
-      { clock, scheduler: executor, taskExecutors: grpcTaskExecutorConnector },
+      {
+        resourceId: `jobmanager-${hostname()}-${randomHex(3)}`,
+        heartbeatIntervalMs,
+        heartbeatTimeoutMs,
+        maxNumberOfSlots: configuration.get(ResourceManagerOptions.MAX_SLOT_NUM),
+      },
+      { clock, scheduler: executor, taskExecutors: grpcTaskExecutorConnector(this.security) },
       log.child('ResourceManager'),
     );
     addResourceManagerService(this.rpcServer, this.resourceManager, () => this.resourceManager.resourceManagerId, log.child('ResourceManagerService'));
+    // A checkpoint or savepoint directory that cannot be used stops the start (docs/security.md).
+    checkCheckpointDirectoryOptions(configuration);
     const tmpDir = parseTempDirectories(configuration)[0]!;
     // Flink's layout: <web.tmpdir>/flink-web-<random>/flink-web-upload, removed on shutdown; or web.upload.dir, kept.
     const configuredUploadDir = configuration.get(WebOptions.UPLOAD_DIR);
@@ -123,13 +140,16 @@ export class StandaloneSessionClusterEntrypoint {
     registerPlaygroundHandlers(router, services);
     // As in Flink, `web.submit.enable: false` leaves the upload and run endpoints out (404).
     if (configuration.get(WebOptions.SUBMIT_ENABLE)) registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
-    this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'), new StaticFileServer(WEB_DASHBOARD_DIR));
+    // The CLI's POST /jobs stays on whatever web.submit.enable says (as Flink's JobSubmitHandler).
+    registerJobSubmitHandler(router, services, new JarStore(join(uploadDir, 'submissions')));
+    this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'), new StaticFileServer(WEB_DASHBOARD_DIR), restEndpointOptions(configuration));
   }
 
   async start(): Promise<BoundPorts> {
     const config = this.configuration;
     const rpcHost = config.get(JobManagerOptions.BIND_HOST);
-    const rpcPort = await bindServer(this.rpcServer, rpcHost, config.get(JobManagerOptions.PORT));
+    this.log.info(`Internal connections use ${this.security.settings.description}.`);
+    const rpcPort = await bindServer(this.rpcServer, rpcHost, config.get(JobManagerOptions.PORT), this.security.serverCredentials());
     this.log.info(`Started the JobManager RPC server at ${rpcHost}:${rpcPort}.`);
     const restHost = config.get(RestOptions.BIND_ADDRESS);
     const restPortKey = config.contains(RestOptions.BIND_PORT) ? RestOptions.BIND_PORT.key : RestOptions.PORT.key;
@@ -137,7 +157,7 @@ export class StandaloneSessionClusterEntrypoint {
     const restPort = await bindToFirstFreePort(restPorts, 'the REST endpoint', (port) => this.rest.start(restHost, port));
     this.log.info(`Rest endpoint listening at ${restHost}:${restPort}`);
     this.jobMasterAddress = `${config.get(JobManagerOptions.ADDRESS)}:${rpcPort}`;
-    this.restAddress = `http://${config.get(RestOptions.ADDRESS) ?? config.get(JobManagerOptions.ADDRESS)}:${restPort}`;
+    this.restAddress = `${this.rest.scheme}://${config.get(RestOptions.ADDRESS) ?? config.get(JobManagerOptions.ADDRESS)}:${restPort}`;
     // What clients and the dashboard should use: the ports actually bound (0 picks a free one).
     config.set(JobManagerOptions.PORT, rpcPort);
     config.set(RestOptions.PORT, restPort);

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status, type ServiceError, type ChannelOptions } from '@grpc/grpc-js';
+import { status, type ChannelOptions, type Server, type ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 
 /** Channel options every tsflink gRPC client and server uses. */
 export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
@@ -10,17 +10,13 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 /** Binds a gRPC server on host:port (0 = a free port) and resolves with the port actually bound. */
-export async function bindServer(server: Server, host: string, port: number): Promise<number> {
+export async function bindServer(server: Server, host: string, port: number, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => {
+    server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) => {
       if (error) reject(new Error(`Could not bind the RPC server to ${host}:${port}: ${error.message}`, { cause: error }));
       else resolve(boundPort);
     });
   });
-}
-
-export function createServer(): Server {
-  return new Server(DEFAULT_CHANNEL_OPTIONS);
 }
 
 /** Stops a server: waits briefly for calls to finish, then forces the rest closed. */

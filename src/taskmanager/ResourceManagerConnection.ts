@@ -41,7 +41,11 @@ export class ResourceManagerConnection {
   private closed = false;
   private closeCause = '';
   private current: ResourceManagerGatewayConnection | undefined;
-  private session: { registrationId: string; end(reason: string): void } | undefined;
+  private session: { registration: RegistrationSuccess; end(reason: string): void } | undefined;
+  /** The id of the newest registration this connection received (it proves the TaskExecutor's identity when registering again). */
+  private lastRegistrationId = '';
+  /** Settles when the registration attempt under way has been answered (and, if successful, is held). */
+  private attempt: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
@@ -63,6 +67,21 @@ export class ResourceManagerConnection {
     return this.session !== undefined;
   }
 
+  /** The registration held now (its ids are the fencing tokens of the JobManager's calls), if any. */
+  get registration(): RegistrationSuccess | undefined {
+    return this.session?.registration;
+  }
+
+  /** The id of the newest registration received, '' before the first: the sender's credential in reports to JobMasters. */
+  get registrationId(): string {
+    return this.lastRegistrationId;
+  }
+
+  /** Resolves once no registration attempt is under way (at once if none is), so its answer has been taken in. */
+  async registrationSettled(): Promise<void> {
+    await this.attempt;
+  }
+
   /** Says goodbye to the ResourceManager (best effort) and stops reconnecting. */
   async close(cause: string): Promise<void> {
     this.closed = true;
@@ -71,7 +90,7 @@ export class ResourceManagerConnection {
     const connection = this.current;
     if (session && connection) {
       const { resourceId } = this.reporter.registration().registration;
-      await this.withTimeout(connection.gateway.disconnectTaskManager(resourceId, session.registrationId, cause).catch(() => undefined), 1000);
+      await this.withTimeout(connection.gateway.disconnectTaskManager(resourceId, session.registration.registrationId, cause).catch(() => undefined), 1000);
     }
     session?.end('The TaskExecutor is shutting down.');
     this.wakeUp?.();
@@ -85,9 +104,19 @@ export class ResourceManagerConnection {
       attempt++;
       const connection = this.connect(this.address);
       this.current = connection;
+      let settle = () => {};
+      this.attempt = new Promise<void>((resolve) => (settle = resolve));
       try {
         const { registration, slots } = this.reporter.registration();
-        const response: RegistrationResponse = await connection.gateway.registerTaskExecutor(registration, slots, Math.max(timeoutMs, 1000));
+        let response: RegistrationResponse;
+        try {
+          response = await connection.gateway.registerTaskExecutor(registration, slots, Math.max(timeoutMs, 1000), this.lastRegistrationId || undefined);
+        } catch (error) {
+          settle();
+          throw error;
+        }
+        // A refusal settles the attempt now, a success once its registration is held.
+        if (response.kind !== 'success' || this.closed) settle();
         if (response.kind === 'success' && this.closed) {
           // close() came while this registration was on its way: take it back instead of holding it.
           await this.withTimeout(
@@ -97,7 +126,8 @@ export class ResourceManagerConnection {
         } else if (response.kind === 'success') {
           attempt = 0;
           timeoutMs = this.timeouts.initialTimeoutMs;
-          const reason = await this.holdRegistration(connection.gateway, response.success);
+          this.lastRegistrationId = response.success.registrationId;
+          const reason = await this.holdRegistration(connection.gateway, response.success, settle);
           if (!this.closed) {
             this.log.warn(`Lost the connection to the ResourceManager at ${this.address}: ${reason} Registering again.`);
             this.reporter.onConnectionLost(reason);
@@ -115,6 +145,7 @@ export class ResourceManagerConnection {
         await this.sleep(timeoutMs);
         timeoutMs = Math.min(timeoutMs * 2, this.timeouts.maxTimeoutMs);
       } finally {
+        settle();
         connection.close();
         if (this.current === connection) this.current = undefined;
       }
@@ -122,10 +153,9 @@ export class ResourceManagerConnection {
   }
 
   /** Runs the heartbeat session of one registration; resolves with the reason it ended. */
-  private holdRegistration(gateway: ResourceManagerGateway, registration: RegistrationSuccess): Promise<string> {
-    this.log.info(`Successful registration at resource manager ${this.address} under registration id ${registration.registrationId}.`, {
-      resourceManagerId: registration.resourceManagerId,
-    });
+  private holdRegistration(gateway: ResourceManagerGateway, registration: RegistrationSuccess, held: () => void): Promise<string> {
+    // The registration id is a secret (it authorizes this TaskExecutor's reports): it is never logged.
+    this.log.info(`Successful registration at resource manager ${this.address}.`, { resourceManagerId: registration.resourceManagerId });
     const { resourceId } = this.reporter.registration().registration;
     return new Promise<string>((resolve) => {
       let ended = false;
@@ -152,8 +182,12 @@ export class ResourceManagerConnection {
         onClose: (reason) => end(reason.endsWith('.') ? reason : `${reason}.`),
       });
       // The ResourceManager may end a session while opening it (an unknown registration): nothing to keep then.
-      if (ended) return;
-      this.session = { registrationId: registration.registrationId, end };
+      if (ended) {
+        held();
+        return;
+      }
+      this.session = { registration, end };
+      held();
       const opened = session;
       const send = () => {
         if (!ended) opened.send(this.reporter.heartbeatPayload());

@@ -4,8 +4,14 @@ import { storeJobModule } from '../common/jobModules.js';
 import type { Logger } from '../common/Logger.js';
 import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
 import type { ScheduledExecutor } from '../common/time/ScheduledExecutor.js';
-import type { JobMasterGateway } from '../master/jobmaster/JobMasterGateway.js';
-import type { SlotStatus, TaskExecutorHeartbeatPayload, TaskExecutorRegistration } from '../master/resourcemanager/ResourceManagerGateway.js';
+import type { JobMasterGateway, TaskExecutorIdentity } from '../master/jobmaster/JobMasterGateway.js';
+import type {
+  SlotStatus,
+  TaskExecutorFencingTokens,
+  TaskExecutorHeartbeatPayload,
+  TaskExecutorRegistration,
+} from '../master/resourcemanager/ResourceManagerGateway.js';
+import { invalidDeployment } from './deployment/TaskDeploymentDescriptor.js';
 import type { MetricDumps } from '../metrics/MetricDumps.js';
 import { ProcessMetricGroup } from '../metrics/ProcessMetricGroup.js';
 import type { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
@@ -14,7 +20,8 @@ import { TaskSlotTable } from './slot/TaskSlotTable.js';
 import { Task, type TaskState } from './task/Task.js';
 import type { TaskThreadPool } from './task/TaskThreadPool.js';
 import type { SerializedFailure, TaskThreadDescriptor } from './task/thread-protocol.js';
-import type { CheckpointTrigger, LogFileRequest, LogInfo, TaskDeploymentDescriptor, TaskExecutorGateway } from './TaskExecutorGateway.js';
+import type { ChannelDescriptor, CheckpointTrigger, FencedTaskExecutorGateway, LogFileRequest, LogInfo, TaskDeploymentDescriptor } from './TaskExecutorGateway.js';
+import { secretsEqual } from '../common/security/secrets.js';
 
 export interface TaskExecutorConfig {
   resourceId: string;
@@ -51,7 +58,7 @@ export interface TaskManagerServices {
  * JobMaster deploys (each in a thread of its own), and reports their state changes. When the JobManager is lost, it
  * fails its subtasks, frees its slots and registers again. It is the TaskExecutorGateway the JobManager calls.
  */
-export class TaskExecutor implements TaskExecutorGateway {
+export class TaskExecutor implements FencedTaskExecutorGateway {
   readonly slotTable: TaskSlotTable;
   private readonly connection: ResourceManagerConnection;
   private readonly tasks = new Map<string, Task>();
@@ -91,10 +98,42 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.connection.start();
   }
 
+  /**
+   * Why a call carrying `tokens` must not be acted upon, or undefined: it must carry the ids of the registration this
+   * TaskExecutor holds now (the ResourceManager's id and the registration id), so that only the JobManager it is
+   * registered with deploys, cancels and triggers here. A call that overtook the answer to a registration under way
+   * waits for that answer.
+   */
+  async checkFencingTokens(tokens: TaskExecutorFencingTokens): Promise<string | undefined> {
+    if (this.fencedBy(tokens)) return undefined;
+    await this.connection.registrationSettled();
+    if (this.fencedBy(tokens)) return undefined;
+    return this.connection.registration
+      ? 'The call does not carry the fencing tokens of the ResourceManager this TaskExecutor is registered with.'
+      : 'This TaskExecutor is not registered with a ResourceManager.';
+  }
+
+  private fencedBy({ resourceManagerId, registrationId }: TaskExecutorFencingTokens): boolean {
+    const current = this.connection.registration;
+    return current !== undefined && secretsEqual(current.resourceManagerId, resourceManagerId) && secretsEqual(current.registrationId, registrationId);
+  }
+
   // --- TaskExecutorGateway ------------------------------------------------------------------------------------------
 
   async submitTask(tdd: TaskDeploymentDescriptor): Promise<void> {
-    if (this.tasks.has(tdd.attemptId)) return;
+    // Nothing of a deployment touches the file system or a module path before its ids are checked.
+    const invalid = invalidDeployment(tdd);
+    if (invalid) {
+      this.log.warn(`Refused a deployment: ${invalid}`);
+      throw new Error(`Refused the deployment: ${invalid}`);
+    }
+    const running = this.tasks.get(tdd.attemptId);
+    if (running) {
+      if (running.descriptor.jobId !== tdd.jobId || running.allocationId !== tdd.allocationId) throw new Error(`Attempt ${tdd.attemptId} runs here for another job or slot.`);
+      return;
+    }
+    // The slot must be free or allocated to this allocation of this job; checked before the job module is stored.
+    this.slotTable.checkAllocation(tdd.slotIndex, tdd.allocationId, tdd.jobId);
     const threads = this.services.threads;
     if (this.tasks.size >= threads.capacity) {
       throw new Error(
@@ -106,18 +145,21 @@ export class TaskExecutor implements TaskExecutorGateway {
     const descriptor = this.threadDescriptor(tdd);
     this.slotTable.allocate(tdd.slotIndex, tdd.allocationId, tdd.jobId);
     const jobMaster = this.services.jobMasters.connect(tdd.jobMasterAddress, tdd.jobId);
+    const secrets = new Map([...tdd.inputs, ...tdd.outputs].flatMap(({ channels }) => channels.map((c): [string, string] => [c.channelId, c.subscriptionSecret])));
     const task = new Task(
       descriptor,
       tdd.allocationId,
+      secrets,
       this.services.shuffle,
       threads,
       (t, state, failure) => this.onTaskState(t, state, jobMaster, failure),
       {
         acknowledge: (t, { checkpointId, subtaskState, stateSize, syncDurationMs, asyncDurationMs, alignmentDurationMs, startDelayMs }) => {
           const metrics = { stateSize, syncDurationMs, asyncDurationMs, alignmentDurationMs, startDelayMs };
-          this.report(jobMaster.acknowledgeCheckpoint({ attemptId: t.attemptId, checkpointId, subtaskState, metrics }), `acknowledge checkpoint ${checkpointId} of ${t.attemptId}`);
+          this.report(jobMaster.acknowledgeCheckpoint({ attemptId: t.attemptId, checkpointId, subtaskState, metrics }, this.sender()), `acknowledge checkpoint ${checkpointId} of ${t.attemptId}`);
         },
-        decline: (t, checkpointId, reason) => this.report(jobMaster.declineCheckpoint({ attemptId: t.attemptId, checkpointId, reason }), `decline checkpoint ${checkpointId} of ${t.attemptId}`),
+        decline: (t, checkpointId, reason) =>
+          this.report(jobMaster.declineCheckpoint({ attemptId: t.attemptId, checkpointId, reason }, this.sender()), `decline checkpoint ${checkpointId} of ${t.attemptId}`),
       },
       this.log.child('Task', { job: tdd.jobId }),
     );
@@ -182,9 +224,13 @@ export class TaskExecutor implements TaskExecutorGateway {
 
   /** What the subtask's thread gets (it is copied to the thread): the job module is stored on this TaskExecutor first. */
   private threadDescriptor(tdd: TaskDeploymentDescriptor): TaskThreadDescriptor {
-    const { allocationId: _slot, slotIndex: _index, jobModule, jobMasterAddress: _jobMaster, taskRestore, ...subtask } = tdd;
+    const { allocationId: _slot, slotIndex: _index, jobModule, jobMasterAddress: _jobMaster, taskRestore, inputs, outputs, ...subtask } = tdd;
+    // The subscription secrets stay here: the thread (running the job's code) gets ids and addresses only.
+    const withoutSecret = ({ channelId, peerAddress }: ChannelDescriptor) => ({ channelId, peerAddress });
     return {
       ...subtask,
+      inputs: inputs.map((input) => ({ ...input, channels: input.channels.map(withoutSecret) })),
+      outputs: outputs.map((output) => ({ ...output, channels: output.channels.map(withoutSecret) })),
       jobModuleUrl: storeJobModule(join(this.config.workingDirectory, 'jobs', tdd.jobId), jobModule),
       localStateDirectory: join(this.config.workingDirectory, 'state', tdd.jobId, `${tdd.vertexId}_${tdd.subtaskIndex}_${tdd.attemptId}`),
       restore: taskRestore,
@@ -193,7 +239,10 @@ export class TaskExecutor implements TaskExecutorGateway {
 
   private onTaskState(task: Task, state: TaskState, jobMaster: JobMasterGateway, failure?: SerializedFailure): void {
     if (state === 'RUNNING' || state === 'INITIALIZING' || state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
-      this.report(jobMaster.updateTaskExecutionState({ attemptId: task.attemptId, state, ...(failure ? { failure } : {}) }), `report ${state} of ${task.attemptId}`);
+      this.report(
+        jobMaster.updateTaskExecutionState({ attemptId: task.attemptId, state, ...(failure ? { failure } : {}) }, this.sender()),
+        `report ${state} of ${task.attemptId}`,
+      );
     }
     if (state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
       this.tasks.delete(task.attemptId);
@@ -204,6 +253,11 @@ export class TaskExecutor implements TaskExecutorGateway {
   /** A report to the JobMaster is not retried: a lost one is covered by failover (the JobManager loses this TaskExecutor). */
   private report(call: Promise<unknown>, what: string): void {
     call.catch((error: Error & { details?: string }) => this.log.warn(`Could not ${what} to the JobMaster: ${error.details || error.message}`));
+  }
+
+  /** This TaskExecutor as the sender of reports to JobMasters: its resource id and newest registration id. */
+  private sender(): TaskExecutorIdentity {
+    return { resourceId: this.config.resourceId, registrationId: this.connection.registrationId };
   }
 
   private registration(): { registration: TaskExecutorRegistration; slots: SlotStatus[] } {
@@ -232,3 +286,4 @@ export class TaskExecutor implements TaskExecutorGateway {
     if (freed > 0) this.log.info(`Freed ${freed} slot(s) after losing the ResourceManager.`);
   }
 }
+

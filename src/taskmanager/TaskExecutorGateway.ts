@@ -1,3 +1,4 @@
+import type { TaskExecutorFencingTokens } from '../master/resourcemanager/ResourceManagerGateway.js';
 import type { TaskDeploymentDescriptor } from './deployment/TaskDeploymentDescriptor.js';
 
 export type {
@@ -47,4 +48,13 @@ export interface TaskExecutorGateway {
   requestLogList(): Promise<LogInfo[]>;
   /** The file's last `maxBytes` bytes at most, in chunks as they are read; undefined if there is no such file. */
   requestFileUpload(file: LogFileRequest, maxBytes: number): Promise<AsyncIterable<Uint8Array> | undefined>;
+}
+
+/**
+ * A TaskExecutorGateway that checks the fencing tokens of a call (Flink's FencedRpcEndpoint) before the RPC layer hands
+ * the call on: only the JobManager the TaskExecutor is registered with may call it.
+ */
+export interface FencedTaskExecutorGateway extends TaskExecutorGateway {
+  /** Why a call carrying `tokens` is refused, or undefined if it may proceed. */
+  checkFencingTokens(tokens: TaskExecutorFencingTokens): Promise<string | undefined>;
 }

@@ -9,7 +9,9 @@ import type { Logger } from '../common/Logger.js';
 import { LogFileLocation } from '../common/process/LogFileLocation.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
-import { bindServer, createServer, shutdownServer } from '../rpc/RpcService.js';
+import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
+import { RpcSecurity } from '../rpc/RpcSecurity.js';
+import { bindServer, shutdownServer } from '../rpc/RpcService.js';
 import { GrpcShuffleTransport } from './network/rpc/GrpcShuffleTransport.js';
 import { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
 import { RpcJobMasterGateways } from './rpc/RpcJobMasterGateways.js';
@@ -24,8 +26,10 @@ import { TaskExecutor } from './TaskExecutor.js';
  * removed on shutdown.
  */
 export class TaskManagerRunner {
-  private readonly rpcServer: Server = createServer();
-  private readonly dataServer: Server = createServer();
+  /** Mutual TLS of every connection this process serves or opens (docs/security.md). */
+  private readonly security: RpcSecurity;
+  private readonly rpcServer: Server;
+  private readonly dataServer: Server;
   private taskExecutor: TaskExecutor | undefined;
   private shuffle: ShuffleEnvironment | undefined;
   private readonly workingDirectory: string;
@@ -36,7 +40,12 @@ export class TaskManagerRunner {
     private readonly log: Logger,
     /** The process's log file: the TaskExecutor serves its directory. */
     private readonly logFile: string,
+    /** Where the cluster certificate is kept unless configured otherwise. */
+    configDirectory: string,
   ) {
+    this.security = new RpcSecurity(internalTlsSettings(configuration, configDirectory));
+    this.rpcServer = this.security.createServer();
+    this.dataServer = this.security.createServer();
     const base = parseTempDirectories(configuration)[0]!;
     mkdirSync(base, { recursive: true });
     this.workingDirectory = mkdtempSync(join(base, 'tsflink-taskexecutor-'));
@@ -46,20 +55,21 @@ export class TaskManagerRunner {
     const config = this.configuration;
     const bindHost = config.get(TaskManagerOptions.BIND_HOST);
     const host = config.get(TaskManagerOptions.HOST);
-    const dataPort = await bindServer(this.dataServer, bindHost, config.get(TaskManagerOptions.DATA_PORT));
+    this.log.info(`Internal connections use ${this.security.settings.description}.`);
+    const dataPort = await bindServer(this.dataServer, bindHost, config.get(TaskManagerOptions.DATA_PORT), this.security.serverCredentials());
     const dataAddress = `${host}:${dataPort}`;
     const shuffleLog = this.log.child('ShuffleEnvironment');
     this.shuffle = new ShuffleEnvironment(
       dataAddress,
       (listener) => {
-        const transport = new GrpcShuffleTransport(listener, shuffleLog);
+        const transport = new GrpcShuffleTransport(listener, shuffleLog, this.security);
         transport.addService(this.dataServer);
         return transport;
       },
       shuffleLog,
     );
     this.log.info(`Started the TaskManager data server at ${bindHost}:${dataPort}.`);
-    const rpcPort = await bindServer(this.rpcServer, bindHost, config.get(TaskManagerOptions.RPC_PORT));
+    const rpcPort = await bindServer(this.rpcServer, bindHost, config.get(TaskManagerOptions.RPC_PORT), this.security.serverCredentials());
     // Flink's standalone TaskManager id: the RPC address plus a short random suffix, unique per process.
     const resourceId = config.get(TaskManagerOptions.RESOURCE_ID) ?? `${host}:${rpcPort}-${randomHex(3)}`;
     const numberOfSlots = config.get(TaskManagerOptions.NUM_TASK_SLOTS);
@@ -80,8 +90,8 @@ export class TaskManagerRunner {
       {
         shuffle: this.shuffle,
         threads: new PiscinaTaskThreadPool(numberOfSlots),
-        jobMasters: new RpcJobMasterGateways(resourceId),
-        connectResourceManager: (address) => new RpcResourceManagerGateway(address),
+        jobMasters: new RpcJobMasterGateways(resourceId, this.security),
+        connectResourceManager: (address) => new RpcResourceManagerGateway(address, this.security),
         executor: SystemScheduledExecutor,
         logFiles: new LogFileLocation(this.logFile),
       },

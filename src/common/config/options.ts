@@ -1,4 +1,4 @@
-import { booleanOption, durationOption, intOption, stringOption } from './ConfigOption.js';
+import { booleanOption, durationOption, intOption, memoryOption, stringOption } from './ConfigOption.js';
 
 /**
  * The configuration keys tsflink reads, with Flink's names and defaults. Where tsflink's default differs from Flink's,
@@ -24,6 +24,22 @@ export const RestOptions = {
   RETRY_MAX_ATTEMPTS: intOption('rest.retry.max-attempts', { defaultValue: 20, description: 'Retries of a REST call that could not connect.' }),
   RETRY_DELAY: durationOption('rest.retry.delay', { defaultValue: 3000, description: 'Delay between REST call retries.' }),
   CONNECTION_TIMEOUT: durationOption('rest.connection-timeout', { defaultValue: 15_000, description: 'Timeout to establish a REST connection.' }),
+  SERVER_MAX_CONTENT_LENGTH: intOption('rest.server.max-content-length', { defaultValue: 104_857_600, description: 'The largest request body (bytes) the REST server accepts; larger ones are answered 413.' }),
+  SERVER_MAX_BUFFERED_CONTENT_LENGTH: intOption('rest.server.max-buffered-content-length', {
+    defaultValue: 209_715_200,
+    description:
+      "tsflink's own: the request body bytes the REST server holds at once, over all requests (a request reserves its declared length). A request that does not fit is answered 503. Must be at least rest.server.max-content-length.",
+  }),
+  ALLOWED_HOSTS: stringOption('rest.allowed-hosts', {
+    defaultValue: undefined,
+    description:
+      "tsflink's own: further host names, comma-separated, that requests may name in their Host header (besides localhost, loopback addresses, rest.address, rest.bind-address, this machine's host name and interface addresses); '*' accepts any (behind a proxy that checks Host). Stops DNS rebinding.",
+  }),
+  AUTHENTICATION_TOKEN: stringOption('rest.authentication.token', {
+    defaultValue: undefined,
+    description:
+      "tsflink's own: when set, every REST call must carry `Authorization: Bearer <token>` (or the dashboard's session cookie, set after logging in with the token); else 401. The CLI sends it from its configuration. Static dashboard files are served without it.",
+  }),
 } as const;
 
 export const ClientOptions = {
@@ -40,6 +56,14 @@ export const TaskManagerOptions = {
   RPC_PORT: intOption('taskmanager.rpc.port', { defaultValue: 0, description: 'TaskManager RPC port; 0 picks a free port.' }),
   DATA_PORT: intOption('taskmanager.data.port', { defaultValue: 0, description: 'TaskManager data (shuffle) port; 0 picks a free port.' }),
   RESOURCE_ID: stringOption('taskmanager.resource-id', { defaultValue: undefined, description: 'Fixed TaskManager id; generated when unset.' }),
+} as const;
+
+/** Flink's ResourceManagerOptions for the slots of the cluster. */
+export const ResourceManagerOptions = {
+  MAX_SLOT_NUM: intOption('slotmanager.number-of-slots.max', {
+    defaultValue: 2_147_483_647,
+    description: 'Most slots the cluster takes from all its TaskManagers together; a registration that would exceed it is refused.',
+  }),
 } as const;
 
 export const HeartbeatManagerOptions = {
@@ -64,11 +88,16 @@ export const ClusterOptions = {
 
 export const WebOptions = {
   REFRESH_INTERVAL: durationOption('web.refresh-interval', { defaultValue: 3000, description: 'Dashboard refresh interval.' }),
-  SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: 'Allow job submission through the web UI and /jars (false: those endpoints answer 404).' }),
+  SUBMIT_ENABLE: booleanOption('web.submit.enable', { defaultValue: true, description: "Allow job submission through the web UI and /jars (false: those endpoints answer 404). The CLI's POST /jobs is not affected, as in Flink." }),
   CANCEL_ENABLE: booleanOption('web.cancel.enable', { defaultValue: true, description: 'Allow cancelling jobs through the web UI.' }),
   RESCALE_ENABLE: booleanOption('web.rescale.enable', { defaultValue: false, description: 'Allow rescaling through the web UI.' }),
   TMP_DIR: stringOption('web.tmpdir', { defaultValue: undefined, description: "Where the JobManager keeps uploaded programs when web.upload.dir is unset; the system's temp directory when unset." }),
   UPLOAD_DIR: stringOption('web.upload.dir', { defaultValue: undefined, description: 'Where uploaded job programs are stored; a new temporary directory when unset.' }),
+  ACCESS_CONTROL_ALLOW_ORIGIN: stringOption('web.access-control-allow-origin', {
+    defaultValue: undefined,
+    description:
+      "The origin (e.g. https://tools.example.com) whose web pages may call the REST API (CORS): sent as Access-Control-Allow-Origin, its preflights answered, its state-changing requests accepted. tsflink's default is unset, so no other origin may (Flink: '*', any web page).",
+  }),
 } as const;
 
 /** Flink's Prometheus reporter keys (metrics.reporter.prom.*). */
@@ -187,4 +216,25 @@ export const SecurityOptions = {
   SSL_REST_TRUSTSTORE_PASSWORD: stringOption('security.ssl.rest.truststore-password', { defaultValue: undefined, description: 'Password of the REST truststore.' }),
   SSL_REST_TRUSTSTORE_TYPE: stringOption('security.ssl.rest.truststore-type', { defaultValue: 'PKCS12', description: 'PKCS12 or PEM.' }),
   SSL_REST_CERT_FINGERPRINT: stringOption('security.ssl.rest.cert.fingerprint', { defaultValue: undefined, description: "Fingerprints, ','-separated, of the certificates the REST peer may present (pinning)." }),
+} as const;
+
+/**
+ * tsflink's own keys for running the main() of uploaded programs (REST plan and run, rescaling). Flink runs main() in
+ * the JobManager's JVM; tsflink runs it in a thread of its own with these limits, so that a program that exits, spins
+ * or allocates without bound fails its request and nothing else (see docs/security.md).
+ */
+export const ProgramOptions = {
+  PROGRAM_TIMEOUT: durationOption('jobmanager.program.timeout', {
+    defaultValue: 60_000,
+    description: "tsflink: how long a program's main() may run on the JobManager until it hands its pipeline to execute(); its thread is then stopped and the request fails.",
+  }),
+  PROGRAM_MEMORY: memoryOption('jobmanager.program.memory', {
+    defaultValue: 512 * 1024 * 1024,
+    description: "tsflink: the heap a program's main() may use on the JobManager (its thread's old generation); beyond it the thread is stopped and the request fails. Buffers outside the JavaScript heap are not counted.",
+  }),
+  MAX_CONCURRENT_PROGRAMS: intOption('jobmanager.program.max-concurrent', {
+    defaultValue: 2,
+    description:
+      "tsflink: how many programs' main() may run on the JobManager at once (each in its own thread with its own heap limit); further requests wait their turn, and beyond 16 waiting ones are refused.",
+  }),
 } as const;

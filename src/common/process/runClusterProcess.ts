@@ -19,7 +19,7 @@ export interface RunningProcess {
 export async function runClusterProcess(
   component: ClusterComponent,
   argv: readonly string[],
-  start: (configuration: Configuration, log: Logger, context: ProcessContext) => Promise<RunningProcess>,
+  start: (configuration: Configuration, log: Logger, context: ProcessContext, configDir: string) => Promise<RunningProcess>,
 ): Promise<void> {
   const context = new ProcessContext(component);
   const log = context.log;
@@ -33,8 +33,11 @@ export async function runClusterProcess(
   process.on('unhandledRejection', (error) => fail(`Fatal error in ${component}: ${String((error as Error)?.message ?? error)}`, error));
 
   let configuration: Configuration;
+  let configDir: string;
   try {
-    const { properties, configDir } = parseProcessArguments(argv);
+    const parsed = parseProcessArguments(argv);
+    const properties = parsed.properties;
+    configDir = parsed.configDir;
     log.info(`Starting ${component} (${TSFLINK_REVISION}, Node ${process.version}, pid ${process.pid}).`, { configDir });
     configuration = loadConfiguration(configDir, properties, (warning) => log.warn(warning));
   } catch (error) {
@@ -43,7 +46,7 @@ export async function runClusterProcess(
 
   let running: RunningProcess;
   try {
-    running = await start(configuration, log, context);
+    running = await start(configuration, log, context, configDir);
   } catch (error) {
     return fail(`Could not start the ${component}: ${(error as Error).message}`, error);
   }

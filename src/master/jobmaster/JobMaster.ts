@@ -2,7 +2,7 @@ import type { Configuration } from '../../common/config/Configuration.js';
 import type { Logger } from '../../common/Logger.js';
 import type { Clock } from '../../common/time/Clock.js';
 import type { ScheduledExecutor } from '../../common/time/ScheduledExecutor.js';
-import type { JobGraph } from '../../graph/JobGraph.js';
+import type { JobGraphDescription } from '../../graph/JobGraph.js';
 import type { TaskMetricDump } from '../../metrics/MetricDumps.js';
 import { CheckpointCoordinator, type RestoreSource } from '../checkpoint/CheckpointCoordinator.js';
 import { checkpointCoordinatorConfiguration } from '../checkpoint/CheckpointCoordinatorConfiguration.js';
@@ -18,13 +18,25 @@ import { DefaultScheduler, type ExceptionHistoryEntry } from '../scheduler/Defau
 import { createRestartBackoffTimeStrategy } from '../scheduler/failover/RestartBackoffTimeStrategy.js';
 import type { SlotProvider } from '../scheduler/SlotProvider.js';
 import { TaskDeploymentDescriptorFactory } from '../scheduler/TaskDeploymentDescriptorFactory.js';
-import type { AcknowledgeCheckpoint, DeclineCheckpoint, JobMasterGateway, TaskExecutionState } from './JobMasterGateway.js';
+import type { Execution } from '../executiongraph/ExecutionGraph.js';
+import {
+  SenderNotAuthorizedError,
+  type AcknowledgeCheckpoint,
+  type DeclineCheckpoint,
+  type JobMasterGateway,
+  type TaskExecutionState,
+  type TaskExecutorIdentity,
+} from './JobMasterGateway.js';
+
+/** How many distinct refusals a JobMaster remembers having logged (each is logged once). */
+const LOGGED_REFUSALS = 1000;
 
 export type { ExceptionHistoryEntry } from '../scheduler/DefaultScheduler.js';
 
 export interface JobSubmission {
   jobId: string;
-  jobGraph: JobGraph;
+  /** The job graph's description (its main() ran in a program thread; the functions stay with the program). */
+  jobGraph: JobGraphDescription;
   /** The bundled job program (ES module), shipped to every TaskExecutor. */
   jobModule: Buffer;
   programArgs: string[];
@@ -56,6 +68,9 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
   readonly checkpointCoordinator: CheckpointCoordinator;
   private readonly scheduler: DefaultScheduler;
   private readonly log: Logger;
+  private readonly slotProvider: SlotProvider;
+  /** Refusals already logged: `<sender>|<attempt>|<reason>`. */
+  private readonly loggedRefusals = new Set<string>();
 
   constructor(
     readonly submission: JobSubmission,
@@ -64,6 +79,7 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
   ) {
     const { jobId, jobGraph } = submission;
     this.log = log.child('JobMaster', { job: jobId });
+    this.slotProvider = services.slotProvider;
     this.graph = new ExecutionGraph(jobGraph, services.clock);
     const interval = jobGraph.checkpointInterval;
     const config = checkpointCoordinatorConfiguration(services.configuration, jobId, interval, services.defaultCheckpointDirectory);
@@ -146,16 +162,43 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
 
   // --- JobMasterGateway: what TaskExecutors report ------------------------------------------------------------------
 
-  async updateTaskExecutionState(state: TaskExecutionState): Promise<boolean> {
+  async updateTaskExecutionState(state: TaskExecutionState, sender: TaskExecutorIdentity): Promise<boolean> {
+    if (!this.authorize(state.attemptId, sender, `state ${state.state}`)) return false;
     return this.scheduler.updateTaskExecutionState(state);
   }
 
-  async acknowledgeCheckpoint(ack: AcknowledgeCheckpoint): Promise<void> {
-    if (this.graph.execution(ack.attemptId)) this.checkpointCoordinator.receiveAcknowledgeMessage(ack);
+  async acknowledgeCheckpoint(ack: AcknowledgeCheckpoint, sender: TaskExecutorIdentity): Promise<void> {
+    if (this.authorize(ack.attemptId, sender, `acknowledgement of checkpoint ${ack.checkpointId}`)) this.checkpointCoordinator.receiveAcknowledgeMessage(ack);
   }
 
-  async declineCheckpoint(decline: DeclineCheckpoint): Promise<void> {
-    if (this.graph.execution(decline.attemptId)) this.checkpointCoordinator.receiveDeclineMessage(decline);
+  async declineCheckpoint(decline: DeclineCheckpoint, sender: TaskExecutorIdentity): Promise<void> {
+    if (this.authorize(decline.attemptId, sender, `decline of checkpoint ${decline.checkpointId}`)) this.checkpointCoordinator.receiveDeclineMessage(decline);
+  }
+
+  /**
+   * Whether a message about attempt `attemptId` may be acted upon: false for an attempt this JobMaster does not run (an
+   * earlier attempt's message, ignored as before); throws SenderNotAuthorizedError (logged once per sender, attempt and
+   * reason) when the attempt is not deployed to the sender or the sender's registration is not its current one.
+   */
+  private authorize(attemptId: string, sender: TaskExecutorIdentity, what: string): Execution | undefined {
+    const execution = this.graph.execution(attemptId);
+    if (!execution) return undefined;
+    const resourceId = execution.location?.resourceId;
+    let reason: string | undefined;
+    if (resourceId === undefined) reason = `${execution.displayName} is not deployed`;
+    else if (resourceId !== sender.resourceId) reason = `${execution.displayName} is deployed to TaskManager ${resourceId}, not to the sender`;
+    else if (!this.slotProvider.isCurrentRegistration(sender.resourceId, sender.registrationId)) {
+      reason = `the sender's registration id is not the current registration of TaskManager ${resourceId}`;
+    }
+    if (reason === undefined) return execution;
+    const message = `Refused the ${what} of ${attemptId} from TaskManager ${JSON.stringify(String(sender.resourceId).slice(0, 128))}: ${reason}.`;
+    const key = `${sender.resourceId}|${attemptId}|${reason}`;
+    if (!this.loggedRefusals.has(key)) {
+      if (this.loggedRefusals.size >= LOGGED_REFUSALS) this.loggedRefusals.clear();
+      this.loggedRefusals.add(key);
+      this.log.warn(message);
+    }
+    throw new SenderNotAuthorizedError(message);
   }
 
   // --- what the Dispatcher routes here ------------------------------------------------------------------------------

@@ -41,10 +41,26 @@ export interface DeclineCheckpoint {
   reason: string;
 }
 
+/**
+ * Who sends a message about a subtask attempt: the TaskExecutor's resource id (Flink's ResourceID) and its current
+ * registration id at the ResourceManager (Flink's InstanceID, here also the registration's secret). The JobMaster acts
+ * on the message only if the attempt is deployed to that TaskExecutor and the registration is its current one.
+ */
+export interface TaskExecutorIdentity {
+  resourceId: string;
+  registrationId: string;
+}
+
+/** A message the JobMaster refused to act on: its sender may not speak for the attempt (gRPC PERMISSION_DENIED). */
+export class SenderNotAuthorizedError extends Error {
+  override readonly name = 'SenderNotAuthorizedError';
+}
+
 /** What subtasks report about checkpoints (Flink's CheckpointCoordinatorGateway). */
 export interface CheckpointCoordinatorGateway {
-  acknowledgeCheckpoint(ack: AcknowledgeCheckpoint): Promise<void>;
-  declineCheckpoint(decline: DeclineCheckpoint): Promise<void>;
+  /** Rejects with SenderNotAuthorizedError when `sender` does not run the attempt. */
+  acknowledgeCheckpoint(ack: AcknowledgeCheckpoint, sender: TaskExecutorIdentity): Promise<void>;
+  declineCheckpoint(decline: DeclineCheckpoint, sender: TaskExecutorIdentity): Promise<void>;
 }
 
 /**
@@ -52,6 +68,9 @@ export interface CheckpointCoordinatorGateway {
  * processes, by the gRPC client in the TaskExecutor. Messages of an attempt the JobMaster no longer runs are ignored.
  */
 export interface JobMasterGateway extends CheckpointCoordinatorGateway {
-  /** Resolves false when the JobMaster does not know the attempt (an earlier attempt, another job). */
-  updateTaskExecutionState(state: TaskExecutionState): Promise<boolean>;
+  /**
+   * Resolves false when the JobMaster does not know the attempt (an earlier attempt, another job); rejects with
+   * SenderNotAuthorizedError when `sender` does not run the attempt.
+   */
+  updateTaskExecutionState(state: TaskExecutionState, sender: TaskExecutorIdentity): Promise<boolean>;
 }

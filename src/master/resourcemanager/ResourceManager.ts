@@ -16,18 +16,34 @@ import type {
   TaskExecutorHeartbeatPayload,
 } from './ResourceManagerGateway.js';
 import { SlotManager, type SlotAssignment } from './SlotManager.js';
-import type { SlotStatus, TaskExecutorRegistration, TaskManagerRemovalReason, TaskManagerView } from './types.js';
+import type { SlotStatus, TaskExecutorFencingTokens, TaskExecutorRegistration, TaskManagerRemovalReason, TaskManagerView } from './types.js';
+import { secretsEqual } from '../../common/security/secrets.js';
 
 export interface ResourceManagerConfig {
   /** The JobManager process's resource id, handed to TaskManagers. */
   resourceId: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Flink's `slotmanager.number-of-slots.max`: registrations that would exceed it are refused; unbounded if unset. */
+  maxNumberOfSlots?: number;
 }
+
+/** The most slots one TaskManager may offer (a registration asking for more is refused). */
+export const MAX_SLOTS_PER_TASK_MANAGER = 1024;
+/** Longest resource id, host name or address a registration may carry. */
+const MAX_NAME_LENGTH = 256;
+/** Printable ASCII without spaces: what a resource id may consist of (Flink's are host:port-suffix or configured). */
+const RESOURCE_ID = /^[\x21-\x7e]+$/;
+/** A host name, an IPv4 address or a bracketed IPv6 literal. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])$/;
 
 /** How the ResourceManager reaches a registering TaskExecutor: gRPC across processes, the TaskExecutor itself in tests. */
 export interface TaskExecutorConnector {
-  connect(address: string): TaskExecutorGateway;
+  /**
+   * A gateway to the TaskExecutor at `address` for one registration: its calls carry the registration's fencing tokens
+   * (this ResourceManager's id and the registration id), without which the TaskExecutor refuses them.
+   */
+  connect(address: string, fencing: TaskExecutorFencingTokens): TaskExecutorGateway;
   /** Releases what `connect` opened; the gateway is not used afterwards. */
   release(gateway: TaskExecutorGateway): void;
 }
@@ -72,22 +88,48 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     super();
   }
 
-  async registerTaskExecutor(registration: TaskExecutorRegistration, slots: readonly SlotStatus[]): Promise<RegistrationResponse> {
+  /**
+   * Registers a TaskExecutor. A resource id whose registration is alive (not removed: its session did not end, its
+   * heartbeat did not time out, it did not disconnect) is refused, unless `previousRegistrationId` is that registration's
+   * id: only the TaskExecutor holding it knows it, so a stranger cannot take a live TaskManager's place.
+   */
+  async registerTaskExecutor(
+    registration: TaskExecutorRegistration,
+    slots: readonly SlotStatus[],
+    _timeoutMs?: number,
+    previousRegistrationId = '',
+  ): Promise<RegistrationResponse> {
     if (this.closed) return { kind: 'rejection', reason: 'The ResourceManager is shutting down.' };
-    if (!registration.resourceId || registration.numberOfSlots < 0) return { kind: 'rejection', reason: 'A registration needs a resource id and a slot count.' };
+    const invalid = invalidRegistration(registration, slots);
+    if (invalid) return this.refuseRegistration(registration, invalid);
     const previous = this.workers.get(registration.resourceId);
+    if (previous && !secretsEqual(previous.registrationId, previousRegistrationId)) {
+      return this.refuseRegistration(
+        registration,
+        `A TaskManager with resource id ${registration.resourceId} is registered and alive; a new registration under its id is accepted once it is gone.`,
+      );
+    }
+    const max = this.config.maxNumberOfSlots;
+    const registeredElsewhere = this.slotManager.getNumberRegisteredSlots() - (previous ? this.slotManager.slotsOf(registration.resourceId).length : 0);
+    if (max !== undefined && registeredElsewhere + registration.numberOfSlots > max) {
+      return this.refuseRegistration(
+        registration,
+        `The cluster would have ${registeredElsewhere + registration.numberOfSlots} slots, more than slotmanager.number-of-slots.max (${max}).`,
+      );
+    }
     if (previous) {
       this.log.info(`Replacing old registration of TaskExecutor ${registration.resourceId}.`);
       this.remove(previous, { kind: 'replaced' });
     }
     const now = this.services.clock.now();
+    const registrationId = randomHex(16);
     const worker: WorkerRegistration = {
       registration,
-      registrationId: randomHex(16),
+      registrationId,
       registeredAt: now,
       lastHeartbeat: now,
       dataAddress: `${splitHostPort(registration.address)[0]}:${registration.dataPort}`,
-      gateway: this.services.taskExecutors.connect(registration.address),
+      gateway: this.services.taskExecutors.connect(registration.address, { resourceManagerId: this.resourceManagerId, registrationId }),
       metrics: new Map(),
       heartbeatTimeout: this.services.scheduler.schedule(this.config.heartbeatTimeoutMs, () => this.heartbeatTimedOut(worker)),
       session: undefined,
@@ -171,9 +213,19 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     if (dumps.tasks.length > 0) this.emit('taskMetrics', dumps.tasks);
   }
 
+  /** Whether `registrationId` is the current registration of TaskManager `resourceId` (JobMasters ask this). */
+  isCurrentRegistration(resourceId: string, registrationId: string): boolean {
+    return this.current(resourceId, registrationId) !== undefined;
+  }
+
   private current(resourceId: string, registrationId: string): WorkerRegistration | undefined {
     const worker = this.workers.get(resourceId);
-    return worker && worker.registrationId === registrationId ? worker : undefined;
+    return worker && secretsEqual(worker.registrationId, registrationId) ? worker : undefined;
+  }
+
+  private refuseRegistration(registration: TaskExecutorRegistration, reason: string): RegistrationResponse {
+    this.log.warn(`Refused the registration of TaskManager ${printable(registration.resourceId)} (${printable(registration.address)}): ${reason}`);
+    return { kind: 'rejection', reason };
   }
 
   private heartbeatTimedOut(worker: WorkerRegistration): void {
@@ -196,6 +248,47 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     this.emit('taskManagerRemoved', resourceId, worker.registrationId, reason);
     this.services.taskExecutors.release(worker.gateway);
   }
+}
+
+/** Why a registration cannot be accepted as it is, or undefined. */
+export function invalidRegistration(registration: TaskExecutorRegistration, slots: readonly SlotStatus[]): string | undefined {
+  const { resourceId, address, hostname, dataPort, numberOfSlots, hardware, pid } = registration;
+  if (typeof resourceId !== 'string' || resourceId.length > MAX_NAME_LENGTH || !RESOURCE_ID.test(resourceId)) {
+    return `A resource id is 1 to ${MAX_NAME_LENGTH} printable characters without spaces.`;
+  }
+  if (typeof address !== 'string' || address.length > MAX_NAME_LENGTH || !isHostAndPort(address)) return 'The RPC address must be host:port (port 1-65535).';
+  if (typeof hostname !== 'string' || hostname.length > MAX_NAME_LENGTH || !/^[\x20-\x7e]*$/.test(hostname)) {
+    return `A host name is at most ${MAX_NAME_LENGTH} printable characters.`;
+  }
+  if (!isPort(dataPort)) return 'The data port must be 1-65535.';
+  if (!Number.isInteger(numberOfSlots) || numberOfSlots < 1 || numberOfSlots > MAX_SLOTS_PER_TASK_MANAGER) {
+    return `A TaskManager offers 1 to ${MAX_SLOTS_PER_TASK_MANAGER} slots, not ${numberOfSlots}.`;
+  }
+  if (slots.length !== numberOfSlots || slots.some((slot, i) => slot.slotIndex !== i)) {
+    return `The slot report must list slots 0 to ${numberOfSlots - 1} in order.`;
+  }
+  if (!Number.isInteger(pid) || pid < 0) return 'The process id must be a non-negative integer.';
+  const numbers = [hardware.cpuCores, hardware.physicalMemory, hardware.freeMemory, hardware.managedMemory];
+  if (numbers.some((n) => !Number.isFinite(n) || n < 0)) return 'The hardware description must hold non-negative numbers.';
+  return undefined;
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65_535;
+}
+
+function isHostAndPort(address: string): boolean {
+  const colon = address.lastIndexOf(':');
+  if (colon <= 0 || !/^[0-9]{1,5}$/.test(address.slice(colon + 1))) return false;
+  const [host, port] = splitHostPort(address);
+  return HOST.test(host) && isPort(port);
+}
+
+
+/** A peer-supplied string as it may go into a log line: control characters escaped, at most 128 characters. */
+function printable(text: string): string {
+  const shown = JSON.stringify(String(text).slice(0, 128));
+  return shown.slice(1, -1);
 }
 
 export function describeRemoval(resourceId: string, reason: TaskManagerRemovalReason): string {

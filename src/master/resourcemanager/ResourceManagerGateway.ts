@@ -1,7 +1,7 @@
 import type { MetricDumps } from '../../metrics/MetricDumps.js';
 import type { RegistrationSuccess, SlotStatus, TaskExecutorRegistration } from './types.js';
 
-export type { HardwareDescription, RegistrationSuccess, SlotStatus, TaskExecutorRegistration } from './types.js';
+export type { HardwareDescription, RegistrationSuccess, SlotStatus, TaskExecutorFencingTokens, TaskExecutorRegistration } from './types.js';
 
 export type RegistrationResponse = { kind: 'success'; success: RegistrationSuccess } | { kind: 'rejection'; reason: string };
 
@@ -34,7 +34,16 @@ export interface HeartbeatSession {
  * it. Implemented by the ResourceManager and, across processes, by the gRPC client in the TaskExecutor.
  */
 export interface ResourceManagerGateway {
-  registerTaskExecutor(registration: TaskExecutorRegistration, slots: readonly SlotStatus[], timeoutMs: number): Promise<RegistrationResponse>;
+  /**
+   * `previousRegistrationId`: the id of the registration this TaskExecutor holds (or held) at this ResourceManager, if
+   * any; a live registration of the same resource id is replaced only when it is given.
+   */
+  registerTaskExecutor(
+    registration: TaskExecutorRegistration,
+    slots: readonly SlotStatus[],
+    timeoutMs: number,
+    previousRegistrationId?: string,
+  ): Promise<RegistrationResponse>;
   /** Opens the heartbeat session of a registration; a session for an unknown registration closes at once. */
   openHeartbeatSession(resourceId: string, registrationId: string, listener: HeartbeatListener): HeartbeatSession;
   disconnectTaskManager(resourceId: string, registrationId: string, cause: string): Promise<void>;

@@ -36,6 +36,16 @@ export interface RegistrationSuccess {
   heartbeatTimeoutMs: number;
 }
 
+/**
+ * What the JobManager's calls to a TaskExecutor carry (Flink fences them with a ResourceManagerId / JobMasterId): the id
+ * of the ResourceManager it registered with and the registration's id. The TaskExecutor acts only on calls carrying
+ * its current registration's tokens.
+ */
+export interface TaskExecutorFencingTokens {
+  resourceManagerId: string;
+  registrationId: string;
+}
+
 /** Why a TaskManager left the ResourceManager's registry. */
 export type TaskManagerRemovalReason =
   | { kind: 'heartbeat-timeout'; timeoutMs: number }

@@ -18,4 +18,6 @@ export interface SlotProvider {
   getNumberFreeSlots(): number;
   /** The TaskManager with this resource id, undefined once it left. */
   getTaskManager(resourceId: string): TaskManagerView | undefined;
+  /** Whether `registrationId` is the current registration of TaskManager `resourceId` (compared in constant time). */
+  isCurrentRegistration(resourceId: string, registrationId: string): boolean;
 }

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { TaskRestore } from '../../state/StateHandles.js';
 import type { TaskDeploymentDescriptor } from '../../taskmanager/TaskExecutorGateway.js';
 import type { RestoreSource } from '../checkpoint/CheckpointCoordinator.js';
@@ -19,9 +20,14 @@ export interface JobDeploymentInfo {
  * Builds the deployment descriptor of a subtask attempt (Flink's TaskDeploymentDescriptorFactory): where it runs, the
  * channels it reads and writes with the data addresses of their other ends, and the state it restores.
  * Channel ids are `<producer attempt>-<consumer attempt>`, so that a restarted job's channels never meet an earlier
- * attempt's.
+ * attempt's. Attempt ids appear in logs and REST, so a channel id is no secret: each channel also gets a subscription
+ * secret, an HMAC of its id under a key only this factory holds, handed only to the channel's producer and consumer;
+ * the producer's TaskExecutor sends the channel only to a subscriber presenting it.
  */
 export class TaskDeploymentDescriptorFactory {
+  /** The key of the channels' subscription secrets: random per JobMaster, never leaves it. */
+  private readonly channelKey = randomBytes(32);
+
   constructor(
     private readonly job: JobDeploymentInfo,
     private readonly graph: ExecutionGraph,
@@ -34,6 +40,10 @@ export class TaskDeploymentDescriptorFactory {
     const vertex = execution.vertex.jobVertex;
     const dataAddressOf = (e: Execution) => e.location?.dataAddress ?? '';
     const channelId = (producer: Execution, consumer: Execution) => `${producer.attemptId}-${consumer.attemptId}`;
+    const channel = (producer: Execution, consumer: Execution, peer: Execution) => {
+      const id = channelId(producer, consumer);
+      return { channelId: id, peerAddress: dataAddressOf(peer), subscriptionSecret: this.subscriptionSecret(id) };
+    };
     return {
       jobId: this.job.jobId,
       jobName: this.job.jobName,
@@ -55,7 +65,7 @@ export class TaskDeploymentDescriptorFactory {
       inputs: vertex.inputs.map((edge) => {
         const producers = this.graph.vertex(edge.source.id)!.executions;
         const senders = edge.shipStrategy === 'FORWARD' ? [producers[execution.subtaskIndex]!] : producers;
-        return { sourceVertexId: edge.source.id, channels: senders.map((p) => ({ channelId: channelId(p, execution), peerAddress: dataAddressOf(p) })) };
+        return { sourceVertexId: edge.source.id, channels: senders.map((p) => channel(p, execution, p)) };
       }),
       outputs: vertex.outputs.map((edge) => {
         const target = this.graph.vertex(edge.target.id)!;
@@ -63,12 +73,17 @@ export class TaskDeploymentDescriptorFactory {
         return {
           targetVertexId: edge.target.id,
           shipStrategy: edge.shipStrategy,
-          channels: receivers.map((c) => ({ channelId: channelId(execution, c), peerAddress: dataAddressOf(c) })),
+          channels: receivers.map((c) => channel(execution, c, c)),
           targetParallelism: target.parallelism,
           targetMaxParallelism: target.jobVertex.maxParallelism,
         };
       }),
     };
+  }
+
+  /** 128 bits of HMAC-SHA256 of the channel id: the same for both ends of a channel, unguessable without the key. */
+  private subscriptionSecret(channelId: string): string {
+    return createHmac('sha256', this.channelKey).update(channelId).digest('hex').slice(0, 32);
   }
 
   private taskRestore(execution: Execution, restoreFrom: RestoreSource | undefined): TaskRestore | undefined {

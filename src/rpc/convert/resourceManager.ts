@@ -13,19 +13,30 @@ import { decodeMetricDumps, encodeMetricDumps } from '../../metrics/MetricDumps.
 
 /** Protobuf ↔ domain forms of the ResourceManager's messages, for both sides of the wire. */
 
-export function registrationToProto(registration: TaskExecutorRegistration, slots: readonly SlotStatus[]): RegisterTaskExecutorRequest {
-  return { ...registration, hardware: { ...registration.hardware }, slotReport: { slots: slots.map((s) => ({ ...s })) } };
+export function registrationToProto(
+  registration: TaskExecutorRegistration,
+  slots: readonly SlotStatus[],
+  previousRegistrationId = '',
+): RegisterTaskExecutorRequest {
+  return { ...registration, hardware: { ...registration.hardware }, slotReport: { slots: slots.map((s) => ({ ...s })) }, previousRegistrationId };
 }
 
-export function registrationFromProto(request: RegisterTaskExecutorRequest): { registration: TaskExecutorRegistration; slots: SlotStatus[] } {
+export function registrationFromProto(request: RegisterTaskExecutorRequest): {
+  registration: TaskExecutorRegistration;
+  slots: SlotStatus[];
+  previousRegistrationId: string;
+} {
   return {
+    previousRegistrationId: request.previousRegistrationId,
     registration: {
       resourceId: request.resourceId,
       address: request.address,
       hostname: request.hostname,
       dataPort: request.dataPort,
       numberOfSlots: request.numberOfSlots,
-      hardware: request.hardware ?? { cpuCores: 0, physicalMemory: 0, freeMemory: 0, managedMemory: 0 },
+      hardware: request.hardware
+        ? { cpuCores: request.hardware.cpuCores, physicalMemory: request.hardware.physicalMemory, freeMemory: request.hardware.freeMemory, managedMemory: request.hardware.managedMemory }
+        : { cpuCores: 0, physicalMemory: 0, freeMemory: 0, managedMemory: 0 },
       pid: request.pid,
     },
     slots: slotsFromProto(request.slotReport?.slots),

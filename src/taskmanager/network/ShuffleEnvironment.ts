@@ -16,6 +16,11 @@ export interface ShuffleTransportListener {
   onCredit(channelId: string, credits: number): void;
   /** A remote consumer released a channel (it ended): nothing more is sent on it. */
   onChannelReleased(channelId: string): void;
+  /**
+   * The transport dropped what a peer sent: a message for a channel not subscribed on its stream (`message`), or a
+   * subscription with a malformed channel id, a wrong secret, or beyond the bounds (`subscription`). Counted here.
+   */
+  onRefused(kind: 'message' | 'subscription', reason: string): void;
 }
 
 /**
@@ -24,12 +29,19 @@ export interface ShuffleTransportListener {
  * credits there; the producer sends the channel's messages back on that request's connection.
  */
 export interface ShuffleTransport {
-  /** Consumer side: asks the TaskExecutor at `producerAddress` (its data address) for the channel's messages. */
-  requestChannel(producerAddress: string, channelId: string): void;
+  /**
+   * Consumer side: asks the TaskExecutor at `producerAddress` (its data address) for the channel's messages, presenting
+   * the channel's subscription secret; only messages of channels requested on a connection are taken from it.
+   */
+  requestChannel(producerAddress: string, channelId: string, secret: string): void;
   sendCredit(producerAddress: string, channelId: string, credits: number): void;
   releaseChannel(producerAddress: string, channelId: string): void;
   /** Producer side: sends to the consumer that requested the channel; false when none has yet. */
   sendToConsumer(message: ChannelMessage): boolean;
+  /** Producer side: a local producer of the channel is here; a remote consumer presenting `secret` may request it. */
+  acceptSubscriptions(channelId: string, secret: string): void;
+  /** Producer side: the channel is gone here; its subscription (or a request waiting for it) is dropped. */
+  revokeSubscriptions(channelId: string): void;
   close(): void;
 }
 
@@ -39,6 +51,13 @@ export interface ShuffleTransport {
  * barriers and end-of-partition travel towards the consumer; credits towards the producer. A message whose other end
  * has not registered (or requested the channel) yet waits here until it does; credits bound how much data that is.
  */
+/** Most messages held for one channel whose other end has not registered or requested it (watermarks coalesce). */
+export const MAX_HELD_PER_CHANNEL = 10_000;
+/** Most ended producers' channels whose leftovers wait for a late consumer; beyond it the oldest are dropped. */
+export const MAX_RETAINED_LEFTOVERS = 10_000;
+/** A refusal is logged at most once per this many milliseconds, with the count since the last line. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 export class ShuffleEnvironment implements ShuffleTransportListener {
   private readonly producers = new Map<string, ChannelEndpointOwner>();
   private readonly consumers = new Map<string, { owner: ChannelEndpointOwner; producerAddress: string }>();
@@ -50,27 +69,46 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
   private readonly waitingForRequest = new Map<string, ChannelMessage[]>();
   /** Channels whose local producer ended: credits for them are dropped. */
   private readonly endedProducers = new Set<string>();
+  /** Ended producers' channels with leftovers for a remote consumer, oldest first (bounded). */
+  private readonly retainedLeftovers = new Set<string>();
+  /** Channels whose held messages overflowed MAX_HELD_PER_CHANNEL: what comes for them is dropped. */
+  private readonly overflowed = new Set<string>();
   private readonly transport: ShuffleTransport;
+  /** What peers sent that was dropped: messages of channels not subscribed on their stream, and refused subscriptions. */
+  readonly refused = { message: 0, subscription: 0 };
+  private readonly refusalLog = {
+    message: { last: Number.NEGATIVE_INFINITY, unlogged: 0 },
+    subscription: { last: Number.NEGATIVE_INFINITY, unlogged: 0 },
+  };
 
   constructor(
     /** This TaskExecutor's data address (host:port): channels whose other end is here are local. */
     readonly ownAddress: string,
     transport: (listener: ShuffleTransportListener) => ShuffleTransport,
     private readonly log: Logger,
+    /** Milliseconds, for rate-limiting refusal log lines. */
+    private readonly now: () => number = Date.now,
   ) {
     this.transport = transport(this);
   }
 
-  /** A local producer of `channelId`: credits for it are delivered to `owner`. */
-  registerProducer(channelId: string, owner: ChannelEndpointOwner): void {
+  /**
+   * A local producer of `channelId`: credits for it are delivered to `owner`; a remote consumer presenting `secret`
+   * (the channel's subscription secret from the deployment) may request it.
+   */
+  registerProducer(channelId: string, owner: ChannelEndpointOwner, secret = ''): void {
     this.producers.set(channelId, owner);
+    this.transport.acceptSubscriptions(channelId, secret);
     this.flush(this.waitingForProducer, channelId, owner);
   }
 
-  /** A local consumer of `channelId`, whose producer's TaskExecutor serves data at `producerAddress`. */
-  registerConsumer(channelId: string, owner: ChannelEndpointOwner, producerAddress: string): void {
+  /**
+   * A local consumer of `channelId`, whose producer's TaskExecutor serves data at `producerAddress`; `secret` is the
+   * channel's subscription secret, presented there.
+   */
+  registerConsumer(channelId: string, owner: ChannelEndpointOwner, producerAddress: string, secret = ''): void {
     this.consumers.set(channelId, { owner, producerAddress });
-    if (producerAddress !== this.ownAddress) this.transport.requestChannel(producerAddress, channelId);
+    if (producerAddress !== this.ownAddress) this.transport.requestChannel(producerAddress, channelId, secret);
     this.flush(this.waitingForConsumer, channelId, owner);
   }
 
@@ -89,6 +127,9 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
         if (!finished) {
           this.waitingForConsumer.delete(id);
           this.waitingForRequest.delete(id);
+          this.transport.revokeSubscriptions(id);
+        } else if (this.waitingForRequest.has(id)) {
+          this.retainLeftovers(id);
         }
       }
       const consumer = this.consumers.get(id);
@@ -113,8 +154,20 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
       return;
     }
     const waiting = this.waitingForRequest.get(message.channel);
-    if (waiting) waiting.push(message);
+    if (waiting) this.enqueue(waiting, message);
     else if (!this.transport.sendToConsumer(message)) this.waitingForRequest.set(message.channel, [message]);
+  }
+
+  onRefused(kind: 'message' | 'subscription', reason: string): void {
+    this.refused[kind]++;
+    const state = this.refusalLog[kind];
+    state.unlogged++;
+    const now = this.now();
+    if (now - state.last < REFUSAL_LOG_INTERVAL_MS) return;
+    const what = kind === 'message' ? 'message(s) of channels not subscribed on their stream' : 'partition request subscription(s)';
+    this.log.warn(`Dropped ${state.unlogged} ${what} (${this.refused[kind]} in all); latest: ${reason}`);
+    state.last = now;
+    state.unlogged = 0;
   }
 
   close(): void {
@@ -134,6 +187,7 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
     const waiting = this.waitingForRequest.get(channelId);
     if (!waiting) return;
     this.waitingForRequest.delete(channelId);
+    this.retainedLeftovers.delete(channelId);
     for (const message of waiting) this.transport.sendToConsumer(message);
   }
 
@@ -143,6 +197,8 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
 
   onChannelReleased(channelId: string): void {
     this.waitingForRequest.delete(channelId);
+    this.overflowed.delete(channelId);
+    this.retainedLeftovers.delete(channelId);
     this.endedProducers.delete(channelId);
   }
 
@@ -159,10 +215,51 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
   }
 
   private hold(waiting: Map<string, ChannelMessage[]>, message: ChannelMessage, side: string): void {
-    this.log.debug(`Holding ${message.type} for channel ${message.channel} until its ${side} registers.`);
     let queue = waiting.get(message.channel);
-    if (!queue) waiting.set(message.channel, (queue = []));
+    if (!queue) {
+      this.log.debug(`Holding ${message.type} for channel ${message.channel} until its ${side} registers.`);
+      waiting.set(message.channel, (queue = []));
+    }
+    this.enqueue(queue, message);
+  }
+
+  /**
+   * Adds a held message, bounded: a watermark replaces a watermark right before it, idleness replaces idleness, a credit
+   * adds to a credit (what the other end makes of them is the same); beyond MAX_HELD_PER_CHANNEL the channel's held
+   * messages are dropped (its other end has not come for far too long; failover restarts it).
+   */
+  private enqueue(queue: ChannelMessage[], message: ChannelMessage): void {
+    const last = queue[queue.length - 1];
+    if (last && last.type === message.type) {
+      if (message.type === 'watermark' || message.type === 'idle') {
+        queue[queue.length - 1] = message;
+        return;
+      }
+      if (message.type === 'credit' && last.type === 'credit') {
+        queue[queue.length - 1] = { ...last, credits: last.credits + message.credits };
+        return;
+      }
+    }
+    if (this.overflowed.has(message.channel)) return;
+    if (queue.length >= MAX_HELD_PER_CHANNEL) {
+      this.overflowed.add(message.channel);
+      queue.length = 0;
+      this.log.error(`Dropped the messages held for channel ${message.channel}: more than ${MAX_HELD_PER_CHANNEL} waited for its other end.`);
+      return;
+    }
     queue.push(message);
+  }
+
+  /** Keeps an ended producer's leftovers for a late consumer; beyond MAX_RETAINED_LEFTOVERS channels the oldest go. */
+  private retainLeftovers(channelId: string): void {
+    this.retainedLeftovers.add(channelId);
+    if (this.retainedLeftovers.size <= MAX_RETAINED_LEFTOVERS) return;
+    const oldest = this.retainedLeftovers.values().next().value!;
+    this.retainedLeftovers.delete(oldest);
+    this.waitingForRequest.delete(oldest);
+    this.endedProducers.delete(oldest);
+    this.transport.revokeSubscriptions(oldest);
+    this.log.warn(`Dropped the leftovers of ended channel ${oldest}: its consumer did not request them and ${MAX_RETAINED_LEFTOVERS} newer ones wait.`);
   }
 
   private flush(waiting: Map<string, ChannelMessage[]>, channelId: string, owner: ChannelEndpointOwner): void {

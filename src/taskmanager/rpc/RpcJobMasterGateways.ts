@@ -1,8 +1,15 @@
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { JobMasterServiceClient } from '../../generated/tsflink/jobmaster/v1/jobmaster.js';
-import type { AcknowledgeCheckpoint, DeclineCheckpoint, JobMasterGateway, TaskExecutionState } from '../../master/jobmaster/JobMasterGateway.js';
+import type {
+  AcknowledgeCheckpoint,
+  DeclineCheckpoint,
+  JobMasterGateway,
+  TaskExecutionState,
+  TaskExecutorIdentity,
+} from '../../master/jobmaster/JobMasterGateway.js';
 import { asBuffer } from '../../rpc/convert/taskDeployment.js';
-import { deadlineIn, DEFAULT_CHANNEL_OPTIONS } from '../../rpc/RpcService.js';
+import type { RpcSecurity } from '../../rpc/RpcSecurity.js';
+import { deadlineIn } from '../../rpc/RpcService.js';
 import type { JobMasterGateways } from '../TaskExecutor.js';
 
 interface Connection {
@@ -16,30 +23,39 @@ export class RpcJobMasterGateways implements JobMasterGateways {
   private readonly connections = new Map<string, Connection>();
 
   constructor(
-    /** This TaskExecutor's resource id, sent with task state updates. */
+    /** This TaskExecutor's resource id, sent with every message as its sender (with the registration id). */
     private readonly resourceId: string,
+    private readonly security: RpcSecurity,
   ) {}
 
   connect(address: string, jobId: string): JobMasterGateway {
     return {
-      updateTaskExecutionState: (state: TaskExecutionState) =>
+      updateTaskExecutionState: (state: TaskExecutionState, { registrationId }: TaskExecutorIdentity) =>
         this.call<boolean>(address, (client, done) =>
-          client.updateTaskExecutionState({ jobId, ...state, resourceId: this.resourceId }, new Metadata(), { deadline: deadlineIn(10_000) }, (error, response) =>
+          client.updateTaskExecutionState({ jobId, ...state, resourceId: this.resourceId, registrationId }, new Metadata(), { deadline: deadlineIn(10_000) }, (error, response) =>
             done(error, response?.accepted ?? false),
           ),
         ),
-      acknowledgeCheckpoint: (ack: AcknowledgeCheckpoint) =>
+      acknowledgeCheckpoint: (ack: AcknowledgeCheckpoint, { registrationId }: TaskExecutorIdentity) =>
         this.call<void>(address, (client, done) =>
           client.acknowledgeCheckpoint(
-            { jobId, attemptId: ack.attemptId, checkpointId: ack.checkpointId, subtaskState: asBuffer(ack.subtaskState), ...ack.metrics },
+            {
+              jobId,
+              attemptId: ack.attemptId,
+              checkpointId: ack.checkpointId,
+              subtaskState: asBuffer(ack.subtaskState),
+              ...ack.metrics,
+              resourceId: this.resourceId,
+              registrationId,
+            },
             new Metadata(),
             { deadline: deadlineIn(10_000) },
             (error) => done(error, undefined),
           ),
         ),
-      declineCheckpoint: (decline: DeclineCheckpoint) =>
+      declineCheckpoint: (decline: DeclineCheckpoint, { registrationId }: TaskExecutorIdentity) =>
         this.call<void>(address, (client, done) =>
-          client.declineCheckpoint({ jobId, ...decline }, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => done(error, undefined)),
+          client.declineCheckpoint({ jobId, ...decline, resourceId: this.resourceId, registrationId }, new Metadata(), { deadline: deadlineIn(10_000) }, (error) => done(error, undefined)),
         ),
     };
   }
@@ -53,7 +69,7 @@ export class RpcJobMasterGateways implements JobMasterGateways {
   private call<T>(address: string, invoke: (client: JobMasterServiceClient, done: (error: ServiceError | null, value: T) => void) => void): Promise<T> {
     let connection = this.connections.get(address);
     if (!connection) {
-      connection = { client: new JobMasterServiceClient(address, credentials.createInsecure(), DEFAULT_CHANNEL_OPTIONS), queue: Promise.resolve() };
+      connection = { client: new JobMasterServiceClient(address, this.security.channelCredentials(), this.security.channelOptions()), queue: Promise.resolve() };
       this.connections.set(address, connection);
     }
     const { client } = connection;

@@ -1,4 +1,4 @@
-import { credentials, Metadata, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import {
   ResourceManagerServiceClient,
   type HeartbeatRequest,
@@ -13,15 +13,16 @@ import type {
   TaskExecutorRegistration,
 } from '../../master/resourcemanager/ResourceManagerGateway.js';
 import { heartbeatToProto, registrationResponseFromProto, registrationToProto } from '../../rpc/convert/resourceManager.js';
-import { deadlineIn, DEFAULT_CHANNEL_OPTIONS } from '../../rpc/RpcService.js';
+import type { RpcSecurity } from '../../rpc/RpcSecurity.js';
+import { deadlineIn } from '../../rpc/RpcService.js';
 import type { ResourceManagerGatewayConnection } from '../ResourceManagerConnection.js';
 
 /** The ResourceManager's gateway over gRPC, as a TaskExecutor uses it; the heartbeat session is one bidirectional stream. */
 export class RpcResourceManagerGateway implements ResourceManagerGateway, ResourceManagerGatewayConnection {
   private readonly client: ResourceManagerServiceClient;
 
-  constructor(address: string) {
-    this.client = new ResourceManagerServiceClient(address, credentials.createInsecure(), DEFAULT_CHANNEL_OPTIONS);
+  constructor(address: string, security: RpcSecurity) {
+    this.client = new ResourceManagerServiceClient(address, security.channelCredentials(), security.channelOptions());
   }
 
   get gateway(): ResourceManagerGateway {

@@ -1,4 +1,4 @@
-import { status, type Server, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { status, type Metadata, type Server, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import {
   FileType,
   TaskExecutorServiceService,
@@ -17,19 +17,33 @@ import {
   type TriggerCheckpointRequest,
   type TriggerCheckpointResponse,
 } from '../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import { fencingFromMetadata } from '../../rpc/convert/fencing.js';
 import { taskDeploymentDescriptorFromProto } from '../../rpc/convert/taskDeployment.js';
 import { serviceError } from '../../rpc/RpcService.js';
-import type { LogFileRequest, TaskExecutorGateway } from '../TaskExecutorGateway.js';
+import type { FencedTaskExecutorGateway, LogFileRequest, TaskExecutorGateway } from '../TaskExecutorGateway.js';
 
-/** Serves a TaskExecutorGateway to the JobManager over gRPC: the wire adapter, with no logic of its own. */
-export function addTaskExecutorService(server: Server, gateway: TaskExecutorGateway): void {
+/** Thrown for a call whose fencing tokens the TaskExecutor refused: answered PERMISSION_DENIED. */
+class FencingTokenRefused extends Error {}
+
+/**
+ * Serves a TaskExecutorGateway to the JobManager over gRPC: the wire adapter. Every call's fencing tokens (metadata
+ * tsflink-resource-manager-id, tsflink-registration-id) go to the TaskExecutor first; a refused call fails with
+ * PERMISSION_DENIED and is not handed on.
+ */
+export function addTaskExecutorService(server: Server, gateway: FencedTaskExecutorGateway): void {
+  const fenced = async (metadata: Metadata) => {
+    const refusal = await gateway.checkFencingTokens(fencingFromMetadata(metadata));
+    if (refusal !== undefined) throw new FencingTokenRefused(refusal);
+  };
   const unary =
     <Req, Res>(handle: (request: Req) => Promise<Res>, failureCode: status) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) =>
-      handle(call.request).then(
-        (response) => callback(null, response),
-        (error: Error) => callback(serviceError(failureCode, error.message)),
-      );
+      fenced(call.metadata)
+        .then(() => handle(call.request))
+        .then(
+          (response) => callback(null, response),
+          (error: Error) => callback(serviceError(error instanceof FencingTokenRefused ? status.PERMISSION_DENIED : failureCode, error.message)),
+        );
 
   server.addService(TaskExecutorServiceService, {
     submitTask: unary<SubmitTaskRequest, SubmitTaskResponse>(async ({ descriptor }) => {
@@ -55,7 +69,9 @@ export function addTaskExecutorService(server: Server, gateway: TaskExecutorGate
     }, status.INTERNAL),
     requestLogList: unary<RequestLogListRequest, RequestLogListResponse>(async () => ({ logs: await gateway.requestLogList() }), status.INTERNAL),
     requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>) {
-      requestFileUpload(call, gateway).catch((error: Error) => call.emit('error', serviceError(status.INTERNAL, error.message)));
+      fenced(call.metadata)
+        .then(() => requestFileUpload(call, gateway))
+        .catch((error: Error) => call.emit('error', serviceError(error instanceof FencingTokenRefused ? status.PERMISSION_DENIED : status.INTERNAL, error.message)));
     },
   });
 }

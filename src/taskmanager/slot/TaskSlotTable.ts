@@ -23,13 +23,26 @@ export class TaskSlotTable {
     return this.slots.length;
   }
 
-  /** Marks slot `index` as allocated to a job; fails if it holds another allocation. */
-  allocate(index: number, allocationId: string, jobId: string): void {
-    const slot = this.slots[index];
+  /**
+   * Fails unless slot `index` exists and is free or allocated to this allocation of this job, and the allocation is not
+   * held by another slot.
+   */
+  checkAllocation(index: number, allocationId: string, jobId: string): void {
+    const slot = Number.isInteger(index) ? this.slots[index] : undefined;
     if (!slot) throw new Error(`This TaskExecutor has no slot ${index} (it has ${this.slots.length}).`);
     if (slot.allocationId !== undefined && slot.allocationId !== allocationId) {
       throw new Error(`Slot ${index} is already allocated to ${slot.allocationId} (job ${slot.jobId}).`);
     }
+    if (slot.allocationId === allocationId && slot.jobId !== jobId) throw new Error(`Slot ${index} is allocated to job ${slot.jobId}, not to job ${jobId}.`);
+    if (this.slots.some((other) => other !== slot && other.allocationId === allocationId)) {
+      throw new Error(`Allocation ${allocationId} is held by another slot.`);
+    }
+  }
+
+  /** Marks slot `index` as allocated to a job; fails if it holds another allocation (see checkAllocation). */
+  allocate(index: number, allocationId: string, jobId: string): void {
+    this.checkAllocation(index, allocationId, jobId);
+    const slot = this.slots[index]!;
     slot.allocationId = allocationId;
     slot.jobId = jobId;
   }

@@ -34,6 +34,8 @@ export class Task implements ChannelEndpointOwner {
   constructor(
     readonly descriptor: TaskThreadDescriptor,
     readonly allocationId: string,
+    /** Every channel's subscription secret, by channel id (they stay on the TaskExecutor's main thread). */
+    private readonly subscriptionSecrets: ReadonlyMap<string, string>,
     private readonly shuffle: ShuffleEnvironment,
     private readonly threads: TaskThreadPool,
     private readonly onStateChange: TaskStateListener,
@@ -59,8 +61,9 @@ export class Task implements ChannelEndpointOwner {
 
   start(): void {
     this.port.on('message', (message: FromTaskThread) => this.onThreadMessage(message));
-    for (const input of this.descriptor.inputs) for (const c of input.channels) this.shuffle.registerConsumer(c.channelId, this, c.peerAddress);
-    for (const output of this.descriptor.outputs) for (const c of output.channels) this.shuffle.registerProducer(c.channelId, this);
+    const secret = (channelId: string) => this.subscriptionSecrets.get(channelId) ?? '';
+    for (const input of this.descriptor.inputs) for (const c of input.channels) this.shuffle.registerConsumer(c.channelId, this, c.peerAddress, secret(c.channelId));
+    for (const output of this.descriptor.outputs) for (const c of output.channels) this.shuffle.registerProducer(c.channelId, this, secret(c.channelId));
     this.transition('INITIALIZING');
     this.threads
       .run({ descriptor: this.descriptor, port: this.workerPort }, this.workerPort)

@@ -50,8 +50,16 @@ export type FromTaskThread =
  * The subtask as the worker thread needs it: the TaskDeploymentDescriptor without what only the TaskExecutor uses
  * (slot, module bytes, JobMaster address), with where the TaskExecutor put the module and the subtask's local state.
  */
+/** A channel as the subtask's thread knows it: without its subscription secret, which stays on the TaskExecutor. */
+export interface ThreadChannelDescriptor {
+  channelId: string;
+  peerAddress: string;
+}
+
 export interface TaskThreadDescriptor
-  extends Omit<TaskDeploymentDescriptor, 'allocationId' | 'slotIndex' | 'jobModule' | 'jobMasterAddress' | 'taskRestore'> {
+  extends Omit<TaskDeploymentDescriptor, 'allocationId' | 'slotIndex' | 'jobModule' | 'jobMasterAddress' | 'taskRestore' | 'inputs' | 'outputs'> {
+  inputs: Array<{ sourceVertexId: string; channels: ThreadChannelDescriptor[] }>;
+  outputs: Array<Omit<TaskDeploymentDescriptor['outputs'][number], 'channels'> & { channels: ThreadChannelDescriptor[] }>;
   /** file: URL of the job module on this TaskExecutor. */
   jobModuleUrl: string;
   /** Where this subtask keeps its local state (LevelDB); private to this execution attempt. */

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { Configuration } from '../../../src/common/config/Configuration.js';
 import { randomHex } from '../../../src/common/ids.js';
-import type { JobGraph } from '../../../src/graph/JobGraph.js';
+import type { JobGraphDescription } from '../../../src/graph/JobGraph.js';
 import type { RestoreSource } from '../../../src/master/checkpoint/CheckpointCoordinator.js';
 import type { CheckpointStats } from '../../../src/master/checkpoint/CheckpointStatsTracker.js';
 import type { Execution } from '../../../src/master/executiongraph/ExecutionGraph.js';
 import type { ExecutionState } from '../../../src/master/executiongraph/ExecutionState.js';
 import { JobMaster } from '../../../src/master/jobmaster/JobMaster.js';
+import type { TaskExecutorIdentity } from '../../../src/master/jobmaster/JobMasterGateway.js';
 import { describeRemoval, ResourceManager } from '../../../src/master/resourcemanager/ResourceManager.js';
 import { encodeState, type SubtaskState } from '../../../src/state/StateHandles.js';
 import type { CheckpointTrigger, TaskDeploymentDescriptor } from '../../../src/taskmanager/TaskExecutorGateway.js';
@@ -165,7 +166,7 @@ export class JobMasterTestHarness {
   }
 
   /** Starts a JobMaster for `jobGraph`; TaskManagers that register or leave from now on are routed to it. */
-  startJob(jobGraph: JobGraph, options: StartJobOptions = {}): JobMaster {
+  startJob(jobGraph: JobGraphDescription, options: StartJobOptions = {}): JobMaster {
     const configuration =
       options.configuration instanceof Configuration ? options.configuration : new Configuration(Object.entries(options.configuration ?? {}));
     const job = new JobMaster(
@@ -254,6 +255,15 @@ export class JobMasterTestHarness {
 
   // --- playing the TaskExecutors -------------------------------------------------------------------------------------
 
+  /**
+   * The TaskExecutor that runs `execution` as the sender of its messages: its resource id and current registration id
+   * (a sender the JobMaster accepts). An execution not deployed anywhere gets an identity no TaskManager has.
+   */
+  senderOf(execution: Execution): TaskExecutorIdentity {
+    const resourceId = execution.location?.resourceId ?? 'not-deployed';
+    return { resourceId, registrationId: this.resourceManager.getTaskManager(resourceId)?.registrationId ?? '' };
+  }
+
   /** Waits until every current attempt was submitted to its TaskExecutor. */
   async deployed(): Promise<void> {
     await until('every subtask to be deployed', () => {
@@ -265,7 +275,9 @@ export class JobMasterTestHarness {
   /** Reports `state` for `executions` (default: every current attempt), as their TaskExecutors would. */
   async report(state: ExecutionState, executions: readonly Execution[] = this.executions()): Promise<boolean[]> {
     const accepted: boolean[] = [];
-    for (const execution of [...executions]) accepted.push(await this.jobMaster.updateTaskExecutionState({ attemptId: execution.attemptId, state }));
+    for (const execution of [...executions]) {
+      accepted.push(await this.jobMaster.updateTaskExecutionState({ attemptId: execution.attemptId, state }, this.senderOf(execution)));
+    }
     await flush();
     return accepted;
   }
@@ -279,11 +291,14 @@ export class JobMasterTestHarness {
 
   /** Reports a subtask FAILED with a user error. */
   async fail(execution: Execution, message = 'Artificial failure'): Promise<void> {
-    await this.jobMaster.updateTaskExecutionState({
-      attemptId: execution.attemptId,
-      state: 'FAILED',
-      failure: { name: 'RuntimeException', message, stack: `java.lang.RuntimeException: ${message}` },
-    });
+    await this.jobMaster.updateTaskExecutionState(
+      {
+        attemptId: execution.attemptId,
+        state: 'FAILED',
+        failure: { name: 'RuntimeException', message, stack: `java.lang.RuntimeException: ${message}` },
+      },
+      this.senderOf(execution),
+    );
     await flush();
   }
 
@@ -305,12 +320,15 @@ export class JobMasterTestHarness {
   /** Acknowledges checkpoint `checkpointId` for `executions` (default: every current attempt), 100 bytes each. */
   async acknowledge(checkpointId: number, executions: readonly Execution[] = this.executions()): Promise<void> {
     for (const execution of executions) {
-      await this.jobMaster.acknowledgeCheckpoint({
-        attemptId: execution.attemptId,
-        checkpointId,
-        subtaskState: encodeState(this.subtaskStateFor(execution, checkpointId)),
-        metrics: { stateSize: 100, syncDurationMs: 1, asyncDurationMs: 2, alignmentDurationMs: 0, startDelayMs: 0 },
-      });
+      await this.jobMaster.acknowledgeCheckpoint(
+        {
+          attemptId: execution.attemptId,
+          checkpointId,
+          subtaskState: encodeState(this.subtaskStateFor(execution, checkpointId)),
+          metrics: { stateSize: 100, syncDurationMs: 1, asyncDurationMs: 2, alignmentDurationMs: 0, startDelayMs: 0 },
+        },
+        this.senderOf(execution),
+      );
     }
   }
 

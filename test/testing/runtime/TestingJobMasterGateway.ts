@@ -3,6 +3,7 @@ import type {
   DeclineCheckpoint,
   JobMasterGateway,
   TaskExecutionState,
+  TaskExecutorIdentity,
 } from '../../../src/master/jobmaster/JobMasterGateway.js';
 import type { JobMasterGateways } from '../../../src/taskmanager/TaskExecutor.js';
 import { RecordedCalls } from './RecordedCalls.js';
@@ -21,6 +22,8 @@ export class TestingJobMasterGateway implements JobMasterGateway {
   readonly stateUpdates = new RecordedCalls<TaskExecutionState>();
   readonly acknowledgedCheckpoints = new RecordedCalls<AcknowledgeCheckpoint>();
   readonly declinedCheckpoints = new RecordedCalls<DeclineCheckpoint>();
+  /** The sender named by every call, in order (state updates, acknowledgements and declines alike). */
+  readonly senders = new RecordedCalls<TaskExecutorIdentity>();
 
   constructor(private readonly behaviour: Behaviour) {}
 
@@ -38,17 +41,20 @@ export class TestingJobMasterGateway implements JobMasterGateway {
     return this.stateUpdates.waitFor((u) => u.attemptId === attemptId && u.state === state);
   }
 
-  updateTaskExecutionState(state: TaskExecutionState): Promise<boolean> {
+  updateTaskExecutionState(state: TaskExecutionState, sender?: TaskExecutorIdentity): Promise<boolean> {
+    if (sender) this.senders.record({ ...sender });
     this.stateUpdates.record({ ...state });
     return this.behaviour.updateTaskExecutionState(state);
   }
 
-  acknowledgeCheckpoint(ack: AcknowledgeCheckpoint): Promise<void> {
+  acknowledgeCheckpoint(ack: AcknowledgeCheckpoint, sender?: TaskExecutorIdentity): Promise<void> {
+    if (sender) this.senders.record({ ...sender });
     this.acknowledgedCheckpoints.record(ack);
     return this.behaviour.acknowledgeCheckpoint(ack);
   }
 
-  declineCheckpoint(decline: DeclineCheckpoint): Promise<void> {
+  declineCheckpoint(decline: DeclineCheckpoint, sender?: TaskExecutorIdentity): Promise<void> {
+    if (sender) this.senders.record({ ...sender });
     this.declinedCheckpoints.record(decline);
     return this.behaviour.declineCheckpoint(decline);
   }

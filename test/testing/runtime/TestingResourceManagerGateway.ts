@@ -15,6 +15,8 @@ export interface RegistrationCall {
   registration: TaskExecutorRegistration;
   slots: SlotStatus[];
   timeoutMs: number;
+  /** The registration id the TaskExecutor presented as proof of being the same instance, if any. */
+  previousRegistrationId?: string | undefined;
 }
 
 export interface DisconnectCall {
@@ -131,8 +133,13 @@ export class TestingResourceManagerGateway implements ResourceManagerGateway {
     return connection;
   };
 
-  registerTaskExecutor(registration: TaskExecutorRegistration, slots: readonly SlotStatus[], timeoutMs: number): Promise<RegistrationResponse> {
-    const call = { registration: { ...registration }, slots: slots.map((s) => ({ ...s })), timeoutMs };
+  registerTaskExecutor(
+    registration: TaskExecutorRegistration,
+    slots: readonly SlotStatus[],
+    timeoutMs: number,
+    previousRegistrationId?: string,
+  ): Promise<RegistrationResponse> {
+    const call = { registration: { ...registration }, slots: slots.map((s) => ({ ...s })), timeoutMs, previousRegistrationId };
     this.registrations.record(call);
     return this.behaviour.registerTaskExecutor(call, this.registrations.length);
   }

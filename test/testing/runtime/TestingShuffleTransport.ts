@@ -7,6 +7,10 @@ export interface ChannelCall {
   channelId: string;
 }
 
+export interface RequestCall extends ChannelCall {
+  secret: string;
+}
+
 /**
  * A ShuffleTransport without a network: records what the ShuffleEnvironment sends to other TaskExecutors, and lets
  * the test play them (a remote consumer requests a channel, grants credit, releases it; a remote producer sends).
@@ -14,7 +18,11 @@ export interface ChannelCall {
  */
 export class TestingShuffleTransport implements ShuffleTransport {
   /** Consumer side: channels requested from remote producers. */
-  readonly requested = new RecordedCalls<ChannelCall>();
+  readonly requested = new RecordedCalls<RequestCall>();
+  /** Producer side: the subscription secret of each channel a local producer accepts requests for. */
+  readonly accepting = new Map<string, string>();
+  /** Producer side: channels revoked. */
+  readonly revoked: string[] = [];
   readonly credits = new RecordedCalls<ChannelCall & { credits: number }>();
   readonly released = new RecordedCalls<ChannelCall>();
   /** Producer side: what went out to remote consumers. */
@@ -29,8 +37,17 @@ export class TestingShuffleTransport implements ShuffleTransport {
     return this;
   };
 
-  requestChannel(producerAddress: string, channelId: string): void {
-    this.requested.record({ producerAddress, channelId });
+  requestChannel(producerAddress: string, channelId: string, secret: string): void {
+    this.requested.record({ producerAddress, channelId, secret });
+  }
+
+  acceptSubscriptions(channelId: string, secret: string): void {
+    this.accepting.set(channelId, secret);
+  }
+
+  revokeSubscriptions(channelId: string): void {
+    this.accepting.delete(channelId);
+    this.revoked.push(channelId);
   }
 
   sendCredit(producerAddress: string, channelId: string, credits: number): void {

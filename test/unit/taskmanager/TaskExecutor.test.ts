@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,20 +21,30 @@ const JOB_ID = '0123456789abcdef0123456789abcdef';
 const DATA_ADDRESS = '127.0.0.1:6121';
 const OTHER_TM = '10.0.0.2:6121';
 const JOB_MODULE = new TextEncoder().encode('export default async function main() {}\n');
+/** Ids of the form tsflink generates (32 hex digits), named for the test. */
+const hex = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 32);
+const ATTEMPT = [0, 1, 2, 3].map((i) => hex(`attempt-${i}`));
+const ALLOC = [0, 1].map((i) => hex(`alloc-${i}`));
+const ALLOC_OTHER = hex('alloc-other');
+const VERTEX = { window: hex('vertex-window'), sink: hex('vertex-sink'), source: hex('vertex-source') };
+/** The attempt ids of the upstream and downstream subtasks at the other ends of the channels. */
+const SRC = hex('source-attempt');
+const SINK = hex('sink-attempt');
+const SECRET = hex('subscription-secret');
 
 /** A deployment of `attemptId` into slot 0 (allocation `alloc-0`), reading one channel from another TaskExecutor. */
 function deployment(attemptId: string, overrides: Partial<TaskDeploymentDescriptor> = {}): TaskDeploymentDescriptor {
   return {
     jobId: JOB_ID,
     jobName: 'Click Event Count',
-    vertexId: 'vertex-window',
+    vertexId: VERTEX.window,
     vertexName: 'ClickEvent Counter',
     subtaskIndex: 0,
     parallelism: 2,
     maxParallelism: 128,
     attemptId,
     attemptNumber: 0,
-    allocationId: 'alloc-0',
+    allocationId: ALLOC[0]!,
     slotIndex: 0,
     jobModule: JOB_MODULE,
     programArgs: ['--event-time'],
@@ -41,12 +52,12 @@ function deployment(attemptId: string, overrides: Partial<TaskDeploymentDescript
     planHash: 'plan-hash',
     jobMasterAddress: 'jobmanager:6123',
     taskRestore: undefined,
-    inputs: [{ sourceVertexId: 'vertex-source', channels: [{ channelId: `src-${attemptId}`, peerAddress: OTHER_TM }] }],
+    inputs: [{ sourceVertexId: VERTEX.source, channels: [{ channelId: `${SRC}-${attemptId}`, subscriptionSecret: SECRET, peerAddress: OTHER_TM }] }],
     outputs: [
       {
-        targetVertexId: 'vertex-sink',
+        targetVertexId: VERTEX.sink,
         shipStrategy: 'FORWARD',
-        channels: [{ channelId: `${attemptId}-sink`, peerAddress: DATA_ADDRESS }],
+        channels: [{ channelId: `${attemptId}-${SINK}`, peerAddress: DATA_ADDRESS, subscriptionSecret: SECRET }],
         targetParallelism: 2,
         targetMaxParallelism: 128,
       },
@@ -118,83 +129,86 @@ t.test('submitTask allocates the slot, starts the subtask with a descriptor buil
   const h = setup(t);
   h.taskExecutor.start();
   await settle();
-  const tdd = deployment('attempt-1');
+  const tdd = deployment(ATTEMPT[1]!);
   const subtask = await deploy(h, tdd);
 
   t.same(slotReport(h), [
-    { slotIndex: 0, allocationId: 'alloc-0', jobId: JOB_ID },
+    { slotIndex: 0, allocationId: ALLOC[0]!, jobId: JOB_ID },
     { slotIndex: 1, allocationId: '', jobId: '' },
   ]);
   t.same(h.jobMasters.connected, [{ address: 'jobmanager:6123', jobId: JOB_ID }]);
-  t.same(h.jobMaster.statesOf('attempt-1'), ['INITIALIZING'], 'INITIALIZING as the subtask is handed to its thread');
+  t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING'], 'INITIALIZING as the subtask is handed to its thread');
 
   const descriptor = subtask.input.descriptor;
   t.match(descriptor, {
     jobId: JOB_ID,
     jobName: 'Click Event Count',
-    vertexId: 'vertex-window',
+    vertexId: VERTEX.window,
     vertexName: 'ClickEvent Counter',
     subtaskIndex: 0,
     parallelism: 2,
     maxParallelism: 128,
-    attemptId: 'attempt-1',
+    attemptId: ATTEMPT[1]!,
     attemptNumber: 0,
     programArgs: ['--event-time'],
     defaultParallelism: 2,
     planHash: 'plan-hash',
     restore: undefined,
   });
-  t.same(descriptor.inputs, tdd.inputs);
-  t.same(descriptor.outputs, tdd.outputs);
+  const withoutSecrets = (gates: ReadonlyArray<{ channels: ReadonlyArray<{ channelId: string; peerAddress: string }> }>) =>
+    gates.map((gate) => ({ ...gate, channels: gate.channels.map(({ channelId, peerAddress }) => ({ channelId, peerAddress })) }));
+  t.strictSame(descriptor.inputs, withoutSecrets(tdd.inputs), 'the thread gets the channels without their subscription secrets');
+  t.strictSame(descriptor.outputs, withoutSecrets(tdd.outputs));
   t.ok(descriptor.jobModuleUrl.startsWith(pathToFileURL(join(h.workingDirectory, 'jobs', JOB_ID)).href + '/'), 'the job module is in the working directory');
   t.same(new Uint8Array(readFileSync(fileURLToPath(descriptor.jobModuleUrl))), JOB_MODULE);
   t.ok(descriptor.localStateDirectory.startsWith(join(h.workingDirectory, 'state', JOB_ID)), 'local state in the working directory');
-  t.match(descriptor.localStateDirectory, /attempt-1/, 'private to the attempt');
-  t.same(h.transport.requested.items, [{ producerAddress: OTHER_TM, channelId: 'src-attempt-1' }], 'the remote input channel is requested');
+  t.match(descriptor.localStateDirectory, new RegExp(ATTEMPT[1]!), 'private to the attempt');
+  t.same(h.transport.requested.items, [{ producerAddress: OTHER_TM, channelId: `${SRC}-${ATTEMPT[1]}`, secret: SECRET }], 'the remote input channel is requested with its secret');
+  t.same([...h.transport.accepting], [[`${ATTEMPT[1]}-${SINK}`, SECRET]], 'its output channel may be requested with its secret');
 
   subtask.running();
-  await h.jobMaster.awaitState('attempt-1', 'RUNNING');
-  t.same(h.jobMaster.statesOf('attempt-1'), ['INITIALIZING', 'RUNNING']);
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'RUNNING');
+  t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING', 'RUNNING']);
 
   h.executor.advanceTime(1000);
-  t.same(h.rm.sessions.items[0]!.sent.last!.slots[0], { slotIndex: 0, allocationId: 'alloc-0', jobId: JOB_ID }, 'heartbeats report the allocated slot');
+  t.same(h.rm.sessions.items[0]!.sent.last!.slots[0], { slotIndex: 0, allocationId: ALLOC[0]!, jobId: JOB_ID }, 'heartbeats report the allocated slot');
 });
 
 t.test('submitting the same attempt twice starts it once', async (t) => {
   const h = setup(t);
-  await h.taskExecutor.submitTask(deployment('attempt-1'));
-  await h.taskExecutor.submitTask(deployment('attempt-1'));
+  await h.taskExecutor.submitTask(deployment(ATTEMPT[1]!));
+  await h.taskExecutor.submitTask(deployment(ATTEMPT[1]!));
   t.equal(h.threads.started.length, 1);
-  t.same(h.jobMaster.statesOf('attempt-1'), ['INITIALIZING']);
+  t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING']);
   t.equal(h.transport.requested.length, 1);
 });
 
 t.test('a deployment beyond the thread pool’s capacity is refused with an error that says why, and nothing of it starts', async (t) => {
   const h = setup(t, { capacity: 2, numberOfSlots: 1 });
-  await deploy(h, deployment('attempt-1'));
-  const second = await deploy(h, deployment('attempt-2', { vertexId: 'vertex-sink', vertexName: 'ClickEventStatistics Sink' }));
+  await deploy(h, deployment(ATTEMPT[1]!));
+  const second = await deploy(h, deployment(ATTEMPT[2]!, { vertexId: VERTEX.sink, vertexName: 'ClickEventStatistics Sink' }));
 
-  await t.rejects(h.taskExecutor.submitTask(deployment('attempt-3', { vertexName: 'Third Vertex' })), {
+  await t.rejects(h.taskExecutor.submitTask(deployment(ATTEMPT[3]!, { vertexName: 'Third Vertex' })), {
     message: /runs 2 subtasks, as many as it has threads for .*Third Vertex \(1\/2\) cannot run here/,
   });
   t.equal(h.threads.started.length, 2);
   t.equal(h.threads.queued.length, 0, 'not queued behind the running subtasks');
-  t.same(h.jobMaster.statesOf('attempt-3'), [], 'no INITIALIZING for a subtask that cannot run');
-  t.notOk(h.transport.requested.items.some((r) => r.channelId === 'src-attempt-3'), 'its channels are not requested');
+  t.same(h.jobMaster.statesOf(ATTEMPT[3]!), [], 'no INITIALIZING for a subtask that cannot run');
+  t.notOk(h.transport.requested.items.some((r) => r.channelId === `${SRC}-${ATTEMPT[3]}`), 'its channels are not requested');
 
   second.finish({ state: 'FINISHED' });
-  await h.jobMaster.awaitState('attempt-2', 'FINISHED');
-  await h.taskExecutor.submitTask(deployment('attempt-3', { vertexName: 'Third Vertex' }));
-  t.equal(h.threads.subtask('attempt-3').attemptId, 'attempt-3', 'a thread freed by a finished subtask takes the next deployment');
+  await h.jobMaster.awaitState(ATTEMPT[2]!, 'FINISHED');
+  await h.taskExecutor.submitTask(deployment(ATTEMPT[3]!, { vertexName: 'Third Vertex' }));
+  t.equal(h.threads.subtask(ATTEMPT[3]!).attemptId, ATTEMPT[3]!, 'a thread freed by a finished subtask takes the next deployment');
 });
 
 t.test('a deployment into a slot held by another allocation, or into a slot that does not exist, is refused', async (t) => {
   const h = setup(t, { numberOfSlots: 1 });
-  await deploy(h, deployment('attempt-1'));
-  await t.rejects(h.taskExecutor.submitTask(deployment('attempt-2', { allocationId: 'alloc-other' })), { message: /Slot 0 is already allocated to alloc-0/ });
-  await t.rejects(h.taskExecutor.submitTask(deployment('attempt-3', { allocationId: 'alloc-1', slotIndex: 1 })), { message: /has no slot 1/ });
+  await deploy(h, deployment(ATTEMPT[1]!));
+  await t.rejects(h.taskExecutor.submitTask(deployment(ATTEMPT[2]!, { allocationId: ALLOC_OTHER })), { message: new RegExp(`Slot 0 is already allocated to ${ALLOC[0]}`) });
+  await t.rejects(h.taskExecutor.submitTask(deployment(ATTEMPT[3]!, { allocationId: ALLOC[1]!, slotIndex: 1 })), { message: /has no slot 1/ });
   t.equal(h.threads.started.length, 1);
-  t.same(h.jobMaster.statesOf('attempt-2'), []);
+  t.same(h.jobMaster.statesOf(ATTEMPT[2]!), []);
 });
 
 t.test('a deployment whose job module cannot be stored is refused and leaves its slot free', async (t) => {
@@ -204,51 +218,51 @@ t.test('a deployment whose job module cannot be stored is refused and leaves its
   t.teardown(() => rmSync(blocked, { recursive: true, force: true }));
   const h = setup(t, { workingDirectory });
 
-  await t.rejects(h.taskExecutor.submitTask(deployment('attempt-1')));
+  await t.rejects(h.taskExecutor.submitTask(deployment(ATTEMPT[1]!)));
   t.equal(h.threads.started.length, 0);
   t.same(slotReport(h)[0], { slotIndex: 0, allocationId: '', jobId: '' }, 'the slot is not left allocated');
 });
 
 t.test('a finished subtask frees its slot once no other subtask of the allocation runs', async (t) => {
   const h = setup(t);
-  const first = await deploy(h, deployment('attempt-1'));
-  const second = await deploy(h, deployment('attempt-2', { vertexId: 'vertex-sink' }));
+  const first = await deploy(h, deployment(ATTEMPT[1]!));
+  const second = await deploy(h, deployment(ATTEMPT[2]!, { vertexId: VERTEX.sink }));
   first.running();
   second.running();
-  await h.jobMaster.awaitState('attempt-2', 'RUNNING');
+  await h.jobMaster.awaitState(ATTEMPT[2]!, 'RUNNING');
 
   first.finish({ state: 'FINISHED' });
-  await h.jobMaster.awaitState('attempt-1', 'FINISHED');
-  t.same(slotReport(h)[0], { slotIndex: 0, allocationId: 'alloc-0', jobId: JOB_ID }, 'the other subtask still runs in the slot');
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'FINISHED');
+  t.same(slotReport(h)[0], { slotIndex: 0, allocationId: ALLOC[0]!, jobId: JOB_ID }, 'the other subtask still runs in the slot');
 
   second.finish({ state: 'FINISHED' });
-  await h.jobMaster.awaitState('attempt-2', 'FINISHED');
+  await h.jobMaster.awaitState(ATTEMPT[2]!, 'FINISHED');
   t.same(slotReport(h)[0], { slotIndex: 0, allocationId: '', jobId: '' });
-  t.same(h.jobMaster.statesOf('attempt-1'), ['INITIALIZING', 'RUNNING', 'FINISHED']);
-  t.same(h.transport.released.items.map((r) => r.channelId), ['src-attempt-1', 'src-attempt-2'], 'its remote input channels are released');
+  t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING', 'RUNNING', 'FINISHED']);
+  t.same(h.transport.released.items.map((r) => r.channelId), [`${SRC}-${ATTEMPT[1]}`, `${SRC}-${ATTEMPT[2]}`], 'its remote input channels are released');
 });
 
 t.test('what a subtask sent before it ended is handled before its end is reported', async (t) => {
   const h = setup(t);
   const downstream: unknown[] = [];
-  h.shuffle.registerConsumer('attempt-1-sink', { deliver: (m) => downstream.push(m) }, DATA_ADDRESS);
-  const subtask = await deploy(h, deployment('attempt-1'));
+  h.shuffle.registerConsumer(`${ATTEMPT[1]}-${SINK}`, { deliver: (m) => downstream.push(m) }, DATA_ADDRESS);
+  const subtask = await deploy(h, deployment(ATTEMPT[1]!));
   subtask.running();
-  subtask.send({ type: 'end', channel: 'attempt-1-sink', drained: true });
+  subtask.send({ type: 'end', channel: `${ATTEMPT[1]}-${SINK}`, drained: true });
   subtask.send({ type: 'checkpointAck', checkpointId: 9, subtaskState: new Uint8Array(), stateSize: 0, syncDurationMs: 0, asyncDurationMs: 0, alignmentDurationMs: 0, startDelayMs: 0 });
   subtask.finish({ state: 'FINISHED' });
-  await h.jobMaster.awaitState('attempt-1', 'FINISHED');
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'FINISHED');
   t.same(h.jobMaster.acknowledgedCheckpoints.items.map((a) => a.checkpointId), [9], 'the acknowledgement came first');
-  t.same(downstream, [{ type: 'end', channel: 'attempt-1-sink', drained: true }], 'the end of its partition was routed first');
+  t.same(downstream, [{ type: 'end', channel: `${ATTEMPT[1]}-${SINK}`, drained: true }], 'the end of its partition was routed first');
 });
 
 t.test('a failed subtask reports FAILED with its failure', async (t) => {
   const h = setup(t);
-  const subtask = await deploy(h, deployment('attempt-1'));
+  const subtask = await deploy(h, deployment(ATTEMPT[1]!));
   subtask.running();
   const failure = { name: 'TypeError', message: 'boom', stack: 'TypeError: boom\n    at map' };
   subtask.finish({ state: 'FAILED', failure });
-  const update = await h.jobMaster.awaitState('attempt-1', 'FAILED');
+  const update = await h.jobMaster.awaitState(ATTEMPT[1]!, 'FAILED');
   t.same(update.failure, failure);
   t.same(slotReport(h)[0], { slotIndex: 0, allocationId: '', jobId: '' });
 });
@@ -263,11 +277,11 @@ t.test('triggerCheckpoint for an attempt that does not run here rejects', async 
 
 t.test('a triggered checkpoint reaches the subtask; its acknowledgement reaches the JobMaster with the metrics', async (t) => {
   const h = setup(t);
-  const subtask = await deploy(h, deployment('attempt-1'));
+  const subtask = await deploy(h, deployment(ATTEMPT[1]!));
   subtask.running();
-  await h.jobMaster.awaitState('attempt-1', 'RUNNING');
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'RUNNING');
 
-  await h.taskExecutor.triggerCheckpoint({ attemptId: 'attempt-1', checkpointId: 7, timestamp: 1234, targetLocation: '/checkpoints/chk-7', terminate: false, drain: false });
+  await h.taskExecutor.triggerCheckpoint({ attemptId: ATTEMPT[1]!, checkpointId: 7, timestamp: 1234, targetLocation: '/checkpoints/chk-7', terminate: false, drain: false });
   t.same(await subtask.received.waitFor((m) => m.type === 'triggerCheckpoint'), {
     type: 'triggerCheckpoint',
     checkpointId: 7,
@@ -280,19 +294,19 @@ t.test('a triggered checkpoint reaches the subtask; its acknowledgement reaches 
   const subtaskState = new Uint8Array([1, 2, 3]);
   subtask.send({ type: 'checkpointAck', checkpointId: 7, subtaskState, stateSize: 512, syncDurationMs: 3, asyncDurationMs: 20, alignmentDurationMs: 5, startDelayMs: 1 });
   const ack = await h.jobMaster.acknowledgedCheckpoints.waitFor();
-  t.equal(ack.attemptId, 'attempt-1');
+  t.equal(ack.attemptId, ATTEMPT[1]!);
   t.equal(ack.checkpointId, 7);
   t.same(new Uint8Array(ack.subtaskState), subtaskState);
   t.same(ack.metrics, { stateSize: 512, syncDurationMs: 3, asyncDurationMs: 20, alignmentDurationMs: 5, startDelayMs: 1 });
 
   subtask.send({ type: 'checkpointDecline', checkpointId: 8, reason: 'barrier alignment failed' });
-  t.same(await h.jobMaster.declinedCheckpoints.waitFor(), { attemptId: 'attempt-1', checkpointId: 8, reason: 'barrier alignment failed' });
+  t.same(await h.jobMaster.declinedCheckpoints.waitFor(), { attemptId: ATTEMPT[1]!, checkpointId: 8, reason: 'barrier alignment failed' });
 });
 
 t.test('a checkpoint triggered before the subtask runs is declined', async (t) => {
   const h = setup(t);
-  await deploy(h, deployment('attempt-1'));
-  await h.taskExecutor.triggerCheckpoint({ attemptId: 'attempt-1', checkpointId: 3, timestamp: 1, targetLocation: '/chk-3', terminate: false, drain: false });
+  await deploy(h, deployment(ATTEMPT[1]!));
+  await h.taskExecutor.triggerCheckpoint({ attemptId: ATTEMPT[1]!, checkpointId: 3, timestamp: 1, targetLocation: '/chk-3', terminate: false, drain: false });
   const decline = await h.jobMaster.declinedCheckpoints.waitFor();
   t.equal(decline.checkpointId, 3);
   t.match(decline.reason, /INITIALIZING, not RUNNING/);
@@ -302,10 +316,10 @@ t.test('losing the ResourceManager cancels every task, frees the slots and regis
   const h = setup(t);
   h.taskExecutor.start();
   await settle();
-  const first = await deploy(h, deployment('attempt-1'));
-  const second = await deploy(h, deployment('attempt-2', { allocationId: 'alloc-1', slotIndex: 1 }));
+  const first = await deploy(h, deployment(ATTEMPT[1]!));
+  const second = await deploy(h, deployment(ATTEMPT[2]!, { allocationId: ALLOC[1]!, slotIndex: 1 }));
   first.running();
-  await h.jobMaster.awaitState('attempt-1', 'RUNNING');
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'RUNNING');
 
   h.rm.sessions.items[0]!.closeByResourceManager('The JobManager restarted');
   await settle();
@@ -320,17 +334,17 @@ t.test('losing the ResourceManager cancels every task, frees the slots and regis
 
   first.finish({ state: 'CANCELED' });
   second.finish({ state: 'CANCELED' });
-  await h.jobMaster.awaitState('attempt-1', 'CANCELED');
-  await h.jobMaster.awaitState('attempt-2', 'CANCELED');
-  t.same(h.jobMaster.statesOf('attempt-1'), ['INITIALIZING', 'RUNNING', 'CANCELED']);
-  t.same(h.jobMaster.statesOf('attempt-2'), ['INITIALIZING', 'CANCELED']);
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'CANCELED');
+  await h.jobMaster.awaitState(ATTEMPT[2]!, 'CANCELED');
+  t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING', 'RUNNING', 'CANCELED']);
+  t.same(h.jobMaster.statesOf(ATTEMPT[2]!), ['INITIALIZING', 'CANCELED']);
 });
 
 t.test('close() cancels the subtasks, leaves the ResourceManager and releases its services', async (t) => {
   const h = setup(t);
   h.taskExecutor.start();
   await settle();
-  await deploy(h, deployment('attempt-1'));
+  await deploy(h, deployment(ATTEMPT[1]!));
   await h.taskExecutor.close();
   t.same(h.taskExecutor.runningTasks().map((task) => task.state), ['CANCELING'], 'the subtask was asked to cancel');
   t.same(h.rm.disconnects.items.map((d) => d.registrationId), ['registration-1']);

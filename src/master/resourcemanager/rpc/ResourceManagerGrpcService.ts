@@ -21,8 +21,8 @@ import type { HeartbeatSession, ResourceManagerGateway } from '../ResourceManage
 export function addResourceManagerService(server: Server, gateway: ResourceManagerGateway, resourceManagerId: () => string, log: Logger): void {
   const implementation: ResourceManagerServiceServer = {
     registerTaskExecutor(call: ServerUnaryCall<RegisterTaskExecutorRequest, RegisterTaskExecutorResponse>, callback: sendUnaryData<RegisterTaskExecutorResponse>) {
-      const { registration, slots } = registrationFromProto(call.request);
-      gateway.registerTaskExecutor(registration, slots, 0).then(
+      const { registration, slots, previousRegistrationId } = registrationFromProto(call.request);
+      gateway.registerTaskExecutor(registration, slots, 0, previousRegistrationId).then(
         (response) => callback(null, registrationResponseToProto(response)),
         (error: Error) => callback(serviceError(status.UNAVAILABLE, error.message)),
       );

@@ -1,12 +1,14 @@
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   FileType,
   TaskExecutorServiceClient,
   type RequestFileUploadRequest,
   type RequestFileUploadResponse,
 } from '../../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
+import { fencingToMetadata } from '../../../rpc/convert/fencing.js';
 import { taskDeploymentDescriptorToProto } from '../../../rpc/convert/taskDeployment.js';
-import { deadlineIn, DEFAULT_CHANNEL_OPTIONS } from '../../../rpc/RpcService.js';
+import type { RpcSecurity } from '../../../rpc/RpcSecurity.js';
+import { deadlineIn } from '../../../rpc/RpcService.js';
 import type {
   CheckpointTrigger,
   LogFileRequest,
@@ -15,38 +17,44 @@ import type {
   TaskExecutorGateway,
 } from '../../../taskmanager/TaskExecutorGateway.js';
 import type { TaskExecutorConnector } from '../ResourceManager.js';
+import type { TaskExecutorFencingTokens } from '../types.js';
 
 /** A TaskExecutor's gateway over gRPC: one client per TaskExecutor, closed when it leaves the cluster. */
 export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   private readonly client: TaskExecutorServiceClient;
 
-  constructor(readonly address: string) {
-    this.client = new TaskExecutorServiceClient(address, credentials.createInsecure(), DEFAULT_CHANNEL_OPTIONS);
+  constructor(
+    readonly address: string,
+    security: RpcSecurity,
+    /** The registration's fencing tokens, sent as metadata with every call (the TaskExecutor refuses calls without). */
+    private readonly fencing: TaskExecutorFencingTokens,
+  ) {
+    this.client = new TaskExecutorServiceClient(address, security.channelCredentials(), security.channelOptions());
   }
 
   submitTask(descriptor: TaskDeploymentDescriptor): Promise<void> {
-    return this.unary((done) => this.client.submitTask({ descriptor: taskDeploymentDescriptorToProto(descriptor) }, new Metadata(), { deadline: deadlineIn(30_000) }, done));
+    return this.unary((done) => this.client.submitTask({ descriptor: taskDeploymentDescriptorToProto(descriptor) }, this.metadata(), { deadline: deadlineIn(30_000) }, done));
   }
 
   cancelTask(attemptId: string): Promise<void> {
-    return this.unary((done) => this.client.cancelTask({ attemptId }, new Metadata(), { deadline: deadlineIn(10_000) }, done));
+    return this.unary((done) => this.client.cancelTask({ attemptId }, this.metadata(), { deadline: deadlineIn(10_000) }, done));
   }
 
   triggerCheckpoint(trigger: CheckpointTrigger): Promise<void> {
-    return this.unary((done) => this.client.triggerCheckpoint(trigger, new Metadata(), { deadline: deadlineIn(10_000) }, done));
+    return this.unary((done) => this.client.triggerCheckpoint(trigger, this.metadata(), { deadline: deadlineIn(10_000) }, done));
   }
 
   notifyCheckpointComplete(attemptIds: readonly string[], checkpointId: number): Promise<void> {
-    return this.unary((done) => this.client.notifyCheckpointComplete({ attemptIds: [...attemptIds], checkpointId }, new Metadata(), { deadline: deadlineIn(10_000) }, done));
+    return this.unary((done) => this.client.notifyCheckpointComplete({ attemptIds: [...attemptIds], checkpointId }, this.metadata(), { deadline: deadlineIn(10_000) }, done));
   }
 
   notifyCheckpointAborted(attemptIds: readonly string[], checkpointId: number): Promise<void> {
-    return this.unary((done) => this.client.notifyCheckpointAborted({ attemptIds: [...attemptIds], checkpointId }, new Metadata(), { deadline: deadlineIn(10_000) }, done));
+    return this.unary((done) => this.client.notifyCheckpointAborted({ attemptIds: [...attemptIds], checkpointId }, this.metadata(), { deadline: deadlineIn(10_000) }, done));
   }
 
   requestLogList(): Promise<LogInfo[]> {
     return new Promise((resolve, reject) =>
-      this.client.requestLogList({}, new Metadata(), { deadline: deadlineIn(10_000) }, (error, response) => (error ? reject(error) : resolve(response!.logs))),
+      this.client.requestLogList({}, this.metadata(), { deadline: deadlineIn(10_000) }, (error, response) => (error ? reject(error) : resolve(response!.logs))),
     );
   }
 
@@ -59,7 +67,7 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
       file: 'name' in file ? { $case: 'name', value: file.name } : { $case: 'type', value: file.type === 'LOG' ? FileType.FILE_TYPE_LOG : FileType.FILE_TYPE_STDOUT },
       maxBytes,
     };
-    const call = this.client.requestFileUpload(request, new Metadata(), { deadline: deadlineIn(60_000) });
+    const call = this.client.requestFileUpload(request, this.metadata(), { deadline: deadlineIn(60_000) });
     const chunks = call[Symbol.asyncIterator]() as AsyncIterator<RequestFileUploadResponse>;
     let first: IteratorResult<RequestFileUploadResponse>;
     try {
@@ -87,13 +95,19 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
     this.client.close();
   }
 
+  private metadata(): Metadata {
+    return fencingToMetadata(this.fencing);
+  }
+
   private unary(invoke: (done: (error: ServiceError | null) => void) => void): Promise<void> {
     return new Promise((resolve, reject) => invoke((error) => (error ? reject(error) : resolve())));
   }
 }
 
 /** Connects the ResourceManager to registering TaskExecutors over gRPC. */
-export const grpcTaskExecutorConnector: TaskExecutorConnector = {
-  connect: (address) => new RpcTaskExecutorGateway(address),
-  release: (gateway) => (gateway as RpcTaskExecutorGateway).close(),
-};
+export function grpcTaskExecutorConnector(security: RpcSecurity): TaskExecutorConnector {
+  return {
+    connect: (address, fencing) => new RpcTaskExecutorGateway(address, security, fencing),
+    release: (gateway) => (gateway as RpcTaskExecutorGateway).close(),
+  };
+}

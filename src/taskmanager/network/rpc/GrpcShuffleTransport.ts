@@ -1,4 +1,4 @@
-import { credentials, Metadata, type ClientDuplexStream, type Server, type ServerDuplexStream } from '@grpc/grpc-js';
+import { Metadata, type ClientDuplexStream, type Server, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '../../../common/Logger.js';
 import {
   ShuffleServiceClient,
@@ -8,9 +8,18 @@ import {
   type RequestPartitionsResponse,
   type ShuffleMessage,
 } from '../../../generated/tsflink/shuffle/v1/shuffle.js';
+import type { RpcSecurity } from '../../../rpc/RpcSecurity.js';
 import { DEFAULT_CHANNEL_OPTIONS } from '../../../rpc/RpcService.js';
 import type { ChannelMessage } from '../../task/thread-protocol.js';
+import { CHANNEL_ID_PATTERN, ID_PATTERN } from '../../deployment/TaskDeploymentDescriptor.js';
 import type { ShuffleTransport, ShuffleTransportListener } from '../ShuffleEnvironment.js';
+import { secretsEqual } from '../../../common/security/secrets.js';
+
+/** Most channels one RequestPartitions stream may request (a consumer TaskExecutor's channels from one producer one). */
+export const MAX_SUBSCRIPTIONS_PER_STREAM = 16_384;
+/** Most requests, over all streams, that may wait for their channel's producer to be deployed here. */
+export const MAX_PENDING_SUBSCRIPTIONS = 65_536;
+
 
 /**
  * The receive window of a consumer's connection (HTTP/2 flow control). Data flows from the server (producer) to the
@@ -29,14 +38,22 @@ type ServedStream = ServerDuplexStream<RequestPartitionsRequest, RequestPartitio
  * producer's data server answers each requested channel's messages on the stream that requested it.
  */
 export class GrpcShuffleTransport implements ShuffleTransport {
-  /** Consumer side: the stream to each producing TaskExecutor, by its data address. */
-  private readonly streams = new Map<string, { client: ShuffleServiceClient; call: RequestStream }>();
-  /** Producer side: the stream that requested each channel. */
+  /** Consumer side: the stream to each producing TaskExecutor, by its data address, with the channels requested on it. */
+  private readonly streams = new Map<string, { client: ShuffleServiceClient; call: RequestStream; channels: Set<string> }>();
+  /** Producer side: the stream that requested each channel (with its secret). */
   private readonly subscriptions = new Map<string, ServedStream>();
+  /** Producer side: the subscription secret of each channel whose producer is here. */
+  private readonly secrets = new Map<string, string>();
+  /** Producer side: requests (with their secret and the credits granted since) that came before the channel's producer. */
+  private readonly pending = new Map<string, Map<ServedStream, { secret: string; credits: number }>>();
+  private pendingCount = 0;
+  /** Producer side: the channels each stream requested (subscribed or pending), bounded per stream. */
+  private readonly requestedOn = new WeakMap<ServedStream, Set<string>>();
 
   constructor(
     private readonly listener: ShuffleTransportListener,
     private readonly log: Logger,
+    private readonly security: RpcSecurity,
   ) {}
 
   /** Serves RequestPartitions on the TaskExecutor's data server. */
@@ -46,16 +63,47 @@ export class GrpcShuffleTransport implements ShuffleTransport {
     });
   }
 
-  requestChannel(producerAddress: string, channelId: string): void {
-    this.send(producerAddress, { channelId, request: { $case: 'subscribe', value: true } });
+  requestChannel(producerAddress: string, channelId: string, secret: string): void {
+    this.stream(producerAddress).channels.add(channelId);
+    this.send(producerAddress, { channelId, request: { $case: 'subscribe', value: true }, secret });
   }
 
   sendCredit(producerAddress: string, channelId: string, credits: number): void {
-    this.send(producerAddress, { channelId, request: { $case: 'credit', value: credits } });
+    this.send(producerAddress, { channelId, request: { $case: 'credit', value: credits }, secret: '' });
+  }
+
+  acceptSubscriptions(channelId: string, secret: string): void {
+    this.secrets.set(channelId, secret);
+    const waiting = this.pending.get(channelId);
+    if (!waiting) return;
+    this.pending.delete(channelId);
+    this.pendingCount -= waiting.size;
+    for (const [call, request] of waiting) {
+      if (this.subscriptions.get(channelId) !== call && secretsEqual(secret, request.secret)) {
+        this.subscribe(call, channelId);
+        if (request.credits > 0) this.listener.onCredit(channelId, request.credits);
+      } else {
+        this.requestedOn.get(call)?.delete(channelId);
+        this.listener.onRefused('subscription', `channel ${channelId} requested by ${call.getPeer()} with a wrong secret`);
+      }
+    }
+  }
+
+  revokeSubscriptions(channelId: string): void {
+    this.secrets.delete(channelId);
+    this.subscriptions.delete(channelId);
+    const waiting = this.pending.get(channelId);
+    if (waiting) {
+      this.pending.delete(channelId);
+      this.pendingCount -= waiting.size;
+    }
   }
 
   releaseChannel(producerAddress: string, channelId: string): void {
-    if (this.streams.has(producerAddress)) this.send(producerAddress, { channelId, request: { $case: 'release', value: true } });
+    const stream = this.streams.get(producerAddress);
+    if (!stream) return;
+    this.send(producerAddress, { channelId, request: { $case: 'release', value: true }, secret: '' });
+    stream.channels.delete(channelId);
   }
 
   sendToConsumer(message: ChannelMessage): boolean {
@@ -78,21 +126,26 @@ export class GrpcShuffleTransport implements ShuffleTransport {
   private serve(call: ServedStream): void {
     this.log.debug(`Partition requests opened by ${call.getPeer()}.`);
     const mine = new Set<string>();
+    this.requestedOn.set(call, mine);
     call.on('data', ({ requests }: RequestPartitionsRequest) => {
-      for (const { channelId, request } of requests) {
+      for (const { channelId, request, secret } of requests) {
         switch (request?.$case) {
           case 'subscribe':
-            this.subscriptions.set(channelId, call);
-            mine.add(channelId);
-            this.listener.onChannelRequested(channelId);
+            this.requestSubscription(call, mine, channelId, secret);
             break;
           case 'credit':
             if (this.subscriptions.get(channelId) === call) this.listener.onCredit(channelId, request.value);
+            else {
+              const waiting = this.pending.get(channelId)?.get(call);
+              if (waiting) waiting.credits += request.value;
+            }
             break;
           case 'release':
+            mine.delete(channelId);
+            this.dropPending(channelId, call);
             if (this.subscriptions.get(channelId) === call) {
               this.subscriptions.delete(channelId);
-              mine.delete(channelId);
+              this.secrets.delete(channelId);
               this.listener.onChannelReleased(channelId);
             }
             break;
@@ -101,6 +154,7 @@ export class GrpcShuffleTransport implements ShuffleTransport {
     });
     const ended = () => {
       for (const channelId of mine) {
+        this.dropPending(channelId, call);
         if (this.subscriptions.get(channelId) !== call) continue;
         this.subscriptions.delete(channelId);
         this.listener.onChannelReleased(channelId);
@@ -115,20 +169,63 @@ export class GrpcShuffleTransport implements ShuffleTransport {
     call.on('error', ended);
   }
 
+  /**
+   * A consumer requests a channel on `call`: accepted only for a well-formed channel id, within the bounds, with the
+   * secret of the channel's local producer. A request that comes before its producer waits (bounded) for it.
+   */
+  private requestSubscription(call: ServedStream, mine: Set<string>, channelId: string, secret: string): void {
+    const refuse = (reason: string) => this.listener.onRefused('subscription', `${reason} (from ${call.getPeer()})`);
+    if (!CHANNEL_ID_PATTERN.test(channelId) || !ID_PATTERN.test(secret)) return refuse(`a malformed channel id or secret ${JSON.stringify(channelId.slice(0, 80))}`);
+    if (!mine.has(channelId) && mine.size >= MAX_SUBSCRIPTIONS_PER_STREAM) return refuse(`more than ${MAX_SUBSCRIPTIONS_PER_STREAM} channels on one stream`);
+    const expected = this.secrets.get(channelId);
+    if (expected !== undefined) {
+      if (!secretsEqual(expected, secret)) return refuse(`channel ${channelId} with a wrong secret`);
+      mine.add(channelId);
+      this.subscribe(call, channelId);
+      return;
+    }
+    let waiting = this.pending.get(channelId);
+    if (waiting?.has(call)) return;
+    if (this.pendingCount >= MAX_PENDING_SUBSCRIPTIONS) return refuse(`more than ${MAX_PENDING_SUBSCRIPTIONS} requests wait for their producers`);
+    if (!waiting) this.pending.set(channelId, (waiting = new Map()));
+    waiting.set(call, { secret, credits: 0 });
+    this.pendingCount++;
+    mine.add(channelId);
+  }
+
+  private subscribe(call: ServedStream, channelId: string): void {
+    this.requestedOn.get(call)?.add(channelId);
+    this.subscriptions.set(channelId, call);
+    this.listener.onChannelRequested(channelId);
+  }
+
+  private dropPending(channelId: string, call: ServedStream): void {
+    const waiting = this.pending.get(channelId);
+    if (!waiting?.delete(call)) return;
+    this.pendingCount--;
+    if (waiting.size === 0) this.pending.delete(channelId);
+  }
+
   private send(producerAddress: string, request: PartitionRequest): void {
     this.stream(producerAddress).call.write({ requests: [request] });
   }
 
-  private stream(producerAddress: string): { client: ShuffleServiceClient; call: RequestStream } {
+  private stream(producerAddress: string): { client: ShuffleServiceClient; call: RequestStream; channels: Set<string> } {
     let stream = this.streams.get(producerAddress);
     if (stream) return stream;
-    const client = new ShuffleServiceClient(producerAddress, credentials.createInsecure(), SHUFFLE_CLIENT_OPTIONS);
+    const client = new ShuffleServiceClient(producerAddress, this.security.channelCredentials(), this.security.channelOptions(SHUFFLE_CLIENT_OPTIONS));
     const call = client.requestPartitions(new Metadata());
-    stream = { client, call };
+    stream = { client, call, channels: new Set<string>() };
     this.streams.set(producerAddress, stream);
     const opened = stream;
+    const channels = opened.channels;
     call.on('data', ({ messages }: RequestPartitionsResponse) => {
       for (const message of messages) {
+        // Only channels requested on this stream: a producer cannot speak for another producer's channels.
+        if (!channels.has(message.channelId)) {
+          this.listener.onRefused('message', `a message of channel ${JSON.stringify(message.channelId.slice(0, 80))} from ${producerAddress}, which does not serve it`);
+          continue;
+        }
         const decoded = fromWire(message);
         if (decoded) this.listener.onMessageForConsumer(decoded);
       }

@@ -66,7 +66,7 @@ t.test('duplicate acknowledgements, those of unknown attempts and those of anoth
   const state = encodeState({ operators: {} });
   await h.acknowledge(1, executions.slice(0, 5));
   await h.acknowledge(1, executions.slice(0, 1));
-  await job.acknowledgeCheckpoint({ attemptId: 'f'.repeat(32), checkpointId: 1, subtaskState: state, metrics: METRICS });
+  await job.acknowledgeCheckpoint({ attemptId: 'f'.repeat(32), checkpointId: 1, subtaskState: state, metrics: METRICS }, h.senderOf(executions[0]!));
   await h.acknowledge(2, executions.slice(5));
   await h.acknowledge(0, executions.slice(5));
   // An attempt the JobMaster runs, but which the coordinator does not wait for any more.
@@ -97,7 +97,7 @@ for (const [what, bytes] of [
   t.test(`an acknowledgement whose state cannot be read (${what}) fails the checkpoint, which never completes without it`, async (t) => {
     const { h, job, coordinator } = await runningJob(t);
     const execution = h.executions()[3]!;
-    const answer = await job.acknowledgeCheckpoint({ attemptId: execution.attemptId, checkpointId: 1, subtaskState: bytes, metrics: METRICS }).then(
+    const answer = await job.acknowledgeCheckpoint({ attemptId: execution.attemptId, checkpointId: 1, subtaskState: bytes, metrics: METRICS }, h.senderOf(execution)).then(
       () => 'accepted',
       (error: Error) => `threw ${error.message}`,
     );

@@ -17,7 +17,7 @@ async function runningJob(t: Test, configuration: Record<string, string> = {}, t
 }
 
 async function decline(h: JobMasterTestHarness, checkpointId: number, reason = 'Task received cancellation from one of its inputs'): Promise<void> {
-  await h.jobMaster.declineCheckpoint({ attemptId: h.executionsOf(1)[1]!.attemptId, checkpointId, reason });
+  await h.jobMaster.declineCheckpoint({ attemptId: h.executionsOf(1)[1]!.attemptId, checkpointId, reason }, h.senderOf(h.executionsOf(1)[1]!));
   await flush();
 }
 
@@ -25,8 +25,8 @@ t.test('a declined checkpoint fails: its tasks are told, its directory removed, 
   const { h, job, coordinator } = await runningJob(t);
   await h.triggerCheckpoint(1);
   await h.acknowledge(1, h.executionsOf(0));
-  await job.declineCheckpoint({ attemptId: 'f'.repeat(32), checkpointId: 1, reason: 'not one of ours' });
-  await job.declineCheckpoint({ attemptId: h.executionsOf(2)[0]!.attemptId, checkpointId: 7, reason: 'another checkpoint' });
+  await job.declineCheckpoint({ attemptId: 'f'.repeat(32), checkpointId: 1, reason: 'not one of ours' }, h.senderOf(h.executionsOf(2)[0]!));
+  await job.declineCheckpoint({ attemptId: h.executionsOf(2)[0]!.attemptId, checkpointId: 7, reason: 'another checkpoint' }, h.senderOf(h.executionsOf(2)[0]!));
   t.equal(coordinator.stats.get(1)!.status, 'IN_PROGRESS', 'declines of unknown attempts or other checkpoints are ignored');
 
   await decline(h, 1, 'Checkpoint barrier alignment failed');

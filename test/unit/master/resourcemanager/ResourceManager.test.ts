@@ -38,7 +38,7 @@ function resourceManagerFixture() {
   resourceManager.on('taskManagerRegistered', (view) => registered.push(view));
   resourceManager.on('taskManagerRemoved', (resourceId, registrationId, reason) => removed.push({ resourceId, registrationId, reason }));
 
-  const register = async (resourceId: string, numberOfSlots = 2, host = '10.0.0.7') => {
+  const register = async (resourceId: string, numberOfSlots = 2, host = '10.0.0.7', previousRegistrationId?: string, overrides: Partial<TaskExecutorRegistration> = {}) => {
     const registration: TaskExecutorRegistration = {
       resourceId,
       address: `${host}:6122`,
@@ -47,12 +47,13 @@ function resourceManagerFixture() {
       numberOfSlots,
       hardware: { cpuCores: 4, physicalMemory: 1 << 30, freeMemory: 1 << 29, managedMemory: 0 },
       pid: 4242,
+      ...overrides,
     };
-    const slots = Array.from({ length: numberOfSlots }, (_, slotIndex) => ({ slotIndex, allocationId: '', jobId: '' }));
-    return resourceManager.registerTaskExecutor(registration, slots);
+    const slots = Array.from({ length: Math.min(numberOfSlots, 5000) }, (_, slotIndex) => ({ slotIndex, allocationId: '', jobId: '' }));
+    return resourceManager.registerTaskExecutor(registration, slots, 0, previousRegistrationId);
   };
-  const registrationIdOf = async (resourceId: string, numberOfSlots = 2) => {
-    const response = await register(resourceId, numberOfSlots);
+  const registrationIdOf = async (resourceId: string, numberOfSlots = 2, previousRegistrationId?: string) => {
+    const response = await register(resourceId, numberOfSlots, '10.0.0.7', previousRegistrationId);
     if (response.kind !== 'success') throw new Error(response.reason);
     return response.success.registrationId;
   };
@@ -168,14 +169,14 @@ t.test('every heartbeat postpones the timeout', async (t) => {
   );
 });
 
-t.test('a new registration with the same resource id replaces the old one and closes its session', async (t) => {
+t.test('the same TaskExecutor registering again with its registration id replaces the old registration and closes its session', async (t) => {
   const f = resourceManagerFixture();
   const oldId = await f.registrationIdOf('tm-1');
   const oldListener = recordingListener();
   const oldSession = f.resourceManager.openHeartbeatSession('tm-1', oldId, oldListener.heartbeatListener);
   f.executor.advanceTime(30_000);
 
-  const newId = await f.registrationIdOf('tm-1', 4);
+  const newId = await f.registrationIdOf('tm-1', 4, oldId);
   t.not(newId, oldId);
   t.same(f.removed, [{ resourceId: 'tm-1', registrationId: oldId, reason: { kind: 'replaced' } }]);
   t.match(oldListener.closed, [/replaced by a new one/], 'the old session is told');
@@ -247,4 +248,122 @@ t.test('close removes every TaskManager and rejects later registrations', async 
   t.match(await f.register('tm-3'), { kind: 'rejection', reason: 'The ResourceManager is shutting down.' });
   f.executor.advanceTime(2 * HEARTBEAT_TIMEOUT);
   t.equal(f.removed.length, 2, 'no heartbeat timeouts after close');
+});
+
+t.test('a registration under the resource id of a live TaskManager is refused, without its registration id or with a wrong one', async (t) => {
+  const f = resourceManagerFixture();
+  const id = await f.registrationIdOf('tm-1');
+  const listener = recordingListener();
+  const session = f.resourceManager.openHeartbeatSession('tm-1', id, listener.heartbeatListener);
+  for (const previous of [undefined, '', 'f'.repeat(32), id.slice(0, 31)]) {
+    const response = await f.register('tm-1', 100, '10.6.6.6', previous);
+    t.match(response, { kind: 'rejection', reason: /registered and alive/ }, `previous registration id ${JSON.stringify(previous)}`);
+  }
+  t.equal(f.resourceManager.getTaskManager('tm-1')!.registrationId, id, 'the live registration stays');
+  t.equal(f.removed.length, 0, 'and is not removed');
+  t.equal(f.resourceManager.getNumberFreeSlots(), 2, 'no slots of the impostor are offered');
+  t.equal(f.connected.length, 1, 'the impostor is not connected to');
+  heartbeat(session);
+  t.equal(listener.answers, 1, 'the live session goes on');
+  t.equal(f.sink.matching(/Refused the registration of TaskManager tm-1 \(10\.6\.6\.6:6122\)/).length, 4, 'each refusal is logged');
+});
+
+t.test('once the old registration is gone (session ended, heartbeat timeout, disconnect) the resource id registers again without proof', async (t) => {
+  const f = resourceManagerFixture();
+  // The session ends: a restarted TaskManager process with a fixed resource id.
+  const first = await f.registrationIdOf('tm-1');
+  f.resourceManager.openHeartbeatSession('tm-1', first, recordingListener().heartbeatListener).close();
+  const second = await f.registrationIdOf('tm-1');
+  t.not(second, first);
+  // A hung TaskManager: refused until its heartbeat timed out.
+  t.match(await f.register('tm-1'), { kind: 'rejection' });
+  f.executor.advanceTime(HEARTBEAT_TIMEOUT);
+  const third = await f.registrationIdOf('tm-1');
+  // A clean shutdown.
+  await f.resourceManager.disconnectTaskManager('tm-1', third, 'shutting down');
+  await f.registrationIdOf('tm-1');
+  t.same(
+    f.removed.map((r) => r.reason.kind),
+    ['connection-lost', 'heartbeat-timeout', 'disconnected'],
+  );
+});
+
+t.test('registration ids are 128 random bits, hex', async (t) => {
+  const f = resourceManagerFixture();
+  const ids = new Set<string>();
+  for (let i = 0; i < 50; i++) ids.add(await f.registrationIdOf(`tm-${i}`));
+  t.equal(ids.size, 50);
+  for (const id of ids) t.match(id, /^[0-9a-f]{32}$/);
+});
+
+t.test('registrations with a slot count out of 1..1024 or other invalid fields are refused', async (t) => {
+  const f = resourceManagerFixture();
+  const cases: Array<[string, Parameters<typeof f.register>]> = [
+    ['100 000 slots', ['tm-a', 100_000]],
+    ['1025 slots', ['tm-a', 1025]],
+    ['no slots', ['tm-a', 0]],
+    ['an empty resource id', ['', 2]],
+    ['a resource id with a newline', ['tm\nINFO forged log line', 2]],
+    ['a 300-character resource id', ['x'.repeat(300), 2]],
+    ['an address without a port', ['tm-a', 2, '10.0.0.7', undefined, { address: '10.0.0.7' }]],
+    ['a port out of range', ['tm-a', 2, '10.0.0.7', undefined, { address: '10.0.0.7:70000' }]],
+    ['a host with a slash', ['tm-a', 2, '10.0.0.7', undefined, { address: 'evil/../host:6122' }]],
+    ['data port 0', ['tm-a', 2, '10.0.0.7', undefined, { dataPort: 0 }]],
+    ['a negative pid', ['tm-a', 2, '10.0.0.7', undefined, { pid: -1 }]],
+    ['a slot report that does not match the slot count', ['tm-a', 2, '10.0.0.7', undefined, { numberOfSlots: 3 }]],
+  ];
+  for (const [what, args] of cases) t.match(await f.register(...args), { kind: 'rejection' }, what);
+  t.equal(f.resourceManager.getTaskManagers().length, 0);
+  t.match(await f.register('tm-a', 1024, '[::1]'), { kind: 'success' }, '1024 slots and an IPv6 address are fine');
+});
+
+t.test('slotmanager.number-of-slots.max bounds the slots of the cluster', async (t) => {
+  const executor = new ManuallyTriggeredScheduledExecutor();
+  const resourceManager = new ResourceManager(
+    { resourceId: 'jm', heartbeatIntervalMs: HEARTBEAT_INTERVAL, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT, maxNumberOfSlots: 5 },
+    { clock: executor.clock, scheduler: executor, taskExecutors: { connect: () => TestingTaskExecutorGateway.builder().build(), release: () => undefined } },
+    testingLogger('ResourceManager').log,
+  );
+  const registration = (resourceId: string, numberOfSlots: number): TaskExecutorRegistration => ({
+    resourceId,
+    address: '10.0.0.1:6122',
+    hostname: 'h',
+    dataPort: 6121,
+    numberOfSlots,
+    hardware: { cpuCores: 1, physicalMemory: 1, freeMemory: 1, managedMemory: 0 },
+    pid: 1,
+  });
+  const slots = (n: number) => Array.from({ length: n }, (_, slotIndex) => ({ slotIndex, allocationId: '', jobId: '' }));
+  t.match(await resourceManager.registerTaskExecutor(registration('tm-1', 3), slots(3)), { kind: 'success' });
+  t.match(await resourceManager.registerTaskExecutor(registration('tm-2', 3), slots(3)), { kind: 'rejection', reason: /slotmanager.number-of-slots.max \(5\)/ });
+  t.match(await resourceManager.registerTaskExecutor(registration('tm-2', 2), slots(2)), { kind: 'success' });
+});
+
+t.test('isCurrentRegistration: only the current registration id of a registered TaskManager', async (t) => {
+  const f = resourceManagerFixture();
+  const id = await f.registrationIdOf('tm-1');
+  t.ok(f.resourceManager.isCurrentRegistration('tm-1', id));
+  t.notOk(f.resourceManager.isCurrentRegistration('tm-1', ''));
+  t.notOk(f.resourceManager.isCurrentRegistration('tm-1', 'f'.repeat(32)));
+  t.notOk(f.resourceManager.isCurrentRegistration('tm-2', id));
+});
+
+t.test('the gateway of a registration is connected with its fencing tokens', async (t) => {
+  const tokens: unknown[] = [];
+  const executor = new ManuallyTriggeredScheduledExecutor();
+  const resourceManager = new ResourceManager(
+    { resourceId: 'jm', heartbeatIntervalMs: HEARTBEAT_INTERVAL, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT },
+    {
+      clock: executor.clock,
+      scheduler: executor,
+      taskExecutors: { connect: (_address, fencing) => (tokens.push(fencing), TestingTaskExecutorGateway.builder().build()), release: () => undefined },
+    },
+    testingLogger('ResourceManager').log,
+  );
+  const response = await resourceManager.registerTaskExecutor(
+    { resourceId: 'tm-1', address: '10.0.0.1:6122', hostname: 'h', dataPort: 6121, numberOfSlots: 1, hardware: { cpuCores: 1, physicalMemory: 1, freeMemory: 1, managedMemory: 0 }, pid: 1 },
+    [{ slotIndex: 0, allocationId: '', jobId: '' }],
+  );
+  if (response.kind !== 'success') throw new Error(response.reason);
+  t.same(tokens, [{ resourceManagerId: resourceManager.resourceManagerId, registrationId: response.success.registrationId }]);
 });

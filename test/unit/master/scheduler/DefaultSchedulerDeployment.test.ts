@@ -85,7 +85,7 @@ t.test('channels: HASH edges connect every pair, FORWARD edges subtask i to subt
   for (const source of sources) {
     const d = h.descriptorOf(source);
     t.same(d.inputs, [], 'a source reads no channels');
-    t.same(
+    t.match(
       d.outputs,
       [
         {
@@ -101,22 +101,37 @@ t.test('channels: HASH edges connect every pair, FORWARD edges subtask i to subt
   }
   for (const counter of counters) {
     const d = h.descriptorOf(counter);
-    t.same(
+    t.match(
       d.inputs,
       [{ sourceVertexId: sourceVertex!.id, channels: sources.map((s) => ({ channelId: `${s.attemptId}-${counter.attemptId}`, peerAddress: addressOf(s) })) }],
       `${counter.displayName} reads every source`,
     );
     const sink = sinks[counter.subtaskIndex]!;
-    t.same(d.outputs, [
+    t.match(d.outputs, [
       { targetVertexId: sinkVertex!.id, shipStrategy: 'FORWARD', channels: [{ channelId: `${counter.attemptId}-${sink.attemptId}`, peerAddress: addressOf(sink) }], targetParallelism: 2, targetMaxParallelism: 128 },
     ]);
   }
   for (const sink of sinks) {
     const counter = counters[sink.subtaskIndex]!;
-    t.same(h.descriptorOf(sink).inputs, [{ sourceVertexId: counterVertex!.id, channels: [{ channelId: `${counter.attemptId}-${sink.attemptId}`, peerAddress: addressOf(counter) }] }]);
+    t.match(h.descriptorOf(sink).inputs, [{ sourceVertexId: counterVertex!.id, channels: [{ channelId: `${counter.attemptId}-${sink.attemptId}`, peerAddress: addressOf(counter) }] }]);
     t.same(h.descriptorOf(sink).outputs, []);
   }
   t.not(addressOf(sources[0]!), addressOf(sources[1]!), 'the two ends of a channel across TaskManagers have different peers');
+
+  // Every channel has a subscription secret: 32 hex digits, the same at both ends, different from every other channel's.
+  const secrets = new Map<string, Set<string>>();
+  for (const d of h.submitted()) {
+    for (const c of [...d.inputs, ...d.outputs].flatMap((gate) => gate.channels)) {
+      if (!secrets.has(c.channelId)) secrets.set(c.channelId, new Set());
+      secrets.get(c.channelId)!.add(c.subscriptionSecret);
+    }
+  }
+  t.equal(secrets.size, 2 * 2 + 2, 'HASH: 4 channels, FORWARD: 2');
+  for (const [channelId, ofChannel] of secrets) {
+    t.equal(ofChannel.size, 1, `both ends of ${channelId} have the same secret`);
+    t.match([...ofChannel][0], /^[0-9a-f]{32}$/);
+  }
+  t.equal(new Set([...secrets.values()].map((set) => [...set][0])).size, secrets.size, 'no two channels share a secret');
 });
 
 t.test('with too few slots the job stays RUNNING with its tasks SCHEDULED, and deploys once a TaskManager registers', async (t) => {

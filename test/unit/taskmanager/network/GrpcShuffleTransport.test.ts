@@ -3,14 +3,18 @@
 import { getChannelzHandlers, type Server } from '@grpc/grpc-js';
 import t, { type Test } from 'tap';
 import { MAX_WATERMARK } from '../../../../src/job/watermarks.js';
-import { bindServer, createServer, shutdownServer } from '../../../../src/rpc/RpcService.js';
+import { bindServer, shutdownServer } from '../../../../src/rpc/RpcService.js';
 import { GrpcShuffleTransport, SHUFFLE_FLOW_CONTROL_WINDOW } from '../../../../src/taskmanager/network/rpc/GrpcShuffleTransport.js';
 import { ShuffleEnvironment, type ChannelEndpointOwner } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
 import type { ChannelMessage } from '../../../../src/taskmanager/task/thread-protocol.js';
 import { RecordedCalls } from '../../../testing/runtime/RecordedCalls.js';
 import { testingLogger } from '../../../testing/runtime/TestingLogger.js';
+import { testingClusterSecurity } from '../../../testing/rpc/testingRpcSecurity.js';
 
 t.setTimeout(10_000);
+
+/** Both TaskExecutors are members of one cluster: the data plane is mutual TLS with its certificate. */
+const security = testingClusterSecurity();
 
 /** A local subtask's end of channels. */
 class TestingEndpoint implements ChannelEndpointOwner {
@@ -32,14 +36,14 @@ interface TaskExecutorNode {
 }
 
 async function startNode(name: string): Promise<TaskExecutorNode> {
-  const server = createServer();
-  const port = await bindServer(server, '127.0.0.1', 0);
+  const server = security.createServer();
+  const port = await bindServer(server, '127.0.0.1', 0, security.serverCredentials());
   const address = `127.0.0.1:${port}`;
   const { log, sink } = testingLogger(`ShuffleEnvironment-${name}`);
   const shuffle = new ShuffleEnvironment(
     address,
     (listener) => {
-      const transport = new GrpcShuffleTransport(listener, log);
+      const transport = new GrpcShuffleTransport(listener, log, security);
       transport.addService(server);
       return transport;
     },
@@ -61,6 +65,10 @@ async function startTwo(t: Test): Promise<{ a: TaskExecutorNode; b: TaskExecutor
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values);
+/** Channel ids and a subscription secret of the forms deployments carry. */
+const C1 = `${'a'.repeat(32)}-${'1'.repeat(32)}`;
+const C2 = `${'a'.repeat(32)}-${'2'.repeat(32)}`;
+const SECRET = '5'.repeat(32);
 const data = (channel: string, payload: Uint8Array): ChannelMessage => ({ type: 'data', channel, bytes: payload, records: 1 });
 
 /** A delivered message in a comparable form (data bytes as an array; the record count does not cross the wire). */
@@ -73,49 +81,52 @@ t.test('a consumer on B requests a channel produced on A: its messages arrive in
   const { a, b } = await startTwo(t);
   const producer = new TestingEndpoint();
   const consumer = new TestingEndpoint();
-  a.shuffle.registerProducer('c1', producer);
+  a.shuffle.registerProducer(C1, producer, SECRET);
 
   // Before B asked for the channel: held on A.
-  a.shuffle.route(data('c1', bytes(1, 2, 3)), b.address);
-  a.shuffle.route({ type: 'watermark', channel: 'c1', timestamp: 1000 }, b.address);
-  b.shuffle.registerConsumer('c1', consumer, a.address);
+  a.shuffle.route(data(C1, bytes(1, 2, 3)), b.address);
+  a.shuffle.route({ type: 'watermark', channel: C1, timestamp: 1000 }, b.address);
+  b.shuffle.registerConsumer(C1, consumer, a.address, SECRET);
   await consumer.delivered.waitForCount(2);
 
   // After: sent directly.
-  a.shuffle.route({ type: 'idle', channel: 'c1', idle: true }, b.address);
-  a.shuffle.route(data('c1', bytes(4)), b.address);
-  a.shuffle.route({ type: 'barrier', channel: 'c1', checkpointId: 7, timestamp: 1_700_000_000_123, targetLocation: 'file:///checkpoints/chk-7' }, b.address);
-  a.shuffle.route({ type: 'watermark', channel: 'c1', timestamp: MAX_WATERMARK }, b.address);
-  a.shuffle.route({ type: 'end', channel: 'c1', drained: false }, b.address);
+  a.shuffle.route({ type: 'idle', channel: C1, idle: true }, b.address);
+  a.shuffle.route(data(C1, bytes(4)), b.address);
+  a.shuffle.route({ type: 'barrier', channel: C1, checkpointId: 7, timestamp: 1_700_000_000_123, targetLocation: 'file:///checkpoints/chk-7' }, b.address);
+  a.shuffle.route({ type: 'watermark', channel: C1, timestamp: MAX_WATERMARK }, b.address);
+  a.shuffle.route({ type: 'end', channel: C1, drained: false }, b.address);
   await consumer.delivered.waitForCount(7);
   t.same(consumer.delivered.items.map(view), [
-    { type: 'data', channel: 'c1', bytes: [1, 2, 3] },
-    { type: 'watermark', channel: 'c1', timestamp: 1000 },
-    { type: 'idle', channel: 'c1', idle: true },
-    { type: 'data', channel: 'c1', bytes: [4] },
-    { type: 'barrier', channel: 'c1', checkpointId: 7, timestamp: 1_700_000_000_123, targetLocation: 'file:///checkpoints/chk-7' },
-    { type: 'watermark', channel: 'c1', timestamp: MAX_WATERMARK },
-    { type: 'end', channel: 'c1', drained: false },
+    { type: 'data', channel: C1, bytes: [1, 2, 3] },
+    { type: 'watermark', channel: C1, timestamp: 1000 },
+    { type: 'idle', channel: C1, idle: true },
+    { type: 'data', channel: C1, bytes: [4] },
+    { type: 'barrier', channel: C1, checkpointId: 7, timestamp: 1_700_000_000_123, targetLocation: 'file:///checkpoints/chk-7' },
+    { type: 'watermark', channel: C1, timestamp: MAX_WATERMARK },
+    { type: 'end', channel: C1, drained: false },
   ]);
 
-  b.shuffle.route({ type: 'credit', channel: 'c1', credits: 10 }, a.address);
-  b.shuffle.route({ type: 'credit', channel: 'c1', credits: 1 }, a.address);
+  b.shuffle.route({ type: 'credit', channel: C1, credits: 10 }, a.address);
+  b.shuffle.route({ type: 'credit', channel: C1, credits: 1 }, a.address);
   await producer.delivered.waitForCount(2);
   t.same(producer.delivered.items, [
-    { type: 'credit', channel: 'c1', credits: 10 },
-    { type: 'credit', channel: 'c1', credits: 1 },
+    { type: 'credit', channel: C1, credits: 10 },
+    { type: 'credit', channel: C1, credits: 1 },
   ]);
   t.same(consumer.delivered.items.length, 7, 'nothing else arrived at the consumer');
 });
 
 t.test('two channels from A to B share the connection, each in its own order', async (t) => {
   const { a, b } = await startTwo(t);
+  const producer = new TestingEndpoint();
+  a.shuffle.registerProducer(C1, producer, SECRET);
+  a.shuffle.registerProducer(C2, producer, SECRET);
   const consumers = { c1: new TestingEndpoint(), c2: new TestingEndpoint() };
-  b.shuffle.registerConsumer('c1', consumers.c1, a.address);
-  b.shuffle.registerConsumer('c2', consumers.c2, a.address);
+  b.shuffle.registerConsumer(C1, consumers.c1, a.address, SECRET);
+  b.shuffle.registerConsumer(C2, consumers.c2, a.address, SECRET);
   for (let i = 0; i < 5; i++) {
-    a.shuffle.route(data('c1', bytes(i)), b.address);
-    a.shuffle.route(data('c2', bytes(100 + i)), b.address);
+    a.shuffle.route(data(C1, bytes(i)), b.address);
+    a.shuffle.route(data(C2, bytes(100 + i)), b.address);
   }
   await consumers.c1.delivered.waitForCount(5);
   await consumers.c2.delivered.waitForCount(5);
@@ -126,23 +137,23 @@ t.test('two channels from A to B share the connection, each in its own order', a
 t.test('a channel B released is no longer sent by A', async (t) => {
   const { a, b } = await startTwo(t);
   const producers = { c1: new TestingEndpoint(), c2: new TestingEndpoint() };
-  a.shuffle.registerProducer('c1', producers.c1);
-  a.shuffle.registerProducer('c2', producers.c2);
+  a.shuffle.registerProducer(C1, producers.c1, SECRET);
+  a.shuffle.registerProducer(C2, producers.c2, SECRET);
   const consumers = { c1: new TestingEndpoint(), c2: new TestingEndpoint() };
-  b.shuffle.registerConsumer('c1', consumers.c1, a.address);
-  b.shuffle.registerConsumer('c2', consumers.c2, a.address);
-  a.shuffle.route(data('c1', bytes(1)), b.address);
+  b.shuffle.registerConsumer(C1, consumers.c1, a.address, SECRET);
+  b.shuffle.registerConsumer(C2, consumers.c2, a.address, SECRET);
+  a.shuffle.route(data(C1, bytes(1)), b.address);
   await consumers.c1.delivered.waitForCount(1);
 
-  b.shuffle.unregister(['c1'], consumers.c1);
+  b.shuffle.unregister([C1], consumers.c1);
   // A credit on c2 travels behind the release on the same stream: once it arrived, A has processed the release.
-  b.shuffle.route({ type: 'credit', channel: 'c2', credits: 1 }, a.address);
+  b.shuffle.route({ type: 'credit', channel: C2, credits: 1 }, a.address);
   await producers.c2.delivered.waitForCount(1);
 
-  a.shuffle.route(data('c1', bytes(2)), b.address);
-  a.shuffle.route(data('c2', bytes(3)), b.address);
+  a.shuffle.route(data(C1, bytes(2)), b.address);
+  a.shuffle.route(data(C2, bytes(3)), b.address);
   await consumers.c2.delivered.waitForCount(1);
-  t.same(b.log.matching('Dropped data for channel c1'), [], 'A sent nothing more on c1 (it would have arrived before c2’s message)');
+  t.same(b.log.matching(`Dropped data for channel ${C1}`), [], 'A sent nothing more on c1 (it would have arrived before c2’s message)');
   t.equal(consumers.c1.delivered.length, 1);
 });
 
@@ -219,16 +230,16 @@ t.test('the data receiver of the connection between A and B is B’s client sock
   const { a, b } = await startTwo(t);
   const producer = new TestingEndpoint();
   const consumer = new TestingEndpoint();
-  a.shuffle.registerProducer('c1', producer);
-  b.shuffle.registerConsumer('c1', consumer, a.address);
+  a.shuffle.registerProducer(C1, producer, SECRET);
+  b.shuffle.registerConsumer(C1, consumer, a.address, SECRET);
   const messages = 12;
   // One data message per turn of the event loop: what one turn gathers travels as one gRPC message.
   for (let i = 0; i < messages; i++) {
-    a.shuffle.route(data('c1', new Uint8Array(1024).fill(i)), b.address);
+    a.shuffle.route(data(C1, new Uint8Array(1024).fill(i)), b.address);
     await consumer.delivered.waitForCount(i + 1);
   }
   // B grants a credit too, so that A's side has received something (fewer messages than the data).
-  b.shuffle.route({ type: 'credit', channel: 'c1', credits: 1 }, a.address);
+  b.shuffle.route({ type: 'credit', channel: C1, credits: 1 }, a.address);
   await producer.delivered.waitForCount(1);
 
   const ports = new Set([a.port, b.port]);

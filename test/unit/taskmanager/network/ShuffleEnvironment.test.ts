@@ -1,5 +1,10 @@
 import t from 'tap';
-import { ShuffleEnvironment, type ChannelEndpointOwner } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
+import {
+  MAX_HELD_PER_CHANNEL,
+  MAX_RETAINED_LEFTOVERS,
+  ShuffleEnvironment,
+  type ChannelEndpointOwner,
+} from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
 import type { ChannelMessage } from '../../../../src/taskmanager/task/thread-protocol.js';
 import { testingLogger } from '../../../testing/runtime/TestingLogger.js';
 import { TestingShuffleTransport } from '../../../testing/runtime/TestingShuffleTransport.js';
@@ -16,11 +21,11 @@ class TestingEndpoint implements ChannelEndpointOwner {
   }
 }
 
-function setup() {
+function setup(now: () => number = () => 0) {
   const transport = new TestingShuffleTransport();
-  const { log } = testingLogger('ShuffleEnvironment');
-  const shuffle = new ShuffleEnvironment(HERE, transport.attach, log);
-  return { shuffle, transport };
+  const { log, sink } = testingLogger('ShuffleEnvironment');
+  const shuffle = new ShuffleEnvironment(HERE, transport.attach, log, now);
+  return { shuffle, transport, sink };
 }
 
 const data = (channel: string, n: number): ChannelMessage => ({ type: 'data', channel, bytes: new Uint8Array([n]), records: 1 });
@@ -61,15 +66,15 @@ t.test('a message for a local consumer that has not registered yet is held and d
   t.same(consumer.delivered, [data('c1', 1), watermark('c1', 1000), data('c1', 2), end('c1')], 'later ones after the held ones');
 });
 
-t.test('credits for a local producer that has not registered yet are held and delivered in order when it registers', async (t) => {
+t.test('credits for a local producer that has not registered yet are held (added up) and delivered when it registers', async (t) => {
   const { shuffle } = setup();
   const producer = new TestingEndpoint();
   shuffle.route(credit('c1', 10), HERE);
   shuffle.route(credit('c1', 1), HERE);
   shuffle.registerProducer('c1', producer);
-  t.same(producer.delivered, [credit('c1', 10), credit('c1', 1)]);
+  t.same(producer.delivered, [credit('c1', 11)]);
   shuffle.route(credit('c1', 3), HERE);
-  t.same(producer.delivered, [credit('c1', 10), credit('c1', 1), credit('c1', 3)]);
+  t.same(producer.delivered, [credit('c1', 11), credit('c1', 3)]);
 });
 
 t.test('a remote consumer’s channel: held until the consumer requests it, then flushed in order, later messages sent directly', async (t) => {
@@ -107,8 +112,8 @@ t.test('credits from a remote consumer reach the local producer; a local consume
   t.same(producer.delivered, [credit('out', 10), credit('out', 1)]);
 
   const consumer = new TestingEndpoint();
-  shuffle.registerConsumer('in', consumer, THERE);
-  t.same(transport.requested.items, [{ producerAddress: THERE, channelId: 'in' }], 'registering a remote consumer requests its channel');
+  shuffle.registerConsumer('in', consumer, THERE, 'the-secret');
+  t.same(transport.requested.items, [{ producerAddress: THERE, channelId: 'in', secret: 'the-secret' }], 'registering a remote consumer requests its channel with its secret');
   shuffle.route(credit('in', 4), THERE);
   t.same(transport.credits.items, [{ producerAddress: THERE, channelId: 'in', credits: 4 }]);
 });
@@ -219,4 +224,65 @@ t.test('close() closes the transport', async (t) => {
   const { shuffle, transport } = setup();
   shuffle.close();
   t.ok(transport.closed);
+});
+
+t.test('a producer registers its channel with its subscription secret; a cancelled producer revokes it, a finished one keeps it for its leftovers', async (t) => {
+  const { shuffle, transport } = setup();
+  const producer = new TestingEndpoint();
+  shuffle.registerProducer('a', producer, 'secret-a');
+  shuffle.registerProducer('b', producer, 'secret-b');
+  t.same([...transport.accepting], [['a', 'secret-a'], ['b', 'secret-b']]);
+  shuffle.route(end('b'), THERE);
+  shuffle.unregister(['a'], producer);
+  shuffle.unregister(['b'], producer, { finished: true });
+  t.same(transport.revoked, ['a'], 'the cancelled producer’s channel can no longer be requested');
+  t.same([...transport.accepting], [['b', 'secret-b']], 'the finished producer’s leftovers can still be requested');
+});
+
+t.test('held messages are bounded: consecutive watermarks coalesce, and a channel holding too many is dropped', async (t) => {
+  const { shuffle, transport, sink } = setup();
+  const producer = new TestingEndpoint();
+  shuffle.registerProducer('out', producer, 's');
+  for (let i = 1; i <= 50_000; i++) shuffle.route(watermark('out', i), THERE);
+  shuffle.route(data('out', 1), THERE);
+  shuffle.route(watermark('out', 50_001), THERE);
+  transport.consumerRequests('out');
+  t.same(transport.sent.items, [watermark('out', 50_000), data('out', 1), watermark('out', 50_001)], 'only the newest of consecutive watermarks is held');
+
+  for (let i = 0; i < MAX_HELD_PER_CHANNEL + 10; i++) shuffle.route(data('flood', i % 256), THERE);
+  transport.consumerRequests('flood');
+  t.equal(transport.sent.items.filter((m) => m.channel === 'flood').length, 0, 'an overflowing channel’s held messages are dropped');
+  t.equal(sink.matching(/Dropped the messages held for channel flood/).length, 1, 'and that is logged once');
+});
+
+t.test('leftovers of finished producers are bounded: beyond the bound the oldest channel’s are dropped and revoked', async (t) => {
+  const { shuffle, transport } = setup();
+  const producer = new TestingEndpoint();
+  const ids = Array.from({ length: MAX_RETAINED_LEFTOVERS + 1 }, (_, i) => `ch-${i}`);
+  for (const id of ids) {
+    shuffle.registerProducer(id, producer, 's');
+    shuffle.route(end(id), THERE);
+  }
+  shuffle.unregister(ids, producer, { finished: true });
+  t.same(transport.revoked, ['ch-0'], 'the oldest leftovers went');
+  transport.consumerRequests('ch-0');
+  transport.consumerRequests(ids[ids.length - 1]!);
+  t.same(transport.sent.items, [end(ids[ids.length - 1]!)], 'a late consumer of a retained channel still gets its end of partition');
+});
+
+t.test('refusals reported by the transport are counted and logged at most once a minute, with the count', async (t) => {
+  let now = 0;
+  const { shuffle, sink } = setup(() => now);
+  shuffle.onRefused('message', 'first');
+  shuffle.onRefused('message', 'second');
+  shuffle.onRefused('subscription', 'bad secret');
+  now = 60_000;
+  shuffle.onRefused('message', 'third');
+  t.same(shuffle.refused, { message: 3, subscription: 1 });
+  t.match(sink.matching(/Dropped/), [
+    /WARN.*Dropped 1 message\(s\) of channels not subscribed on their stream \(1 in all\); latest: first/,
+    /WARN.*Dropped 1 partition request subscription\(s\) \(1 in all\); latest: bad secret/,
+    /WARN.*Dropped 2 message\(s\) of channels not subscribed on their stream \(3 in all\); latest: third/,
+  ]);
+  t.equal(sink.matching(/Dropped/).length, 3);
 });

@@ -34,8 +34,12 @@ export interface UpdateTaskExecutionStateRequest {
   attemptId: string;
   /** Flink's ExecutionState name. */
   state: string;
-  failure?: TaskFailure | undefined;
+  failure?:
+    | TaskFailure
+    | undefined;
+  /** The sender: its resource id and its current registration id. */
   resourceId: string;
+  registrationId: string;
 }
 
 export interface UpdateTaskExecutionStateResponse {
@@ -55,6 +59,9 @@ export interface AcknowledgeCheckpointRequest {
   asyncDurationMs: number;
   alignmentDurationMs: number;
   startDelayMs: number;
+  /** The sender: its resource id and its current registration id. */
+  resourceId: string;
+  registrationId: string;
 }
 
 export interface AcknowledgeCheckpointResponse {
@@ -65,6 +72,9 @@ export interface DeclineCheckpointRequest {
   attemptId: string;
   checkpointId: number;
   reason: string;
+  /** The sender: its resource id and its current registration id. */
+  resourceId: string;
+  registrationId: string;
 }
 
 export interface DeclineCheckpointResponse {
@@ -172,7 +182,7 @@ export const TaskFailure: MessageFns<TaskFailure> = {
 };
 
 function createBaseUpdateTaskExecutionStateRequest(): UpdateTaskExecutionStateRequest {
-  return { jobId: "", attemptId: "", state: "", failure: undefined, resourceId: "" };
+  return { jobId: "", attemptId: "", state: "", failure: undefined, resourceId: "", registrationId: "" };
 }
 
 export const UpdateTaskExecutionStateRequest: MessageFns<UpdateTaskExecutionStateRequest> = {
@@ -191,6 +201,9 @@ export const UpdateTaskExecutionStateRequest: MessageFns<UpdateTaskExecutionStat
     }
     if (message.resourceId !== "") {
       writer.uint32(42).string(message.resourceId);
+    }
+    if (message.registrationId !== "") {
+      writer.uint32(50).string(message.registrationId);
     }
     return writer;
   },
@@ -248,6 +261,14 @@ export const UpdateTaskExecutionStateRequest: MessageFns<UpdateTaskExecutionStat
             message.resourceId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.registrationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -279,6 +300,11 @@ export const UpdateTaskExecutionStateRequest: MessageFns<UpdateTaskExecutionStat
         : isSet(object.resource_id)
         ? globalThis.String(object.resource_id)
         : "",
+      registrationId: isSet(object.registrationId)
+        ? globalThis.String(object.registrationId)
+        : isSet(object.registration_id)
+        ? globalThis.String(object.registration_id)
+        : "",
     };
   },
 
@@ -299,6 +325,9 @@ export const UpdateTaskExecutionStateRequest: MessageFns<UpdateTaskExecutionStat
     if (message.resourceId !== "") {
       obj.resourceId = message.resourceId;
     }
+    if (message.registrationId !== "") {
+      obj.registrationId = message.registrationId;
+    }
     return obj;
   },
 
@@ -316,6 +345,7 @@ export const UpdateTaskExecutionStateRequest: MessageFns<UpdateTaskExecutionStat
       ? TaskFailure.fromPartial(object.failure)
       : undefined;
     message.resourceId = object.resourceId ?? "";
+    message.registrationId = object.registrationId ?? "";
     return message;
   },
 };
@@ -402,6 +432,8 @@ function createBaseAcknowledgeCheckpointRequest(): AcknowledgeCheckpointRequest 
     asyncDurationMs: 0,
     alignmentDurationMs: 0,
     startDelayMs: 0,
+    resourceId: "",
+    registrationId: "",
   };
 }
 
@@ -433,6 +465,12 @@ export const AcknowledgeCheckpointRequest: MessageFns<AcknowledgeCheckpointReque
     }
     if (message.startDelayMs !== 0) {
       writer.uint32(72).int64(message.startDelayMs);
+    }
+    if (message.resourceId !== "") {
+      writer.uint32(82).string(message.resourceId);
+    }
+    if (message.registrationId !== "") {
+      writer.uint32(90).string(message.registrationId);
     }
     return writer;
   },
@@ -522,6 +560,22 @@ export const AcknowledgeCheckpointRequest: MessageFns<AcknowledgeCheckpointReque
             message.startDelayMs = longToNumber(reader.int64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.registrationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -581,6 +635,16 @@ export const AcknowledgeCheckpointRequest: MessageFns<AcknowledgeCheckpointReque
         : isSet(object.start_delay_ms)
         ? globalThis.Number(object.start_delay_ms)
         : 0,
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      registrationId: isSet(object.registrationId)
+        ? globalThis.String(object.registrationId)
+        : isSet(object.registration_id)
+        ? globalThis.String(object.registration_id)
+        : "",
     };
   },
 
@@ -613,6 +677,12 @@ export const AcknowledgeCheckpointRequest: MessageFns<AcknowledgeCheckpointReque
     if (message.startDelayMs !== 0) {
       obj.startDelayMs = Math.round(message.startDelayMs);
     }
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.registrationId !== "") {
+      obj.registrationId = message.registrationId;
+    }
     return obj;
   },
 
@@ -630,6 +700,8 @@ export const AcknowledgeCheckpointRequest: MessageFns<AcknowledgeCheckpointReque
     message.asyncDurationMs = object.asyncDurationMs ?? 0;
     message.alignmentDurationMs = object.alignmentDurationMs ?? 0;
     message.startDelayMs = object.startDelayMs ?? 0;
+    message.resourceId = object.resourceId ?? "";
+    message.registrationId = object.registrationId ?? "";
     return message;
   },
 };
@@ -687,7 +759,7 @@ export const AcknowledgeCheckpointResponse: MessageFns<AcknowledgeCheckpointResp
 };
 
 function createBaseDeclineCheckpointRequest(): DeclineCheckpointRequest {
-  return { jobId: "", attemptId: "", checkpointId: 0, reason: "" };
+  return { jobId: "", attemptId: "", checkpointId: 0, reason: "", resourceId: "", registrationId: "" };
 }
 
 export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
@@ -703,6 +775,12 @@ export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.resourceId !== "") {
+      writer.uint32(42).string(message.resourceId);
+    }
+    if (message.registrationId !== "") {
+      writer.uint32(50).string(message.registrationId);
     }
     return writer;
   },
@@ -752,6 +830,22 @@ export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.registrationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -782,6 +876,16 @@ export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
         ? globalThis.Number(object.checkpoint_id)
         : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      registrationId: isSet(object.registrationId)
+        ? globalThis.String(object.registrationId)
+        : isSet(object.registration_id)
+        ? globalThis.String(object.registration_id)
+        : "",
     };
   },
 
@@ -799,6 +903,12 @@ export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.registrationId !== "") {
+      obj.registrationId = message.registrationId;
+    }
     return obj;
   },
 
@@ -811,6 +921,8 @@ export const DeclineCheckpointRequest: MessageFns<DeclineCheckpointRequest> = {
     message.attemptId = object.attemptId ?? "";
     message.checkpointId = object.checkpointId ?? 0;
     message.reason = object.reason ?? "";
+    message.resourceId = object.resourceId ?? "";
+    message.registrationId = object.registrationId ?? "";
     return message;
   },
 };
@@ -867,7 +979,12 @@ export const DeclineCheckpointResponse: MessageFns<DeclineCheckpointResponse> = 
   },
 };
 
-/** The JobMaster as TaskExecutors see it (Flink's JobMasterGateway, task side). */
+/**
+ * The JobMaster as TaskExecutors see it (Flink's JobMasterGateway, task side). Every request names its sender: the
+ * TaskExecutor's resource id and its current registration id at the ResourceManager (the registration's secret). The
+ * JobMaster acts on a message about an attempt only if the attempt is deployed to that TaskExecutor and the
+ * registration id is that TaskExecutor's current one; otherwise the call fails with PERMISSION_DENIED.
+ */
 export type JobMasterServiceService = typeof JobMasterServiceService;
 export const JobMasterServiceService = {
   /** A subtask changed state (RUNNING, FINISHED, CANCELED, FAILED). */

@@ -56,6 +56,11 @@ export interface RegisterTaskExecutorRequest {
     | undefined;
   /** The process id, for operators reading /taskmanagers next to `ps`. */
   pid: number;
+  /**
+   * The registration id this TaskExecutor last received from the ResourceManager, empty on its first registration:
+   * proves it is the instance holding that registration, so it may replace it while it is still alive.
+   */
+  previousRegistrationId: string;
 }
 
 export interface RegisterTaskExecutorResponse {
@@ -66,7 +71,10 @@ export interface RegisterTaskExecutorResponse {
 }
 
 export interface RegistrationSuccess {
-  /** Identifies this registration; heartbeats name it, so one that outlived a re-registration is refused. */
+  /**
+   * Identifies this registration (Flink's InstanceID) and is its secret: 128 random bits that only the ResourceManager
+   * and this TaskExecutor know. Heartbeats, disconnects, task state reports and checkpoint messages present it; never logged.
+   */
   registrationId: string;
   /** Identifies the ResourceManager instance; a restarted JobManager has a new one. */
   resourceManagerId: string;
@@ -430,6 +438,7 @@ function createBaseRegisterTaskExecutorRequest(): RegisterTaskExecutorRequest {
     hardware: undefined,
     slotReport: undefined,
     pid: 0,
+    previousRegistrationId: "",
   };
 }
 
@@ -458,6 +467,9 @@ export const RegisterTaskExecutorRequest: MessageFns<RegisterTaskExecutorRequest
     }
     if (message.pid !== 0) {
       writer.uint32(64).int32(message.pid);
+    }
+    if (message.previousRegistrationId !== "") {
+      writer.uint32(74).string(message.previousRegistrationId);
     }
     return writer;
   },
@@ -539,6 +551,14 @@ export const RegisterTaskExecutorRequest: MessageFns<RegisterTaskExecutorRequest
             message.pid = reader.int32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.previousRegistrationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -577,6 +597,11 @@ export const RegisterTaskExecutorRequest: MessageFns<RegisterTaskExecutorRequest
         ? SlotReport.fromJSON(object.slot_report)
         : undefined,
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      previousRegistrationId: isSet(object.previousRegistrationId)
+        ? globalThis.String(object.previousRegistrationId)
+        : isSet(object.previous_registration_id)
+        ? globalThis.String(object.previous_registration_id)
+        : "",
     };
   },
 
@@ -606,6 +631,9 @@ export const RegisterTaskExecutorRequest: MessageFns<RegisterTaskExecutorRequest
     if (message.pid !== 0) {
       obj.pid = Math.round(message.pid);
     }
+    if (message.previousRegistrationId !== "") {
+      obj.previousRegistrationId = message.previousRegistrationId;
+    }
     return obj;
   },
 
@@ -626,6 +654,7 @@ export const RegisterTaskExecutorRequest: MessageFns<RegisterTaskExecutorRequest
       ? SlotReport.fromPartial(object.slotReport)
       : undefined;
     message.pid = object.pid ?? 0;
+    message.previousRegistrationId = object.previousRegistrationId ?? "";
     return message;
   },
 };
@@ -1332,7 +1361,11 @@ export const DisconnectTaskManagerResponse: MessageFns<DisconnectTaskManagerResp
  */
 export type ResourceManagerServiceService = typeof ResourceManagerServiceService;
 export const ResourceManagerServiceService = {
-  /** Registers a TaskExecutor and its slots. Registering again under the same resource id replaces the old registration. */
+  /**
+   * Registers a TaskExecutor and its slots. A resource id whose registration is alive (its heartbeat session open, not
+   * timed out) is refused unless the request presents that registration's id (previous_registration_id): the same
+   * TaskExecutor instance registering again. Once the old registration is gone, the resource id registers as new.
+   */
   registerTaskExecutor: {
     path: "/tsflink.resourcemanager.v1.ResourceManagerService/RegisterTaskExecutor" as const,
     requestStream: false as const,
@@ -1372,7 +1405,11 @@ export const ResourceManagerServiceService = {
 } as const;
 
 export interface ResourceManagerServiceServer extends UntypedServiceImplementation {
-  /** Registers a TaskExecutor and its slots. Registering again under the same resource id replaces the old registration. */
+  /**
+   * Registers a TaskExecutor and its slots. A resource id whose registration is alive (its heartbeat session open, not
+   * timed out) is refused unless the request presents that registration's id (previous_registration_id): the same
+   * TaskExecutor instance registering again. Once the old registration is gone, the resource id registers as new.
+   */
   registerTaskExecutor: handleUnaryCall<RegisterTaskExecutorRequest, RegisterTaskExecutorResponse>;
   /**
    * One stream per registration: the TaskExecutor sends a heartbeat carrying its slot report every heartbeat.interval
@@ -1384,7 +1421,11 @@ export interface ResourceManagerServiceServer extends UntypedServiceImplementati
 }
 
 export interface ResourceManagerServiceClient extends Client {
-  /** Registers a TaskExecutor and its slots. Registering again under the same resource id replaces the old registration. */
+  /**
+   * Registers a TaskExecutor and its slots. A resource id whose registration is alive (its heartbeat session open, not
+   * timed out) is refused unless the request presents that registration's id (previous_registration_id): the same
+   * TaskExecutor instance registering again. Once the old registration is gone, the resource id registers as new.
+   */
   registerTaskExecutor(
     request: RegisterTaskExecutorRequest,
     callback: (error: ServiceError | null, response: RegisterTaskExecutorResponse) => void,

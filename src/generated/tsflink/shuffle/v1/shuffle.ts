@@ -40,9 +40,18 @@ export interface PartitionRequest {
     /** The consumer is gone: stop sending. */
     { $case: "release"; value: boolean }
     | undefined;
+  /**
+   * With subscribe: the channel's subscription secret from the consumer's deployment descriptor. The producer's
+   * TaskExecutor accepts a subscription only with the secret of the channel's producer; channel ids must have the form
+   * <32 hex>-<32 hex>, and a stream holds a bounded number of subscriptions.
+   */
+  secret: string;
 }
 
-/** Messages for the consumer, in order per channel. */
+/**
+ * Messages for the consumer, in order per channel. The consumer takes only messages of channels it subscribed on this
+ * stream; others are dropped and counted.
+ */
 export interface RequestPartitionsResponse {
   messages: ShuffleMessage[];
 }
@@ -154,7 +163,7 @@ export const RequestPartitionsRequest: MessageFns<RequestPartitionsRequest> = {
 };
 
 function createBasePartitionRequest(): PartitionRequest {
-  return { channelId: "", request: undefined };
+  return { channelId: "", request: undefined, secret: "" };
 }
 
 export const PartitionRequest: MessageFns<PartitionRequest> = {
@@ -172,6 +181,9 @@ export const PartitionRequest: MessageFns<PartitionRequest> = {
       case "release":
         writer.uint32(32).bool(message.request.value);
         break;
+    }
+    if (message.secret !== "") {
+      writer.uint32(42).string(message.secret);
     }
     return writer;
   },
@@ -221,6 +233,14 @@ export const PartitionRequest: MessageFns<PartitionRequest> = {
             message.request = { $case: "release", value: reader.bool() };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -247,6 +267,7 @@ export const PartitionRequest: MessageFns<PartitionRequest> = {
         : isSet(object.release)
         ? { $case: "release", value: globalThis.Boolean(object.release) }
         : undefined,
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
     };
   },
 
@@ -261,6 +282,9 @@ export const PartitionRequest: MessageFns<PartitionRequest> = {
       obj.credit = Math.round(message.request.value);
     } else if (message.request?.$case === "release") {
       obj.release = message.request.value;
+    }
+    if (message.secret !== "") {
+      obj.secret = message.secret;
     }
     return obj;
   },
@@ -291,6 +315,7 @@ export const PartitionRequest: MessageFns<PartitionRequest> = {
         break;
       }
     }
+    message.secret = object.secret ?? "";
     return message;
   },
 };

@@ -72,6 +72,11 @@ export interface ChannelDescriptor {
   channelId: string;
   /** host:port of the TaskExecutor that runs the other end of the channel. */
   peerAddress: string;
+  /**
+   * 32 hex digits the JobMaster hands only to the channel's two subtasks: the consumer presents it when it subscribes
+   * (PartitionRequest.secret), the producer's TaskExecutor sends the channel to no one else.
+   */
+  subscriptionSecret: string;
 }
 
 export interface InputGateDescriptor {
@@ -195,7 +200,7 @@ export interface RequestFileUploadResponse {
 }
 
 function createBaseChannelDescriptor(): ChannelDescriptor {
-  return { channelId: "", peerAddress: "" };
+  return { channelId: "", peerAddress: "", subscriptionSecret: "" };
 }
 
 export const ChannelDescriptor: MessageFns<ChannelDescriptor> = {
@@ -205,6 +210,9 @@ export const ChannelDescriptor: MessageFns<ChannelDescriptor> = {
     }
     if (message.peerAddress !== "") {
       writer.uint32(18).string(message.peerAddress);
+    }
+    if (message.subscriptionSecret !== "") {
+      writer.uint32(26).string(message.subscriptionSecret);
     }
     return writer;
   },
@@ -238,6 +246,14 @@ export const ChannelDescriptor: MessageFns<ChannelDescriptor> = {
             message.peerAddress = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.subscriptionSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -262,6 +278,11 @@ export const ChannelDescriptor: MessageFns<ChannelDescriptor> = {
         : isSet(object.peer_address)
         ? globalThis.String(object.peer_address)
         : "",
+      subscriptionSecret: isSet(object.subscriptionSecret)
+        ? globalThis.String(object.subscriptionSecret)
+        : isSet(object.subscription_secret)
+        ? globalThis.String(object.subscription_secret)
+        : "",
     };
   },
 
@@ -273,6 +294,9 @@ export const ChannelDescriptor: MessageFns<ChannelDescriptor> = {
     if (message.peerAddress !== "") {
       obj.peerAddress = message.peerAddress;
     }
+    if (message.subscriptionSecret !== "") {
+      obj.subscriptionSecret = message.subscriptionSecret;
+    }
     return obj;
   },
 
@@ -283,6 +307,7 @@ export const ChannelDescriptor: MessageFns<ChannelDescriptor> = {
     const message = createBaseChannelDescriptor();
     message.channelId = object.channelId ?? "";
     message.peerAddress = object.peerAddress ?? "";
+    message.subscriptionSecret = object.subscriptionSecret ?? "";
     return message;
   },
 };
@@ -2139,7 +2164,13 @@ export const RequestFileUploadResponse: MessageFns<RequestFileUploadResponse> = 
   },
 };
 
-/** The TaskExecutor as the JobMaster sees it (Flink's TaskExecutorGateway): deploy and cancel subtasks. */
+/**
+ * The TaskExecutor as the JobMaster sees it (Flink's TaskExecutorGateway): deploy and cancel subtasks.
+ * Every call is fenced (as Flink fences RPCs with a ResourceManagerId / JobMasterId): it carries the metadata
+ * `tsflink-resource-manager-id` (the id of the ResourceManager the TaskExecutor is registered with) and
+ * `tsflink-registration-id` (the TaskExecutor's registration id there, a secret only the two know). A call whose tokens
+ * are not those of the TaskExecutor's current registration fails with PERMISSION_DENIED and is not acted upon.
+ */
 export type TaskExecutorServiceService = typeof TaskExecutorServiceService;
 export const TaskExecutorServiceService = {
   /** Deploys one subtask into a slot. Idempotent per attempt id. */
