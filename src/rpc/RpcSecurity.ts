@@ -11,7 +11,8 @@ import {
 } from '@grpc/grpc-js';
 import type { SecureServerOptions } from 'node:http2';
 import type { SecureContextOptions } from 'node:tls';
-import { matchesPinnedFingerprint, type InternalTlsSettings } from '../common/security/InternalTlsSettings.js';
+import type { InternalTlsSettings } from '../common/security/InternalTlsSettings.js';
+import { matchesFingerprint } from '../common/security/tlsConfiguration.js';
 import { DEFAULT_CHANNEL_OPTIONS } from './RpcService.js';
 
 /**
@@ -65,7 +66,7 @@ export class RpcSecurity {
   }
 
   private checkServer(host: string, certificate: PeerCertificate): Error | undefined {
-    if (!matchesPinnedFingerprint(this.settings, certificate)) {
+    if (!matchesFingerprint(this.settings.pinnedFingerprints, certificate)) {
       return new Error(`The certificate of ${host} (SHA-256 ${certificate.fingerprint256}) is not one of security.ssl.internal.cert.fingerprint.`);
     }
     return this.settings.verifyHostname ? checkServerIdentity(host, certificate) : undefined;
@@ -75,7 +76,7 @@ export class RpcSecurity {
     return (_method, call) =>
       new ServerInterceptingCall(call, {
         start: (next) => {
-          if (matchesPinnedFingerprint(this.settings, call.getAuthContext().sslPeerCertificate)) {
+          if (matchesFingerprint(this.settings.pinnedFingerprints, call.getAuthContext().sslPeerCertificate)) {
             next();
             return;
           }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Test } from 'tap';
 import { clusterProcessEnv, type TestingCluster } from './TestingCluster.js';
 import { REPO_ROOT, testRun } from './testRun.js';
 import { getJson, waitFor } from './waitFor.js';
@@ -129,6 +130,27 @@ export async function flinkCli(cluster: TestingCluster, restUrl: string, args: s
 
 export function parseWindows(values: string[]): WindowCount[] {
   return values.map((v) => JSON.parse(v) as WindowCount);
+}
+
+/** The playground's six pages. */
+export const PAGES = ['/help', '/index', '/shop', '/jobs', '/about', '/news'];
+
+/**
+ * Asserts that the output of ClickEventCount over `windows` generated windows holds every closed window (all but the
+ * last) exactly once per page with count 1000, and nothing else.
+ */
+export function expectExactWindows(t: Test, records: readonly WindowCount[], windows: number): void {
+  const expected = (windows - 1) * PAGES.length;
+  let exact = 0;
+  for (let w = 0; w < windows - 1; w++) {
+    for (const page of PAGES) {
+      const found = records.filter((r) => r.windowStart === windowStartText(w) && r.page === page);
+      if (found.length === 1 && found[0]!.count === 1000) exact++;
+      else t.fail(`window ${w} page ${page}: ${JSON.stringify(found)}`);
+    }
+  }
+  t.equal(exact, expected, `every window is exactly 1000, once (${expected} windows)`);
+  t.equal(records.length, expected, 'nothing else was written');
 }
 
 /** Every page of windows 0 … windows-1 is in the output (duplicates allowed). */

@@ -2,7 +2,7 @@ import { request as plainRequest, type ClientRequest, type IncomingHttpHeaders, 
 import { request as tlsRequest, type RequestOptions as TlsRequestOptions } from 'node:https';
 import type { TLSSocket, SecureVersion } from 'node:tls';
 import { TsFlinkError } from '../errors.js';
-import { matchesFingerprint } from './certificateFingerprints.js';
+import { matchesFingerprint } from '../security/tlsConfiguration.js';
 import { ConnectError, ConnectionClosedError, InvalidJsonError, ResponseTimeoutError, ResponseTooLargeError, TlsHandshakeError } from './errors.js';
 
 /** Where a request goes: a URL, or host, port and path (with its query). */

@@ -3,7 +3,7 @@ import type { Configuration } from '../config/Configuration.js';
 import { SecurityOptions } from '../config/options.js';
 import { IllegalConfigurationError } from '../errors.js';
 import { loadKeyStore, loadTrustStore, type TlsIdentity } from '../security/KeyStores.js';
-import { normalizeFingerprint } from './certificateFingerprints.js';
+import { cipherSuites, pinnedFingerprints, tlsProtocol } from '../security/tlsConfiguration.js';
 import type { TlsClientOptions } from './HttpClient.js';
 
 /**
@@ -52,8 +52,8 @@ export function restServerTls(config: Configuration): RestServerTls {
     requestCert: authentication,
     rejectUnauthorized: authentication,
     minVersion: tlsProtocol(config),
-    ...(ciphers(config) ? { ciphers: ciphers(config) } : {}),
-    pinnedFingerprints: authentication ? restFingerprints(config) : [],
+    ...(cipherSuites(config) ? { ciphers: cipherSuites(config) } : {}),
+    pinnedFingerprints: authentication ? pinnedFingerprints(config, SecurityOptions.SSL_REST_CERT_FINGERPRINT) : [],
   };
 }
 
@@ -64,7 +64,7 @@ export function restServerTls(config: Configuration): RestServerTls {
  */
 export function restClientTls(config: Configuration): TlsClientOptions | undefined {
   if (!isRestSslEnabled(config)) return undefined;
-  const fingerprints = restFingerprints(config);
+  const fingerprints = pinnedFingerprints(config, SecurityOptions.SSL_REST_CERT_FINGERPRINT);
   const truststore = config.get(SecurityOptions.SSL_REST_TRUSTSTORE);
   const ca = truststore
     ? loadTrustStore({ path: truststore, type: config.get(SecurityOptions.SSL_REST_TRUSTSTORE_TYPE), password: config.get(SecurityOptions.SSL_REST_TRUSTSTORE_PASSWORD) }).ca
@@ -86,37 +86,8 @@ export function restClientTls(config: Configuration): TlsClientOptions | undefin
     fingerprints,
     trustFingerprintsOnly: fingerprints.length > 0 && ca === undefined,
     minVersion: tlsProtocol(config),
-    ...(ciphers(config) ? { ciphers: ciphers(config) } : {}),
+    ...(cipherSuites(config) ? { ciphers: cipherSuites(config) } : {}),
   };
-}
-
-function restFingerprints(config: Configuration): string[] {
-  const value = config.get(SecurityOptions.SSL_REST_CERT_FINGERPRINT);
-  if (value === undefined || value.trim() === '') return [];
-  return value.split(',').map((raw) => {
-    const fingerprint = normalizeFingerprint(raw);
-    if (!/^[0-9A-F]{40}$|^[0-9A-F]{64}$/.test(fingerprint)) {
-      throw new IllegalConfigurationError(`${SecurityOptions.SSL_REST_CERT_FINGERPRINT.key}: '${raw.trim()}' is not a SHA-1 or SHA-256 fingerprint (hex, colons allowed).`);
-    }
-    return fingerprint;
-  });
-}
-
-function tlsProtocol(config: Configuration): SecureVersion {
-  const value = config.get(SecurityOptions.SSL_PROTOCOL).trim();
-  if (value === 'TLSv1.2' || value === 'TLSv1.3') return value;
-  throw new IllegalConfigurationError(`${SecurityOptions.SSL_PROTOCOL.key}: unsupported protocol '${value}' (TLSv1.2 or TLSv1.3).`);
-}
-
-/** Flink lists suites comma-separated; OpenSSL takes them colon-separated. */
-function ciphers(config: Configuration): string | undefined {
-  const value = config.get(SecurityOptions.SSL_ALGORITHMS);
-  if (value === undefined || value.trim() === '') return undefined;
-  return value
-    .split(',')
-    .map((suite) => suite.trim())
-    .filter((suite) => suite !== '')
-    .join(':');
 }
 
 function required(config: Configuration, key: string, value: string | undefined, why: string): string {

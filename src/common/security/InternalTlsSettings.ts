@@ -1,10 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
+import type { SecureVersion } from 'node:tls';
 import type { Configuration } from '../config/Configuration.js';
 import { SecurityOptions } from '../config/options.js';
 import { IllegalConfigurationError } from '../errors.js';
 import { CLUSTER_CERTIFICATE_NAME, loadOrCreateClusterCertificate } from './ClusterCertificate.js';
 import { loadKeyStore, loadTrustStore, type TlsIdentity } from './KeyStores.js';
+import { cipherSuites, pinnedFingerprints, tlsProtocol } from './tlsConfiguration.js';
 
 /**
  * How this process authenticates the cluster's internal connections (RPC and the data plane) and is authenticated by
@@ -23,7 +25,7 @@ export interface InternalTlsSettings {
    */
   serverName: string | undefined;
   verifyHostname: boolean;
-  minVersion: 'TLSv1.2' | 'TLSv1.3';
+  minVersion: SecureVersion;
   ciphers: string | undefined;
   handshakeTimeoutMs: number;
   sessionTimeoutMs: number;
@@ -34,9 +36,9 @@ export interface InternalTlsSettings {
 export function internalTlsSettings(config: Configuration, configDirectory: string): InternalTlsSettings {
   checkSupportedSecurityOptions(config);
   const common = {
-    pinnedFingerprints: parseFingerprints(config.get(SecurityOptions.SSL_INTERNAL_CERT_FINGERPRINT), SecurityOptions.SSL_INTERNAL_CERT_FINGERPRINT.key),
+    pinnedFingerprints: pinnedFingerprints(config, SecurityOptions.SSL_INTERNAL_CERT_FINGERPRINT),
     minVersion: tlsProtocol(config),
-    ciphers: ciphers(config),
+    ciphers: cipherSuites(config),
     handshakeTimeoutMs: config.get(SecurityOptions.SSL_INTERNAL_HANDSHAKE_TIMEOUT),
     sessionTimeoutMs: config.get(SecurityOptions.SSL_INTERNAL_SESSION_TIMEOUT),
   };
@@ -79,14 +81,6 @@ export function internalSslEnabled(config: Configuration): boolean {
   return config.get(SecurityOptions.SSL_INTERNAL_ENABLED) || config.get(SecurityOptions.SSL_ENABLED);
 }
 
-/** Whether a peer certificate is one of the pinned ones (always, when nothing is pinned). */
-export function matchesPinnedFingerprint(settings: Pick<InternalTlsSettings, 'pinnedFingerprints'>, certificate: { fingerprint?: string; fingerprint256?: string } | undefined): boolean {
-  if (settings.pinnedFingerprints.length === 0) return true;
-  if (!certificate) return false;
-  const presented = [certificate.fingerprint, certificate.fingerprint256].filter((f): f is string => !!f).map(normalizeFingerprint);
-  return presented.some((f) => settings.pinnedFingerprints.includes(f));
-}
-
 /**
  * Security options tsflink cannot honour fail the start instead of being ignored: Kerberos, other SSL providers,
  * protocols Node's TLS will not speak.
@@ -102,24 +96,6 @@ export function checkSupportedSecurityOptions(config: Configuration): void {
     throw new IllegalConfigurationError(`${SecurityOptions.SSL_PROVIDER.key}: unsupported provider '${provider}' (JDK or OPENSSL; tsflink always uses Node's OpenSSL).`);
   }
   tlsProtocol(config);
-  ciphers(config);
-}
-
-function tlsProtocol(config: Configuration): 'TLSv1.2' | 'TLSv1.3' {
-  const value = config.get(SecurityOptions.SSL_PROTOCOL).trim();
-  if (value === 'TLSv1.2' || value === 'TLSv1.3') return value;
-  throw new IllegalConfigurationError(`${SecurityOptions.SSL_PROTOCOL.key}: unsupported protocol '${value}' (TLSv1.2 or TLSv1.3).`);
-}
-
-/** Flink lists suites by IANA name (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); OpenSSL names pass through. */
-function ciphers(config: Configuration): string | undefined {
-  const value = config.get(SecurityOptions.SSL_ALGORITHMS);
-  if (value === undefined || value.trim() === '') return undefined;
-  return value
-    .split(',')
-    .map((suite) => suite.trim())
-    .filter((suite) => suite !== '')
-    .join(':');
 }
 
 function required(key: string, value: string | undefined): string {
@@ -127,19 +103,4 @@ function required(key: string, value: string | undefined): string {
     throw new IllegalConfigurationError(`security.ssl.internal.enabled is true but ${key} is not set.`);
   }
   return value;
-}
-
-function parseFingerprints(value: string | undefined, key: string): string[] {
-  if (value === undefined || value.trim() === '') return [];
-  return value.split(',').map((raw) => {
-    const fingerprint = normalizeFingerprint(raw);
-    if (!/^[0-9A-F]{40}$|^[0-9A-F]{64}$/.test(fingerprint)) {
-      throw new IllegalConfigurationError(`${key}: '${raw.trim()}' is not a SHA-1 or SHA-256 fingerprint (hex, colons allowed).`);
-    }
-    return fingerprint;
-  });
-}
-
-function normalizeFingerprint(text: string): string {
-  return text.trim().replace(/[:\s]/g, '').toUpperCase();
 }

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { Configuration } from '../../common/config/Configuration.js';
 import { RestOptions } from '../../common/config/options.js';
 import { IllegalConfigurationError } from '../../common/errors.js';
-import { matchesFingerprint } from '../../common/http/certificateFingerprints.js';
+import { matchesFingerprint } from '../../common/security/tlsConfiguration.js';
 import { isRestSslEnabled, restServerTls, type RestServerTls } from '../../common/http/RestSsl.js';
 import type { Logger } from '../../common/Logger.js';
 import { ByteBudget } from './ByteBudget.js';
