@@ -3,7 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleNetworks } from '../testing/netns/TestingNetwork.js';
 import { kafkaDataDir, REPO_ROOT, TEST_RUN_FILE } from '../testing/testRun.js';
+
+// Test hosts (network namespaces) of test processes that died without removing them.
+const staleNetworks = removeStaleNetworks();
+if (staleNetworks > 0) console.log(`# removed ${staleNetworks} test network(s) left behind by ended test processes`);
 
 if (existsSync(TEST_RUN_FILE)) {
   const run = JSON.parse(readFileSync(TEST_RUN_FILE, 'utf8')) as { root: string };

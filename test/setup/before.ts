@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { removeStaleNetworks } from '../testing/netns/TestingNetwork.js';
 import { TEST_RUN_FILE, writeRunFile } from '../testing/testRun.js';
 
 // A run that was killed before its 'after' step left its broker and processes behind: clean those up first.
@@ -12,6 +13,10 @@ if (existsSync(TEST_RUN_FILE)) {
   console.log('# cleaning up after an aborted earlier test run');
   execFileSync(process.execPath, [...process.execArgv, join(import.meta.dirname, 'after.ts')], { stdio: 'inherit' });
 }
+
+// Test hosts (network namespaces) of test processes that died without removing them.
+const staleNetworks = removeStaleNetworks();
+if (staleNetworks > 0) console.log(`# removed ${staleNetworks} test network(s) left behind by ended test processes`);
 
 const root = mkdtempSync(join(tmpdir(), 'tsflink-test-'));
 mkdirSync(dirname(TEST_RUN_FILE), { recursive: true });
