@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A single-node Apache Kafka broker (KRaft, broker+controller) on 127.0.0.1 for tsflink.
+# A single-node Apache Kafka broker (KRaft, broker+controller) for tsflink, on 127.0.0.1 unless KAFKA_HOST says otherwise.
 #
 #   bin/kafka.sh start|stop|status|fetch
 #   bin/kafka.sh create-topics [name:partitions ...]    (default: input:2 output:2, the playground's topics)
@@ -8,6 +8,7 @@
 #
 # Environment:
 #   KAFKA_PORT             broker port (default 9092)
+#   KAFKA_HOST             address the broker and its controller bind to and advertise (default 127.0.0.1)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port (default KAFKA_PORT+1)
 #   KAFKA_DATA_DIR         log dirs, server.properties, pid and log file (default <repo>/data/kafka)
 #   KAFKA_HEAP_OPTS        JVM heap options (default -Xms256m -Xmx512m)
@@ -22,6 +23,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 POM="$ROOT/kafka/pom.xml"
 LIBS="$ROOT/kafka/libs"
 PORT="${KAFKA_PORT:-9092}"
+HOST="${KAFKA_HOST:-127.0.0.1}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 DATA_DIR="${KAFKA_DATA_DIR:-$ROOT/data/kafka}"
 PID_FILE="$DATA_DIR/kafka.pid"
@@ -57,12 +59,12 @@ running_pid() {
 write_config() {
   mkdir -p "$DATA_DIR/logs"
   cat > "$DATA_DIR/server.properties" <<PROPS
-# Written by bin/kafka.sh: a single-node KRaft broker on loopback.
+# Written by bin/kafka.sh: a single-node KRaft broker on $HOST.
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
@@ -94,7 +96,7 @@ java_cmd() {
 }
 
 start() {
-  if pid="$(running_pid)"; then echo "Kafka is already running (pid $pid) on 127.0.0.1:$PORT."; return 0; fi
+  if pid="$(running_pid)"; then echo "Kafka is already running (pid $pid) on $HOST:$PORT."; return 0; fi
   fetch_jars
   command -v java >/dev/null || die "Java is not installed."
   write_config
@@ -124,7 +126,7 @@ start() {
     fi
     sleep 0.2
   done
-  echo "Kafka started (pid $pid) on 127.0.0.1:$PORT, data in $DATA_DIR."
+  echo "Kafka started (pid $pid) on $HOST:$PORT, data in $DATA_DIR."
 }
 
 stop() {
@@ -139,7 +141,7 @@ stop() {
 
 status() {
   local pid
-  if pid="$(running_pid)"; then echo "Kafka is running (pid $pid) on 127.0.0.1:$PORT."; else echo "Kafka is not running."; exit 3; fi
+  if pid="$(running_pid)"; then echo "Kafka is running (pid $pid) on $HOST:$PORT."; else echo "Kafka is not running."; exit 3; fi
 }
 
 # Runs one of Kafka's command-line tools against this broker, logging warnings only, to stderr.
@@ -149,7 +151,7 @@ run_tool() {
   mkdir -p "$DATA_DIR"
   printf 'log4j.rootLogger=WARN, stderr\nlog4j.appender.stderr=org.apache.log4j.ConsoleAppender\nlog4j.appender.stderr.Target=System.err\nlog4j.appender.stderr.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stderr.layout.ConversionPattern=[%%d] %%p %%m (%%c)%%n\n' > "$DATA_DIR/tools-log4j.properties"
   local bootstrap=()
-  [[ " $* " == *" --bootstrap-server "* ]] || bootstrap=(--bootstrap-server "127.0.0.1:$PORT")
+  [[ " $* " == *" --bootstrap-server "* ]] || bootstrap=(--bootstrap-server "$HOST:$PORT")
   java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Dlog4j.configuration=file:$DATA_DIR/tools-log4j.properties" \
     -cp "$LIBS/*" "$main" "${bootstrap[@]}" "$@"
 }

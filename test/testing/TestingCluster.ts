@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestingNetwork } from './netns/TestingNetwork.js';
 import { REPO_ROOT, testDir } from './testRun.js';
 import { waitFor } from './waitFor.js';
 
@@ -25,6 +26,12 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 }
 
 export type Component = 'standalonesession' | 'taskexecutor';
+
+/** Where a process runs: a test host (a network namespace of a TestingNetwork), or this machine's loopback if unset. */
+export interface OnHost {
+  network: TestingNetwork;
+  host: string;
+}
 
 /**
  * The environment for cluster processes: the test's own, without tap's process-info and coverage hooks, which tap
@@ -112,16 +119,17 @@ export class TestingCluster {
     );
   }
 
-  start(component: Component, args: string[] = []): ClusterProcess {
+  start(component: Component, args: string[] = [], on?: OnHost): ClusterProcess {
     const workDir = join(this.dir, `${component}-${this.counter++}`);
     mkdirSync(workDir, { recursive: true });
-    const script = component === 'standalonesession' ? 'jobmanager.sh' : 'taskmanager.sh';
-    const child = spawn(join(REPO_ROOT, 'bin', script), ['start-foreground', ...args], {
+    const script = join(REPO_ROOT, 'bin', component === 'standalonesession' ? 'jobmanager.sh' : 'taskmanager.sh');
+    const options: SpawnOptions = {
       cwd: workDir,
       env: { ...clusterProcessEnv(), FLINK_CONF_DIR: this.confDir, FLINK_LOG_DIR: this.logDir, FLINK_PID_DIR: this.pidDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-    });
+    };
+    const child = on ? on.network.spawn(on.host, script, ['start-foreground', ...args], options) : spawn(script, ['start-foreground', ...args], options);
     liveGroups.add(child.pid!);
     const proc = new ClusterProcess(component, child, workDir);
     this.processes.push(proc);
@@ -129,14 +137,40 @@ export class TestingCluster {
   }
 
   /** A JobManager on free ports (unless args say otherwise); resolves once it announced its ports. */
-  async startJobManager(args: string[] = []): Promise<{ process: ClusterProcess; rpcPort: number; restPort: number; restUrl: string }> {
-    const proc = this.start('standalonesession', ['-D', 'jobmanager.rpc.port=0', '-D', 'rest.port=0', ...args]);
+  /**
+   * A JobManager on free ports (unless args say otherwise); resolves once it announced its ports. On a test host, it
+   * binds and advertises the host's address (jobmanager.rpc.address, jobmanager.bind-host, rest.address,
+   * rest.bind-address).
+   */
+  async startJobManager(
+    args: string[] = [],
+    on?: OnHost,
+  ): Promise<{ process: ClusterProcess; address: string; rpcPort: number; restPort: number; restUrl: string }> {
+    const address = on ? on.network.host(on.host).address : '127.0.0.1';
+    const hostArgs = on
+      ? ['-D', `jobmanager.rpc.address=${address}`, '-D', `jobmanager.bind-host=${address}`, '-D', `rest.address=${address}`, '-D', `rest.bind-address=${address}`]
+      : [];
+    const proc = this.start('standalonesession', ['-D', 'jobmanager.rpc.port=0', '-D', 'rest.port=0', ...hostArgs, ...args], on);
     const ports = await proc.ports();
-    return { process: proc, rpcPort: ports.rpc, restPort: ports.rest, restUrl: `http://127.0.0.1:${ports.rest}` };
+    return { process: proc, address, rpcPort: ports.rpc, restPort: ports.rest, restUrl: `http://${address}:${ports.rest}` };
   }
 
-  async startTaskManager(jobManagerRpcPort: number, args: string[] = []): Promise<{ process: ClusterProcess; resourceId: string }> {
-    const proc = this.start('taskexecutor', ['-D', `jobmanager.rpc.port=${jobManagerRpcPort}`, ...args]);
+  /**
+   * A TaskManager of the JobManager at `jobManager` (its RPC port, on loopback, or its address and port). On a test
+   * host, it binds and advertises the host's address (taskmanager.host, taskmanager.bind-host).
+   */
+  async startTaskManager(
+    jobManager: number | { address: string; rpcPort: number },
+    args: string[] = [],
+    on?: OnHost,
+  ): Promise<{ process: ClusterProcess; resourceId: string }> {
+    const jm = typeof jobManager === 'number' ? { address: undefined, rpcPort: jobManager } : jobManager;
+    const address = on?.network.host(on.host).address;
+    const hostArgs = [
+      ...(jm.address ? ['-D', `jobmanager.rpc.address=${jm.address}`] : []),
+      ...(address ? ['-D', `taskmanager.host=${address}`, '-D', `taskmanager.bind-host=${address}`] : []),
+    ];
+    const proc = this.start('taskexecutor', ['-D', `jobmanager.rpc.port=${jm.rpcPort}`, ...hostArgs, ...args], on);
     const ports = await proc.ports();
     return { process: proc, resourceId: ports.resourceId };
   }

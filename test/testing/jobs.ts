@@ -98,9 +98,12 @@ export function windowStartText(index: number): string {
  * record through when the broker lists the aborted transactions out of first-offset order (its filterAbortedMessages
  * assumes they are sorted), which happens after several transactional producers were fenced at once.
  */
-export async function readCommitted(topic: string, { maxMessages, idleMs = 5000 }: { maxMessages?: number; idleMs?: number } = {}): Promise<string[]> {
+export async function readCommitted(
+  topic: string,
+  { maxMessages, idleMs = 5000, bootstrapServers }: { maxMessages?: number; idleMs?: number; bootstrapServers?: string } = {},
+): Promise<string[]> {
   const run = testRun();
-  const args = ['console-consumer', '--bootstrap-server', run.kafka.bootstrapServers, '--topic', topic, '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', String(idleMs)];
+  const args = ['console-consumer', '--bootstrap-server', bootstrapServers ?? run.kafka.bootstrapServers, '--topic', topic, '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', String(idleMs)];
   if (maxMessages !== undefined) args.push('--max-messages', String(maxMessages));
   const { stdout } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'kafka.sh'), args, {
     env: { ...process.env, KAFKA_PORT: String(run.kafka.port), KAFKA_DATA_DIR: run.kafka.dataDir },

@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import type { TestingNetwork } from './TestingNetwork.js';
+import { REPO_ROOT, testDir } from '../testRun.js';
+
+/** A Kafka broker of its own on a test host (bin/kafka.sh inside the host's namespace, bound to its address). */
+export interface KafkaOnHost {
+  bootstrapServers: string;
+  /** Runs one of bin/kafka.sh's tool commands (create-topics, topics, console-consumer) against it, on its host. */
+  tool(args: string[]): string;
+  stop(): void;
+}
+
+export function startKafkaOnHost(network: TestingNetwork, host: string): KafkaOnHost {
+  const address = network.host(host).address;
+  const env = { ...process.env, KAFKA_HOST: address, KAFKA_PORT: '9092', KAFKA_DATA_DIR: testDir(`kafka-${host}`) };
+  const script = join(REPO_ROOT, 'bin', 'kafka.sh');
+  network.exec(host, script, ['start'], env);
+  return {
+    bootstrapServers: `${address}:9092`,
+    tool: (args) => network.exec(host, script, args, env),
+    stop: () => void network.exec(host, script, ['stop'], env),
+  };
+}
