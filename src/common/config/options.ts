@@ -238,3 +238,28 @@ export const ProgramOptions = {
       "tsflink: how many programs' main() may run on the JobManager at once (each in its own thread with its own heap limit); further requests wait their turn, and beyond 16 waiting ones are refused.",
   }),
 } as const;
+
+/** Flink's HighAvailabilityOptions: JobManager leader election and job recovery through ZooKeeper. */
+export const HighAvailabilityOptions = {
+  TYPE: stringOption('high-availability.type', {
+    defaultValue: 'none',
+    deprecatedKeys: ['high-availability', 'recovery.mode'],
+    description: 'none (a job is lost with its JobManager) or zookeeper (standby JobManagers, jobs recovered).',
+  }),
+  ZOOKEEPER_QUORUM: stringOption('high-availability.zookeeper.quorum', { defaultValue: undefined, description: 'The ZooKeeper ensemble, host:port[,host:port...].' }),
+  ZOOKEEPER_ROOT: stringOption('high-availability.zookeeper.path.root', { defaultValue: '/flink', description: 'The root node under which every cluster keeps its data.' }),
+  CLUSTER_ID: stringOption('high-availability.cluster-id', { defaultValue: '/default', description: 'This cluster below the root; clusters sharing an ensemble need different ids.' }),
+  STORAGE_DIR: stringOption('high-availability.storageDir', {
+    defaultValue: undefined,
+    deprecatedKeys: ['high-availability.zookeeper.storageDir'],
+    description: 'Where JobManager metadata (job graphs, checkpoint pointers) is written; ZooKeeper keeps only references. Required with HA; a directory every JobManager host shares.',
+  }),
+  ZOOKEEPER_SESSION_TIMEOUT: durationOption('high-availability.zookeeper.client.session-timeout', { defaultValue: 60_000, description: 'The ZooKeeper session timeout.' }),
+  ZOOKEEPER_CONNECTION_TIMEOUT: durationOption('high-availability.zookeeper.client.connection-timeout', { defaultValue: 15_000, description: 'How long a ZooKeeper request waits for a connection.' }),
+  ZOOKEEPER_RETRY_WAIT: durationOption('high-availability.zookeeper.client.retry-wait', { defaultValue: 5000, description: 'Pause between retries of a failed ZooKeeper operation.' }),
+  ZOOKEEPER_MAX_RETRY_ATTEMPTS: intOption('high-availability.zookeeper.client.max-retry-attempts', { defaultValue: 3, description: 'Retries of a failed ZooKeeper operation.' }),
+  ZOOKEEPER_TOLERATE_SUSPENDED_CONNECTIONS: booleanOption('high-availability.zookeeper.client.tolerate-suspended-connections', {
+    defaultValue: false,
+    description: 'false: a suspended connection ends leadership at once; true: only a lost session does.',
+  }),
+} as const;
