@@ -12,6 +12,7 @@ import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js'
 import { SystemClock } from '../common/time/Clock.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
+import { checkHighAvailabilitySupported } from '../highavailability/HighAvailabilityMode.js';
 import { RpcSecurity } from '../rpc/RpcSecurity.js';
 import { bindServer, shutdownServer } from '../rpc/RpcService.js';
 import { checkCheckpointDirectoryOptions } from './checkpoint/CheckpointCoordinatorConfiguration.js';
@@ -77,6 +78,7 @@ export class StandaloneSessionClusterEntrypoint {
     /** The JobManager's log file, served by the REST API with the rest of its directory. */
     logFile?: string,
   ) {
+    checkHighAvailabilitySupported(configuration);
     this.security = new RpcSecurity(internalTlsSettings(configuration, configDirectory));
     this.rpcServer = this.security.createServer();
     const heartbeatIntervalMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL);

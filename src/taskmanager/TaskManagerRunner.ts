@@ -10,6 +10,7 @@ import { LogFileLocation } from '../common/process/LogFileLocation.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
 import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
+import { checkHighAvailabilitySupported } from '../highavailability/HighAvailabilityMode.js';
 import { RpcSecurity } from '../rpc/RpcSecurity.js';
 import { bindServer, shutdownServer } from '../rpc/RpcService.js';
 import { GrpcShuffleTransport } from './network/rpc/GrpcShuffleTransport.js';
@@ -43,6 +44,7 @@ export class TaskManagerRunner {
     /** Where the cluster certificate is kept unless configured otherwise. */
     configDirectory: string,
   ) {
+    checkHighAvailabilitySupported(configuration);
     this.security = new RpcSecurity(internalTlsSettings(configuration, configDirectory));
     this.rpcServer = this.security.createServer();
     this.dataServer = this.security.createServer();
