@@ -3,6 +3,11 @@ import type { Logger } from '../../common/Logger.js';
 import { encodeLeaderInformation, type LeaderInformation, type ZooKeeperPaths } from '../LeaderInformation.js';
 import type { ConnectionState, ZooKeeperClient } from '../zookeeper/ZooKeeperClient.js';
 import { isZooKeeperError, type Op } from '../zookeeper/protocol.js';
+import type { LeaderFence } from '../zookeeper/ZooKeeperStateHandleStore.js';
+import { TsFlinkError } from '../../common/errors.js';
+
+/** A write of a leader's was attempted after its leadership ended. */
+export class LeadershipLostError extends TsFlinkError {}
 import type { LeaderContender } from './LeaderContender.js';
 
 export interface ZooKeeperLeaderElectionOptions {
@@ -42,6 +47,20 @@ export class ZooKeeperLeaderElectionDriver {
   /** Whether `leaderSessionId` is the current grant and the ZooKeeper session is certainly alive. */
   hasLeadership(leaderSessionId: string): boolean {
     return !this.closed && this.leaderSessionId === leaderSessionId && this.options.client.hasFreshSession();
+  }
+
+  /**
+   * The fence of the HA stores' writes under the grant `leaderSessionId`: a check that its latch node still exists,
+   * prepended to each transaction; LeadershipLostError at once when the grant is over.
+   */
+  fence(leaderSessionId: string): LeaderFence {
+    return {
+      fencingOps: () => {
+        const latchNode = this.latchNode;
+        if (!latchNode || !this.hasLeadership(leaderSessionId)) throw new LeadershipLostError(`leadership ${leaderSessionId} is over`);
+        return [{ type: 'check', path: latchNode, version: -1 }];
+      },
+    };
   }
 
   /**

@@ -42,7 +42,7 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
     this.checkpoints.push(checkpoint);
     const subsumed: CompletedCheckpoint[] = [];
     while (this.checkpoints.length > Math.max(1, this.numRetained)) subsumed.push(this.checkpoints.shift()!);
-    for (const old of subsumed) await this.discard(old);
+    for (const old of subsumed) await discardCompletedCheckpoint(old, this.log);
     return subsumed;
   }
 
@@ -61,17 +61,18 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
 
   async shutdown(discard: boolean): Promise<void> {
     const all = this.checkpoints.splice(0);
-    if (discard) for (const checkpoint of all) await this.discard(checkpoint);
+    if (discard) for (const checkpoint of all) await discardCompletedCheckpoint(checkpoint, this.log);
   }
 
-  /** Flink's CompletedCheckpoint.discard: what the checkpoint holds, never anything else (see discardCheckpointDirectory). */
-  private async discard(checkpoint: CompletedCheckpoint): Promise<void> {
-    try {
-      const names = checkpoint.stateFiles ?? stateFileNames(await readMetadata(checkpoint.directory).catch(() => ({ operators: {} })));
-      const { removedDirectory } = await discardCheckpointDirectory(checkpoint.directory, names);
-      if (!removedDirectory) this.log.warn(`Kept the directory of checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: it holds files the checkpoint does not name.`);
-    } catch (error) {
-      this.log.warn(`Could not remove checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: ${(error as Error).message}`);
-    }
+}
+
+/** Flink's CompletedCheckpoint.discard: what the checkpoint holds, never anything else (see discardCheckpointDirectory). */
+export async function discardCompletedCheckpoint(checkpoint: CompletedCheckpoint, log: Logger): Promise<void> {
+  try {
+    const names = checkpoint.stateFiles ?? stateFileNames(await readMetadata(checkpoint.directory).catch(() => ({ operators: {} })));
+    const { removedDirectory } = await discardCheckpointDirectory(checkpoint.directory, names);
+    if (!removedDirectory) log.warn(`Kept the directory of checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: it holds files the checkpoint does not name.`);
+  } catch (error) {
+    log.warn(`Could not remove checkpoint ${checkpoint.checkpointId} at ${checkpoint.directory}: ${(error as Error).message}`);
   }
 }
