@@ -20,16 +20,3 @@ export function highAvailabilityMode(config: Configuration): HighAvailabilityMod
   }
   return 'ZOOKEEPER';
 }
-
-/**
- * Stops a process whose configuration asks for HA that this version cannot give yet: running without it while the
- * user believes jobs survive their JobManager would be worse than not starting.
- */
-export function checkHighAvailabilitySupported(config: Configuration): void {
-  if (highAvailabilityMode(config) === 'ZOOKEEPER') {
-    throw new IllegalConfigurationError(
-      'high-availability.type is zookeeper, but this tsflink does not recover jobs through ZooKeeper yet (leader election exists, ' +
-        'job recovery does not; see docs/high-availability.md). Set high-availability.type: none.',
-    );
-  }
-}

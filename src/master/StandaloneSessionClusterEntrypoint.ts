@@ -12,7 +12,12 @@ import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js'
 import { SystemClock } from '../common/time/Clock.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
-import { checkHighAvailabilitySupported } from '../highavailability/HighAvailabilityMode.js';
+import { createHighAvailabilityServices, type HighAvailabilityServices, type LeaderElectionService } from '../highavailability/HighAvailabilityServices.js';
+import { highAvailabilityMode } from '../highavailability/HighAvailabilityMode.js';
+import type { LeaderContender } from '../highavailability/leaderelection/LeaderContender.js';
+import { checkpointRecoveryFactory } from './checkpoint/CheckpointRecoveryFactory.js';
+import { type DispatcherHaServices } from './dispatcher/Dispatcher.js';
+import { StandaloneJobGraphStore, ZooKeeperJobGraphStore } from './dispatcher/JobGraphStore.js';
 import { RpcSecurity } from '../rpc/RpcSecurity.js';
 import { bindServer, shutdownServer } from '../rpc/RpcService.js';
 import { checkCheckpointDirectoryOptions } from './checkpoint/CheckpointCoordinatorConfiguration.js';
@@ -54,8 +59,13 @@ export interface BoundPorts {
 /**
  * The JobManager of a session cluster: the RPC server TaskManagers register with, the ResourceManager, the Dispatcher
  * and the REST endpoint. Owns their start and orderly shutdown.
+ *
+ * It contends for leadership (HighAvailabilityServices): without HA it leads at once; with ZooKeeper it is a standby
+ * until elected. While it leads, its ResourceManager takes TaskManagers with the leader session id as fencing token
+ * and its Dispatcher runs the jobs (recovered from the HA stores first); when leadership ends, both stop at once and
+ * the jobs stay in the stores for the next leader. A standby's REST answers 503, as Flink's does during an election.
  */
-export class StandaloneSessionClusterEntrypoint {
+export class StandaloneSessionClusterEntrypoint implements LeaderContender {
   readonly resourceManager: ResourceManager;
   readonly dispatcher: Dispatcher;
   /** host:port TaskExecutors use to reach this JobManager; known once the RPC server is bound. */
@@ -69,6 +79,10 @@ export class StandaloneSessionClusterEntrypoint {
   private readonly configuration: Configuration;
   readonly metrics: JobManagerMetricGroup;
   private readonly prometheus = new PrometheusReporter(() => this.reportedMetrics());
+  private ha: HighAvailabilityServices | undefined;
+  private election: LeaderElectionService | undefined;
+  /** The leader session id while this JobManager leads. */
+  private leaderSessionId: string | undefined;
 
   constructor(
     configuration: Configuration,
@@ -77,8 +91,13 @@ export class StandaloneSessionClusterEntrypoint {
     configDirectory: string,
     /** The JobManager's log file, served by the REST API with the rest of its directory. */
     logFile?: string,
+    /** Called when the JobManager cannot go on (Flink's FatalErrorHandler): by default the process exits. */
+    private readonly onFatalError: (error: unknown) => void = (error) => {
+      log.error('Fatal error occurred in the cluster entrypoint.', {}, error);
+      process.exit(1);
+    },
   ) {
-    checkHighAvailabilitySupported(configuration);
+    highAvailabilityMode(configuration);
     this.security = new RpcSecurity(internalTlsSettings(configuration, configDirectory));
     this.rpcServer = this.security.createServer();
     const heartbeatIntervalMs = configuration.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL);
@@ -91,6 +110,8 @@ export class StandaloneSessionClusterEntrypoint {
         heartbeatIntervalMs,
         heartbeatTimeoutMs,
         maxNumberOfSlots: configuration.get(ResourceManagerOptions.MAX_SLOT_NUM),
+        // It leads once this JobManager is granted leadership.
+        resourceManagerId: null,
       },
       { clock, scheduler: executor, taskExecutors: grpcTaskExecutorConnector(this.security) },
       log.child('ResourceManager'),
@@ -144,7 +165,13 @@ export class StandaloneSessionClusterEntrypoint {
     if (configuration.get(WebOptions.SUBMIT_ENABLE)) registerJarHandlers(router, services, new JarStore(uploadDir), () => this.restAddress);
     // The CLI's POST /jobs stays on whatever web.submit.enable says (as Flink's JobSubmitHandler).
     registerJobSubmitHandler(router, services, new JarStore(join(uploadDir, 'submissions')));
-    this.rest = new RestServerEndpoint(router, log.child('RestServerEndpoint'), new StaticFileServer(WEB_DASHBOARD_DIR), restEndpointOptions(configuration));
+    this.rest = new RestServerEndpoint(
+      router,
+      log.child('RestServerEndpoint'),
+      new StaticFileServer(WEB_DASHBOARD_DIR),
+      restEndpointOptions(configuration),
+      () => this.dispatcher.isLeader,
+    );
   }
 
   async start(): Promise<BoundPorts> {
@@ -165,7 +192,53 @@ export class StandaloneSessionClusterEntrypoint {
     config.set(RestOptions.PORT, restPort);
     const prometheusPort = await this.prometheus.start(config);
     if (prometheusPort !== undefined) this.log.info(`Started the Prometheus reporter on port ${prometheusPort}.`);
+    this.ha = await createHighAvailabilityServices(config, this.log.child('HighAvailabilityServices'));
+    this.election = this.ha.createLeaderElection();
+    await this.election.start(this);
     return { rpcPort, restPort, prometheusPort };
+  }
+
+  // --- LeaderContender ------------------------------------------------------------------------------------------------
+
+  grantLeadership(leaderSessionId: string): void {
+    const ha = this.ha!;
+    const election = this.election!;
+    this.leaderSessionId = leaderSessionId;
+    this.log.info(`${this.restAddress} was granted leadership with leaderSessionID=${leaderSessionId}`);
+    const fence = election.fence(leaderSessionId);
+    const jobGraphs = ha.createStateHandleStore('jobgraphs', 'submittedJobGraph', fence);
+    const stores: DispatcherHaServices = {
+      jobGraphStore: jobGraphs ? new ZooKeeperJobGraphStore(jobGraphs) : new StandaloneJobGraphStore(),
+      jobResultStore: ha.jobResultStore,
+      checkpointRecovery: checkpointRecoveryFactory(ha, fence),
+    };
+    // Without HA the fencing token is a random one per process, as before; with HA it is the leader session id.
+    this.resourceManager.grantLeadership(ha.mode === 'NONE' ? randomHex(16) : leaderSessionId);
+    void this.lead(leaderSessionId, election, stores).catch((error: unknown) => {
+      // A leader that cannot publish itself or recover its jobs must not go on leading (Flink ends the process).
+      if (this.leaderSessionId === leaderSessionId) this.onFatalError(error);
+      else this.log.info(`Leadership ${leaderSessionId} ended while it was being taken up: ${(error as Error).message}`);
+    });
+  }
+
+  revokeLeadership(): void {
+    if (this.leaderSessionId === undefined) return;
+    this.log.info(`${this.restAddress} lost leadership`, { leaderSessionId: this.leaderSessionId });
+    this.leaderSessionId = undefined;
+    this.dispatcher.suspend('The JobManager lost its leadership.');
+    this.resourceManager.revokeLeadership();
+  }
+
+  private async lead(leaderSessionId: string, election: LeaderElectionService, stores: DispatcherHaServices): Promise<void> {
+    for (const [component, address] of [
+      ['resource_manager', this.jobMasterAddress],
+      ['dispatcher', this.jobMasterAddress],
+      ['rest_server', this.restAddress],
+    ] as const) {
+      if (!(await election.publish(component, leaderSessionId, address))) return;
+    }
+    if (this.leaderSessionId !== leaderSessionId) return;
+    await this.dispatcher.startLeadership(stores);
   }
 
   /** Prometheus's view: `flink_jobmanager_*` for the process and `flink_jobmanager_job_*` per job. */
@@ -183,7 +256,12 @@ export class StandaloneSessionClusterEntrypoint {
 
   async close(): Promise<void> {
     this.log.info('Shutting down the JobManager.');
-    this.dispatcher.close();
+    // With HA, the jobs go on under the next leader: suspended, not cancelled.
+    if (this.ha?.mode === 'ZOOKEEPER') this.dispatcher.suspend('The JobManager is shutting down.');
+    else this.dispatcher.close();
+    this.leaderSessionId = undefined;
+    await this.election?.close();
+    await this.ha?.close();
     this.resourceManager.close();
     this.metrics.close();
     await this.prometheus.close();

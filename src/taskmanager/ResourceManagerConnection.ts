@@ -1,4 +1,6 @@
 import type { Logger } from '../common/Logger.js';
+import { DEFAULT_LEADER_ID } from '../highavailability/HighAvailabilityServices.js';
+import type { LeaderInformation } from '../highavailability/LeaderInformation.js';
 import type { ScheduledExecutor, ScheduledTask } from '../common/time/ScheduledExecutor.js';
 import type {
   HeartbeatSession,
@@ -31,11 +33,14 @@ export interface TaskExecutorReporter {
 }
 
 /**
- * Keeps a TaskExecutor registered with the ResourceManager (Flink's TaskExecutorToResourceManagerConnection with its
- * RetryingRegistration): registers with growing timeouts until it succeeds, keeps the registration's heartbeat session
- * open — sending every heartbeat interval, and giving the ResourceManager up after the heartbeat timeout without an
- * answer — and starts over whenever the registration ends. A new connection per attempt, so a restarted JobManager is
- * reached without waiting out a channel's reconnect backoff.
+ * Keeps a TaskExecutor registered with the leading ResourceManager (Flink's TaskExecutorToResourceManagerConnection
+ * with its RetryingRegistration): registers with growing timeouts until it succeeds, keeps the registration's heartbeat
+ * session open — sending every heartbeat interval, and giving the ResourceManager up after the heartbeat timeout without
+ * an answer — and starts over whenever the registration ends. A new connection per attempt, so a restarted JobManager
+ * is reached without waiting out a channel's reconnect backoff.
+ *
+ * The leader comes from leader retrieval (`setLeader`): a new leader ends the registration held and the next one goes
+ * to it; with HA, a ResourceManager whose fencing token is not the published leader session id is not registered with.
  */
 export class ResourceManagerConnection {
   private closed = false;
@@ -48,9 +53,11 @@ export class ResourceManagerConnection {
   private attempt: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private leader: LeaderInformation | undefined;
+  /** The address of the leader registered with or being registered with, for messages. */
+  private address = '';
 
   constructor(
-    private readonly address: string,
     private readonly connect: (address: string) => ResourceManagerGatewayConnection,
     private readonly timeouts: RegistrationTimeouts,
     private readonly reporter: TaskExecutorReporter,
@@ -60,6 +67,15 @@ export class ResourceManagerConnection {
 
   start(): void {
     this.loop = this.run();
+  }
+
+  /** The ResourceManager that leads now (undefined: none is known). A change ends the registration held. */
+  setLeader(leader: LeaderInformation | undefined): void {
+    if (leader?.address === this.leader?.address && leader?.sessionId === this.leader?.sessionId) return;
+    this.leader = leader;
+    if (leader) this.log.info(`Resolved the ResourceManager leader: ${leader.address}.`, { leaderSessionId: leader.sessionId });
+    this.session?.end(leader ? `The ResourceManager leader changed to ${leader.address}.` : 'No ResourceManager leads now.');
+    this.wakeUp?.();
   }
 
   /** Whether a registration is being held now. */
@@ -101,8 +117,14 @@ export class ResourceManagerConnection {
     let timeoutMs = this.timeouts.initialTimeoutMs;
     let attempt = 0;
     while (!this.closed) {
+      const leader = this.leader;
+      if (!leader) {
+        await this.sleep(60_000);
+        continue;
+      }
+      this.address = leader.address;
       attempt++;
-      const connection = this.connect(this.address);
+      const connection = this.connect(leader.address);
       this.current = connection;
       let settle = () => {};
       this.attempt = new Promise<void>((resolve) => (settle = resolve));
@@ -123,6 +145,13 @@ export class ResourceManagerConnection {
             connection.gateway.disconnectTaskManager(registration.resourceId, response.success.registrationId, this.closeCause).catch(() => undefined),
             1000,
           );
+        } else if (response.kind === 'success' && !this.isLeader(leader, response.success.resourceManagerId)) {
+          // Not (or no longer) the leader that retrieval named: let go of this registration and follow retrieval.
+          await this.withTimeout(connection.gateway.disconnectTaskManager(registration.resourceId, response.success.registrationId, 'Not the leader.').catch(() => undefined), 1000);
+          if (this.leader === leader) {
+            this.log.warn(`The ResourceManager at ${leader.address} is not the leader with session id ${leader.sessionId}; waiting for the leader.`);
+            await this.sleep(this.timeouts.refusedDelayMs);
+          }
         } else if (response.kind === 'success') {
           attempt = 0;
           timeoutMs = this.timeouts.initialTimeoutMs;
@@ -134,7 +163,7 @@ export class ResourceManagerConnection {
           }
         } else {
           this.log.warn(`The ResourceManager at ${this.address} refused the registration: ${response.reason}`);
-          await this.sleep(this.timeouts.refusedDelayMs);
+          if (this.leader === leader) await this.sleep(this.timeouts.refusedDelayMs);
         }
       } catch (error) {
         if (this.closed) break;
@@ -142,14 +171,25 @@ export class ResourceManagerConnection {
           const message = (error as { details?: string }).details || (error as Error).message;
           this.log.info(`Could not reach the ResourceManager at ${this.address} (attempt ${attempt}): ${message}. Retrying in ${timeoutMs} ms.`);
         }
-        await this.sleep(timeoutMs);
-        timeoutMs = Math.min(timeoutMs * 2, this.timeouts.maxTimeoutMs);
+        if (this.leader === leader) {
+          await this.sleep(timeoutMs);
+          timeoutMs = Math.min(timeoutMs * 2, this.timeouts.maxTimeoutMs);
+        } else {
+          attempt = 0;
+          timeoutMs = this.timeouts.initialTimeoutMs;
+        }
       } finally {
         settle();
         connection.close();
         if (this.current === connection) this.current = undefined;
       }
     }
+  }
+
+  /** With HA, the leader's ResourceManager carries the leader session id as its fencing token. */
+  private isLeader(leader: LeaderInformation, resourceManagerId: string): boolean {
+    if (this.leader !== leader) return false;
+    return leader.sessionId === DEFAULT_LEADER_ID || resourceManagerId === leader.sessionId;
   }
 
   /** Runs the heartbeat session of one registration; resolves with the reason it ended. */

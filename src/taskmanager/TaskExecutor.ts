@@ -1,6 +1,7 @@
 import { cpus, freemem, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { storeJobModule } from '../common/jobModules.js';
+import type { LeaderRetrievalService } from '../highavailability/HighAvailabilityServices.js';
 import type { Logger } from '../common/Logger.js';
 import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
 import type { ScheduledExecutor } from '../common/time/ScheduledExecutor.js';
@@ -30,7 +31,6 @@ export interface TaskExecutorConfig {
   /** Port of its data (shuffle) server, on the same host. */
   dataPort: number;
   numberOfSlots: number;
-  resourceManagerAddress: string;
   registration: RegistrationTimeouts;
   /** Where job modules and local state are stored. */
   workingDirectory: string;
@@ -48,6 +48,8 @@ export interface TaskManagerServices {
   threads: TaskThreadPool;
   jobMasters: JobMasterGateways;
   connectResourceManager(address: string): ResourceManagerGatewayConnection;
+  /** Who leads: the configured JobManager without HA, the one ZooKeeper names with it. */
+  resourceManagerRetrieval: LeaderRetrievalService;
   executor: ScheduledExecutor;
   /** The process's log files, served to REST; undefined: it has none. */
   logFiles: LogFileLocation | undefined;
@@ -73,7 +75,6 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
     this.slotTable = new TaskSlotTable(config.numberOfSlots);
     this.processMetrics = new ProcessMetricGroup(() => services.threads.threads);
     this.connection = new ResourceManagerConnection(
-      config.resourceManagerAddress,
       services.connectResourceManager,
       config.registration,
       {
@@ -91,11 +92,11 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
   }
 
   start(): void {
-    this.log.info(`Connecting to ResourceManager at ${this.config.resourceManagerAddress}.`, {
-      resourceId: this.config.resourceId,
-      slots: this.config.numberOfSlots,
-    });
+    this.log.info('Connecting to the leading ResourceManager.', { resourceId: this.config.resourceId, slots: this.config.numberOfSlots });
     this.connection.start();
+    this.services.resourceManagerRetrieval.start((leader) => this.connection.setLeader(leader)).catch((error: unknown) => {
+      this.log.error('Could not follow the ResourceManager leader', {}, error);
+    });
   }
 
   /**
@@ -201,6 +202,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
 
   async close(): Promise<void> {
     for (const task of this.tasks.values()) task.cancel();
+    this.services.resourceManagerRetrieval.close();
     await this.connection.close('The TaskExecutor is shutting down.');
     this.services.jobMasters.close();
     await this.services.threads.destroy();

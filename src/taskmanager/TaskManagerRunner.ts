@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
 import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
-import { ClusterOptions, JobManagerOptions, TaskManagerOptions } from '../common/config/options.js';
+import { ClusterOptions, TaskManagerOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { LogFileLocation } from '../common/process/LogFileLocation.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { PrometheusReporter, type ReportedMetrics } from '../metrics/PrometheusReporter.js';
 import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
-import { checkHighAvailabilitySupported } from '../highavailability/HighAvailabilityMode.js';
+import { createHighAvailabilityServices, type HighAvailabilityServices } from '../highavailability/HighAvailabilityServices.js';
+import { highAvailabilityMode } from '../highavailability/HighAvailabilityMode.js';
 import { RpcSecurity } from '../rpc/RpcSecurity.js';
 import { bindServer, shutdownServer } from '../rpc/RpcService.js';
 import { GrpcShuffleTransport } from './network/rpc/GrpcShuffleTransport.js';
@@ -35,6 +36,7 @@ export class TaskManagerRunner {
   private shuffle: ShuffleEnvironment | undefined;
   private readonly workingDirectory: string;
   private readonly prometheus = new PrometheusReporter(() => this.reportedMetrics());
+  private ha: HighAvailabilityServices | undefined;
 
   constructor(
     private readonly configuration: Configuration,
@@ -44,7 +46,7 @@ export class TaskManagerRunner {
     /** Where the cluster certificate is kept unless configured otherwise. */
     configDirectory: string,
   ) {
-    checkHighAvailabilitySupported(configuration);
+    highAvailabilityMode(configuration);
     this.security = new RpcSecurity(internalTlsSettings(configuration, configDirectory));
     this.rpcServer = this.security.createServer();
     this.dataServer = this.security.createServer();
@@ -75,6 +77,7 @@ export class TaskManagerRunner {
     // Flink's standalone TaskManager id: the RPC address plus a short random suffix, unique per process.
     const resourceId = config.get(TaskManagerOptions.RESOURCE_ID) ?? `${host}:${rpcPort}-${randomHex(3)}`;
     const numberOfSlots = config.get(TaskManagerOptions.NUM_TASK_SLOTS);
+    this.ha = await createHighAvailabilityServices(config, this.log.child('HighAvailabilityServices'));
     this.taskExecutor = new TaskExecutor(
       {
         resourceId,
@@ -82,7 +85,6 @@ export class TaskManagerRunner {
         workingDirectory: this.workingDirectory,
         dataPort,
         numberOfSlots,
-        resourceManagerAddress: `${config.get(JobManagerOptions.ADDRESS)}:${config.get(JobManagerOptions.PORT)}`,
         registration: {
           initialTimeoutMs: config.get(ClusterOptions.INITIAL_REGISTRATION_TIMEOUT),
           maxTimeoutMs: config.get(ClusterOptions.MAX_REGISTRATION_TIMEOUT),
@@ -94,6 +96,7 @@ export class TaskManagerRunner {
         threads: new PiscinaTaskThreadPool(numberOfSlots),
         jobMasters: new RpcJobMasterGateways(resourceId, this.security),
         connectResourceManager: (address) => new RpcResourceManagerGateway(address, this.security),
+        resourceManagerRetrieval: this.ha.createLeaderRetrieval('resource_manager'),
         executor: SystemScheduledExecutor,
         logFiles: new LogFileLocation(this.logFile),
       },
@@ -140,6 +143,7 @@ export class TaskManagerRunner {
   async close(): Promise<void> {
     await this.prometheus.close();
     await this.taskExecutor?.close();
+    await this.ha?.close();
     this.shuffle?.close();
     await Promise.all([shutdownServer(this.rpcServer), shutdownServer(this.dataServer)]);
     rmSync(this.workingDirectory, { recursive: true, force: true });

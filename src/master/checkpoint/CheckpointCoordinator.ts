@@ -118,6 +118,11 @@ export class CheckpointCoordinator {
     return this.request({ ...request, targetDirectory }).then((result) => result.location);
   }
 
+  /** Whether a completed checkpoint is there to restore from (a job a new leader took over). */
+  hasCompletedCheckpoint(): boolean {
+    return this.services.store.getLatestCheckpoint() !== undefined;
+  }
+
   /** Flink's POST /jobs/:id/checkpoints: a checkpoint now (outside the interval), resolved with its id once complete. */
   triggerCheckpoint(): Promise<{ checkpointId: number; location: string }> {
     return this.request(undefined);
@@ -138,6 +143,7 @@ export class CheckpointCoordinator {
     const keep = retention === 'RETAIN_ON_CANCELLATION' || (retention === 'DELETE_ON_CANCELLATION' && status === 'FAILED');
     const retained = this.services.store.getAllCheckpoints().length;
     await this.services.store.shutdown(!keep);
+    await this.services.idCounter.shutdown().catch((error: unknown) => this.log.warn(`Could not remove the checkpoint id counter of job ${this.jobId}: ${(error as Error).message}`));
     await Promise.all([...this.disposals]);
     if (keep) {
       if (retained > 0) this.log.info(`Retaining ${retained} checkpoint(s) of job ${this.jobId} in ${this.config.jobDirectory} (${retention}).`);

@@ -9,6 +9,8 @@ export interface CheckpointIDCounter {
   get(): Promise<number>;
   /** Ids go on from `next` (after a restore from checkpoint `next - 1`); never moves backwards. */
   setCount(next: number): Promise<void>;
+  /** The job reached a terminal state: what the counter keeps outside this process is removed. */
+  shutdown(): Promise<void>;
 }
 
 /** The counter of a JobManager without high availability: in memory, starting at 1. */
@@ -26,4 +28,6 @@ export class StandaloneCheckpointIDCounter implements CheckpointIDCounter {
   async setCount(next: number): Promise<void> {
     this.next = Math.max(this.next, next);
   }
+
+  async shutdown(): Promise<void> {}
 }

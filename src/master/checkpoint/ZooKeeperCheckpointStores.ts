@@ -133,14 +133,14 @@ export class ZooKeeperCompletedCheckpointStore implements CompletedCheckpointSto
   }
 
   /**
-   * The job ended (`discard`: its checkpoints and their ZooKeeper nodes go), or this JobManager stopped leading it
-   * (not `discard`: everything stays for the next leader).
+   * The job reached a terminal state: its ZooKeeper nodes (and their description files) go; its checkpoints' directories
+   * go with `discard`, else they stay as retained checkpoints. A JobManager that stops leading a job does not call this:
+   * everything stays for the next leader.
    */
   async shutdown(discard: boolean): Promise<void> {
     const all = this.checkpoints.splice(0);
-    if (!discard) return;
-    for (const checkpoint of all) await discardCompletedCheckpoint(checkpoint, this.log);
     await this.handles.removeAll();
+    if (discard) for (const checkpoint of all) await discardCompletedCheckpoint(checkpoint, this.log);
   }
 }
 

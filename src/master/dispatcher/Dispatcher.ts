@@ -1,4 +1,4 @@
-import { CoreOptions } from '../../common/config/options.js';
+import { CheckpointingOptions, CoreOptions } from '../../common/config/options.js';
 import { TsFlinkError } from '../../common/errors.js';
 import { randomHex } from '../../common/ids.js';
 import { storeJobModule } from '../../common/jobModules.js';
@@ -11,6 +11,17 @@ import type { ExecutionState } from '../executiongraph/ExecutionState.js';
 import type { JobStatus } from '../executiongraph/JobStatus.js';
 import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
 import { ProgramCompiler, ProgramInvocationError, programLimits } from './ProgramCompiler.js';
+import type { JobResultEntry, JobResultStore } from '../../highavailability/JobResultStore.js';
+import { isGloballyTerminal } from '../executiongraph/JobStatus.js';
+import type { CheckpointRecoveryFactory } from '../checkpoint/CheckpointRecoveryFactory.js';
+import type { JobGraphStore } from './JobGraphStore.js';
+
+/** Where the Dispatcher keeps what outlives its JobManager's leadership (in memory without HA). */
+export interface DispatcherHaServices {
+  jobGraphStore: JobGraphStore;
+  jobResultStore: JobResultStore;
+  checkpointRecovery: CheckpointRecoveryFactory;
+}
 
 /** A job as the job lists show it (Flink's JobDetails). */
 export interface JobDetails {
@@ -51,6 +62,10 @@ export interface DispatchedJob {
  */
 export class Dispatcher {
   private readonly jobs = new Map<string, JobMaster>();
+  /** Jobs being stored or recovered, not running yet. */
+  private readonly starting = new Set<string>();
+  /** The stores of the current leadership; undefined while this JobManager does not lead. */
+  private ha: DispatcherHaServices | undefined;
   /** Runs programs' main() in threads of their own (plan, run, rescale). */
   private readonly programs: ProgramCompiler;
 
@@ -96,7 +111,7 @@ export class Dispatcher {
       }
     }
     const jobId = randomHex(16);
-    this.submitJob({ jobId, jobGraph, jobModule: program.jobModule, programArgs: program.programArgs, defaultParallelism, restore });
+    await this.submitJob({ jobId, jobGraph, jobModule: program.jobModule, programArgs: program.programArgs, defaultParallelism, restore });
     return jobId;
   }
 
@@ -139,13 +154,90 @@ export class Dispatcher {
     return { jobId: newJobId, savepoint };
   }
 
-  submitJob(submission: JobSubmission): JobMaster {
-    if (this.jobs.has(submission.jobId)) throw new Error(`Job ${submission.jobId} has already been submitted.`);
-    const job = new JobMaster(submission, this.services, this.log);
-    this.jobs.set(submission.jobId, job);
-    this.log.info(`Received JobGraph submission '${job.name}' (${submission.jobId}).`);
+  /** Stores the job (for a leader that takes over) and runs it. */
+  async submitJob(submission: JobSubmission): Promise<JobMaster> {
+    const { jobId } = submission;
+    const ha = this.leading();
+    if (this.jobs.has(jobId) || this.starting.has(jobId)) throw new Error(`Job ${jobId} has already been submitted.`);
+    this.starting.add(jobId);
+    try {
+      await ha.jobGraphStore.putJobGraph(submission);
+      this.log.info(`Received JobGraph submission '${submission.jobGraph.jobName}' (${jobId}).`);
+      return await this.runJob(submission);
+    } finally {
+      this.starting.delete(jobId);
+    }
+  }
+
+  /**
+   * This JobManager leads from now on, with `ha`'s stores (fenced by the leadership). It first finishes the cleanup of
+   * jobs that ended under an earlier leader, then runs every stored job that has no result, from its latest checkpoint
+   * (Flink's Dispatcher bootstrap).
+   */
+  async startLeadership(ha: DispatcherHaServices): Promise<void> {
+    this.ha = ha;
+    const { jobGraphStore, jobResultStore } = ha;
+    for (const entry of await jobResultStore.getDirtyResults()) await this.cleanUpJob(ha, entry.jobId);
+    for (const jobId of await jobGraphStore.getJobIds()) {
+      if (this.ha !== ha) return;
+      if (await jobResultStore.hasJobResultEntry(jobId)) {
+        await jobGraphStore.globalCleanup(jobId);
+        continue;
+      }
+      const submission = await jobGraphStore.recoverJobGraph(jobId);
+      if (!submission || this.jobs.has(jobId)) continue;
+      this.log.info(`Recovered JobGraph(jobId: ${jobId}).`);
+      this.starting.add(jobId);
+      try {
+        await this.runJob(submission);
+      } finally {
+        this.starting.delete(jobId);
+      }
+    }
+  }
+
+  /** Whether this JobManager leads (it takes and runs jobs only then). */
+  get isLeader(): boolean {
+    return this.ha !== undefined;
+  }
+
+  private leading(): DispatcherHaServices {
+    if (!this.ha) throw new JobSubmissionError('This JobManager does not lead the cluster; submit to the leader.');
+    return this.ha;
+  }
+
+  private async runJob(submission: JobSubmission): Promise<JobMaster> {
+    const { jobId } = submission;
+    const ha = this.leading();
+    const numRetained = Math.max(1, this.services.configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS));
+    const stores = await ha.checkpointRecovery.createCheckpointStores(jobId, numRetained, this.log.child('CheckpointCoordinator', { job: jobId }));
+    if (this.ha !== ha) throw new JobSubmissionError('This JobManager stopped leading the cluster while starting the job.');
+    const job = new JobMaster(submission, this.services, this.log, stores);
+    this.jobs.set(jobId, job);
+    const stopListening = job.onJobStatusChange((status) => {
+      if (!isGloballyTerminal(status)) return;
+      stopListening();
+      void this.jobReachedGloballyTerminalState(ha, job);
+    });
     job.start();
     return job;
+  }
+
+  /** Flink's order: the result is recorded (dirty) first, then the job's HA data goes, then the result is clean. */
+  private async jobReachedGloballyTerminalState(ha: DispatcherHaServices, job: JobMaster): Promise<void> {
+    const { status, startTime, endTime } = job.details();
+    const applicationStatus: JobResultEntry['applicationStatus'] = status === 'FINISHED' ? 'SUCCEEDED' : status === 'FAILED' ? 'FAILED' : status === 'CANCELED' ? 'CANCELED' : 'UNKNOWN';
+    try {
+      await ha.jobResultStore.createDirtyResult({ jobId: job.jobId, applicationStatus, netRuntime: Math.max(0, endTime - startTime) });
+      await this.cleanUpJob(ha, job.jobId);
+    } catch (error) {
+      this.log.warn(`Could not record the result of job ${job.jobId} or clean up its HA data; a later leader finishes it`, {}, error);
+    }
+  }
+
+  private async cleanUpJob(ha: DispatcherHaServices, jobId: string): Promise<void> {
+    await ha.jobGraphStore.globalCleanup(jobId);
+    await ha.jobResultStore.markResultAsClean(jobId);
   }
 
   listJobs(): JobDetails[] {
@@ -156,7 +248,17 @@ export class Dispatcher {
     return this.jobs.get(jobId);
   }
 
-  /** Cancels every running job and stops programs whose main() still runs (JobManager shutdown). */
+  /**
+   * This JobManager stopped leading: every job is suspended (nothing of it removed from the HA stores), programs whose
+   * main() still runs are stopped, and nothing new is started.
+   */
+  suspend(reason: string): void {
+    this.ha = undefined;
+    for (const job of this.jobs.values()) job.suspend(reason);
+    this.jobs.clear();
+  }
+
+  /** Cancels every running job and stops programs whose main() still runs (JobManager shutdown without HA). */
   close(): void {
     void this.programs.close();
     for (const job of this.jobs.values()) {

@@ -7,9 +7,8 @@ import type { TaskMetricDump } from '../../metrics/MetricDumps.js';
 import { CheckpointCoordinator, type RestoreSource } from '../checkpoint/CheckpointCoordinator.js';
 import { checkpointCoordinatorConfiguration } from '../checkpoint/CheckpointCoordinatorConfiguration.js';
 import { CheckpointFailureManager } from '../checkpoint/CheckpointFailureManager.js';
-import { StandaloneCheckpointIDCounter } from '../checkpoint/CheckpointIDCounter.js';
 import { CheckpointStatsTracker } from '../checkpoint/CheckpointStatsTracker.js';
-import { StandaloneCompletedCheckpointStore } from '../checkpoint/CompletedCheckpointStore.js';
+import type { CheckpointStores } from '../checkpoint/CheckpointRecoveryFactory.js';
 import type { DispatchedJob, JobDetails } from '../dispatcher/Dispatcher.js';
 import { ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
 import { EXECUTION_STATES, type ExecutionState } from '../executiongraph/ExecutionState.js';
@@ -76,6 +75,8 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
     readonly submission: JobSubmission,
     services: JobMasterServices,
     log: Logger,
+    /** Where its checkpoints and ids are kept: recovered ones, for a job a new leader takes over. */
+    checkpointStores: CheckpointStores,
   ) {
     const { jobId, jobGraph } = submission;
     this.log = log.child('JobMaster', { job: jobId });
@@ -91,8 +92,8 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
         graph: this.graph,
         clock: services.clock,
         scheduler: services.executor,
-        idCounter: new StandaloneCheckpointIDCounter(),
-        store: new StandaloneCompletedCheckpointStore(config.numRetained, checkpointLog),
+        idCounter: checkpointStores.idCounter,
+        store: checkpointStores.store,
         failureManager: new CheckpointFailureManager(config.tolerableFailures, (reason) => this.scheduler.failGlobally(reason)),
         stats: new CheckpointStatsTracker(services.clock),
       },
@@ -158,6 +159,11 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
 
   start(): void {
     this.scheduler.startScheduling();
+  }
+
+  /** Calls `listener` with every new job status until the returned function is called. */
+  onJobStatusChange(listener: (status: JobStatus) => void): () => void {
+    return this.scheduler.onJobStatusChange(listener);
   }
 
   // --- JobMasterGateway: what TaskExecutors report ------------------------------------------------------------------
@@ -254,6 +260,16 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
   /** Stops a pending restart and checkpointing (JobManager shutdown). */
   close(): void {
     this.scheduler.close();
+  }
+
+  /**
+   * This JobManager stopped leading (Flink's suspend): no more deployments, restarts or checkpoints from here, and
+   * nothing removed — the job, its checkpoints and its ids stay in the HA stores for the next leader.
+   */
+  suspend(reason: string): void {
+    this.log.info(`Suspending job ${this.name} (${this.jobId}): ${reason}`);
+    this.scheduler.close();
+    this.checkpointCoordinator.stop(reason);
   }
 
   details(): JobDetails {

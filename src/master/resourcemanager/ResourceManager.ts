@@ -26,6 +26,11 @@ export interface ResourceManagerConfig {
   heartbeatTimeoutMs: number;
   /** Flink's `slotmanager.number-of-slots.max`: registrations that would exceed it are refused; unbounded if unset. */
   maxNumberOfSlots?: number;
+  /**
+   * Its fencing token while it leads: a random one by default (a ResourceManager without HA leads from its start);
+   * null for a standby JobManager's, which leads once granted leadership with the leader session id.
+   */
+  resourceManagerId?: string | null;
 }
 
 /** The most slots one TaskManager may offer (a registration asking for more is refused). */
@@ -74,8 +79,8 @@ const NO_SESSION: HeartbeatSession = { send: () => undefined, close: () => undef
  * arrived for heartbeat.timeout.
  */
 export class ResourceManager extends EventEmitter<ResourceManagerEvents> implements ResourceManagerGateway, SlotProvider {
-  /** Fencing token of this ResourceManager instance: a restarted JobManager has a new one. */
-  readonly resourceManagerId = randomHex(16);
+  /** Fencing token of the current leadership ('' while it does not lead): a restarted or newly elected JobManager has a new one. */
+  private leaderId: string | undefined;
   readonly slotManager = new SlotManager();
   private readonly workers = new Map<string, WorkerRegistration>();
   private closed = false;
@@ -86,6 +91,27 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     private readonly log: Logger,
   ) {
     super();
+    this.leaderId = config.resourceManagerId === null ? undefined : (config.resourceManagerId ?? randomHex(16));
+  }
+
+  get resourceManagerId(): string {
+    return this.leaderId ?? '';
+  }
+
+  /** Whether it leads: only then does it take registrations. */
+  get isLeader(): boolean {
+    return this.leaderId !== undefined && !this.closed;
+  }
+
+  /** Leads from now on, with `resourceManagerId` (the leader session id) as its fencing token. */
+  grantLeadership(resourceManagerId: string): void {
+    this.leaderId = resourceManagerId;
+  }
+
+  /** Stops leading: every TaskManager registration ends (they register with the new leader) and none is taken. */
+  revokeLeadership(): void {
+    this.leaderId = undefined;
+    for (const worker of [...this.workers.values()]) this.remove(worker, { kind: 'leadership-revoked' });
   }
 
   /**
@@ -100,6 +126,7 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     previousRegistrationId = '',
   ): Promise<RegistrationResponse> {
     if (this.closed) return { kind: 'rejection', reason: 'The ResourceManager is shutting down.' };
+    if (this.leaderId === undefined) return { kind: 'rejection', reason: 'This ResourceManager is not the leader.' };
     const invalid = invalidRegistration(registration, slots);
     if (invalid) return this.refuseRegistration(registration, invalid);
     const previous = this.workers.get(registration.resourceId);
@@ -301,6 +328,8 @@ export function describeRemoval(resourceId: string, reason: TaskManagerRemovalRe
       return `TaskManager with id ${resourceId} disconnected: ${reason.cause}`;
     case 'replaced':
       return `Registration of TaskManager with id ${resourceId} replaced by a new one.`;
+    case 'leadership-revoked':
+      return `The ResourceManager no longer leads; the registration of TaskManager with id ${resourceId} ended.`;
     case 'shutdown':
       return `Unregistered TaskManager with id ${resourceId}: the ResourceManager is shutting down.`;
   }

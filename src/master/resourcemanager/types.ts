@@ -52,7 +52,8 @@ export type TaskManagerRemovalReason =
   | { kind: 'connection-lost' }
   | { kind: 'disconnected'; cause: string }
   | { kind: 'replaced' }
-  | { kind: 'shutdown' };
+  | { kind: 'shutdown' }
+  | { kind: 'leadership-revoked' };
 
 /** A registered TaskManager as the JobManager's components see it. */
 export interface TaskManagerView {

@@ -59,6 +59,9 @@ interface ReadBody {
   reserved: number;
 }
 
+/** Flink's answer while no leader's gateway can be retrieved. */
+export const NOT_LEADER = 'Service temporarily unavailable due to an ongoing leader election. Please refresh.';
+
 /**
  * The REST endpoint (Flink's RestServerEndpoint): serves the router's handlers at `/<path>` and `/v1/<path>`, answers
  * every response as JSON (log files as streamed text), every failure as `{"errors":[...]}` with its status, and the
@@ -76,6 +79,8 @@ export class RestServerEndpoint {
     private readonly log: Logger,
     private readonly dashboard?: StaticFileServer,
     options?: RestEndpointOptions,
+    /** Whether this JobManager leads: a standby answers API calls 503, as Flink's REST does during a leader election. */
+    private readonly isLeader: () => boolean = () => true,
   ) {
     this.options = options ?? restEndpointOptions(new Configuration());
     this.budget = new ByteBudget(this.options.maxBufferedContentLength);
@@ -160,6 +165,10 @@ export class RestServerEndpoint {
       if (authenticator && !authenticator.authenticates(req.headers)) {
         req.resume();
         throw new RestHandlerError('Authentication required: send the REST token as "Authorization: Bearer <token>" (rest.authentication.token).', 401);
+      }
+      if (!this.isLeader()) {
+        req.resume();
+        throw new RestHandlerError(NOT_LEADER, 503);
       }
       read = await this.readBody(req);
       const response = await matched.handler({ params: matched.params, query: url.searchParams, body: read.body, headers: req.headers });

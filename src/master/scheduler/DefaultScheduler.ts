@@ -60,7 +60,8 @@ export class DefaultScheduler {
     /** The savepoint (or retained checkpoint) the job was submitted to start from. */
     private readonly initialRestore: RestoreSource | undefined,
   ) {
-    this.restorePending = initialRestore !== undefined;
+    // A job taken over by a new leader has checkpoints already: it restores from the latest.
+    this.restorePending = initialRestore !== undefined || services.checkpointCoordinator.hasCompletedCheckpoint();
   }
 
   get status(): JobStatus {

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { Configuration } from '../../../src/common/config/Configuration.js';
+import { CheckpointingOptions } from '../../../src/common/config/options.js';
 import { randomHex } from '../../../src/common/ids.js';
+import { StandaloneCheckpointIDCounter } from '../../../src/master/checkpoint/CheckpointIDCounter.js';
+import type { CheckpointStores } from '../../../src/master/checkpoint/CheckpointRecoveryFactory.js';
+import { StandaloneCompletedCheckpointStore } from '../../../src/master/checkpoint/CompletedCheckpointStore.js';
 import type { JobGraphDescription } from '../../../src/graph/JobGraph.js';
 import type { RestoreSource } from '../../../src/master/checkpoint/CheckpointCoordinator.js';
 import type { CheckpointStats } from '../../../src/master/checkpoint/CheckpointStatsTracker.js';
@@ -57,6 +61,8 @@ export interface StartJobOptions {
   configuration?: Configuration | Record<string, string>;
   restore?: RestoreSource;
   jobId?: string;
+  /** Default: in memory, as without HA. */
+  checkpointStores?: CheckpointStores;
 }
 
 /**
@@ -187,6 +193,10 @@ export class JobMasterTestHarness {
         defaultCheckpointDirectory: this.checkpointDirectory,
       },
       this.log,
+      options.checkpointStores ?? {
+        idCounter: new StandaloneCheckpointIDCounter(),
+        store: new StandaloneCompletedCheckpointStore(Math.max(1, configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)), this.log),
+      },
     );
     this.resourceManager.on('taskManagerRegistered', () => job.onResourcesAvailable());
     this.resourceManager.on('taskManagerRemoved', (resourceId, _registrationId, reason) => job.onTaskManagerLost(resourceId, describeRemoval(resourceId, reason)));

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Configuration } from '../../../src/common/config/Configuration.js';
-import { checkHighAvailabilitySupported, highAvailabilityMode } from '../../../src/highavailability/HighAvailabilityMode.js';
+import { highAvailabilityMode } from '../../../src/highavailability/HighAvailabilityMode.js';
 
 const config = (entries: Record<string, string>) => new Configuration(Object.entries(entries));
 
@@ -11,12 +11,4 @@ t.test('high-availability.type: none by default, also under Flink’s older keys
   t.throws(() => highAvailabilityMode(config({ 'high-availability.type': 'zookeeper', 'high-availability.storageDir': 'file:///ha' })), /high-availability\.zookeeper\.quorum is not set/);
   t.throws(() => highAvailabilityMode(config({ 'high-availability.type': 'zookeeper', 'high-availability.zookeeper.quorum': 'zk:2181' })), /high-availability\.storageDir is not set/);
   t.throws(() => highAvailabilityMode(config({ 'high-availability.type': 'kubernetes' })), /'kubernetes': tsflink supports none and zookeeper/);
-});
-
-t.test('a process asked for ZooKeeper HA refuses to start rather than run without it', async (t) => {
-  t.doesNotThrow(() => checkHighAvailabilitySupported(config({})));
-  t.throws(
-    () => checkHighAvailabilitySupported(config({ 'high-availability.type': 'zookeeper', 'high-availability.zookeeper.quorum': 'zk:2181', 'high-availability.storageDir': 'file:///ha' })),
-    /does not recover jobs through ZooKeeper yet.*Set high-availability.type: none/,
-  );
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_LEADER_ID } from '../../../src/highavailability/HighAvailabilityServices.js';
 import t, { type Test } from 'tap';
 import type { RegistrationResponse, TaskExecutorHeartbeatPayload, TaskExecutorRegistration } from '../../../src/master/resourcemanager/ResourceManagerGateway.js';
 import { ResourceManagerConnection, type RegistrationTimeouts, type TaskExecutorReporter } from '../../../src/taskmanager/ResourceManagerConnection.js';
@@ -42,7 +43,8 @@ function setup(t: Test, rm: TestingResourceManagerGateway, timeouts = TIMEOUTS) 
   const executor = new ManuallyTriggeredScheduledExecutor();
   const reporter = new TestingReporter();
   const { log, sink } = testingLogger('ResourceManagerConnection');
-  const connection = new ResourceManagerConnection(RM_ADDRESS, rm.connect, timeouts, reporter, executor, log);
+  const connection = new ResourceManagerConnection(rm.connect, timeouts, reporter, executor, log);
+  connection.setLeader({ address: RM_ADDRESS, sessionId: DEFAULT_LEADER_ID });
   t.teardown(async () => {
     const closing = connection.close('The test ended.');
     executor.advanceTime(60_000);

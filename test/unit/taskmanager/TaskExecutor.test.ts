@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fixedLeaderRetrieval } from '../../../src/highavailability/HighAvailabilityServices.js';
 import t, { type Test } from 'tap';
 import { ShuffleEnvironment } from '../../../src/taskmanager/network/ShuffleEnvironment.js';
 import { TaskExecutor, type TaskExecutorConfig } from '../../../src/taskmanager/TaskExecutor.js';
@@ -87,13 +88,12 @@ function setup(t: Test, options: Options = {}) {
     rpcAddress: '127.0.0.1:6122',
     dataPort: 6121,
     numberOfSlots: options.numberOfSlots ?? 2,
-    resourceManagerAddress: 'jobmanager:6123',
     registration: { initialTimeoutMs: 100, maxTimeoutMs: 1000, refusedDelayMs: 30_000 },
     workingDirectory,
   };
   const taskExecutor = new TaskExecutor(
     config,
-    { shuffle, threads, jobMasters, connectResourceManager: rm.connect, executor, logFiles: undefined },
+    { shuffle, threads, jobMasters, connectResourceManager: rm.connect, resourceManagerRetrieval: fixedLeaderRetrieval('jobmanager:6123'), executor, logFiles: undefined },
     log,
   );
   t.teardown(async () => {

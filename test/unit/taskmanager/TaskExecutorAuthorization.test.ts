@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fixedLeaderRetrieval } from '../../../src/highavailability/HighAvailabilityServices.js';
 import t, { type Test } from 'tap';
 import { ShuffleEnvironment } from '../../../src/taskmanager/network/ShuffleEnvironment.js';
 import { TaskExecutor } from '../../../src/taskmanager/TaskExecutor.js';
@@ -61,11 +62,10 @@ function setup(t: Test) {
       rpcAddress: '127.0.0.1:6122',
       dataPort: 6121,
       numberOfSlots: 2,
-      resourceManagerAddress: 'jobmanager:6123',
       registration: { initialTimeoutMs: 100, maxTimeoutMs: 1000, refusedDelayMs: 30_000 },
       workingDirectory,
     },
-    { shuffle, threads, jobMasters: new TestingJobMasterGateways(jobMaster), connectResourceManager: rm.connect, executor, logFiles: undefined },
+    { shuffle, threads, jobMasters: new TestingJobMasterGateways(jobMaster), connectResourceManager: rm.connect, resourceManagerRetrieval: fixedLeaderRetrieval('jobmanager:6123'), executor, logFiles: undefined },
     log,
   );
   t.teardown(async () => {
