@@ -106,6 +106,71 @@ export function describeJobGraph(graph: JobGraph): JobGraphDescription {
   return { jobName, vertices: [...vertices.values()], planHash, checkpointInterval, maxParallelism };
 }
 
+/** A JobGraphDescription as JSON: the vertices' edges as indexes into one edge list (the description itself has cycles). */
+export interface SerializedJobGraphDescription {
+  jobName: string;
+  planHash: string;
+  checkpointInterval: number | null;
+  maxParallelism: number;
+  vertices: Array<Omit<JobVertexDescription, 'inputs' | 'outputs'> & { inputs: number[]; outputs: number[] }>;
+  edges: Array<{ source: number; target: number; shipStrategy: ShipStrategy }>;
+}
+
+export function serializeJobGraphDescription(graph: JobGraphDescription): SerializedJobGraphDescription {
+  const vertexIndex = new Map(graph.vertices.map((v, i) => [v, i]));
+  const edges: JobEdgeDescription[] = [];
+  const edgeIndex = (edge: JobEdgeDescription): number => {
+    let index = edges.indexOf(edge);
+    if (index < 0) index = edges.push(edge) - 1;
+    return index;
+  };
+  const vertices = graph.vertices.map(({ id, name, parallelism, maxParallelism, operators, inputs, outputs }) => ({
+    id,
+    name,
+    parallelism,
+    maxParallelism,
+    operators: operators.map(({ operatorId, name, parallelism, maxParallelism }) => ({ operatorId, name, parallelism, maxParallelism })),
+    inputs: inputs.map(edgeIndex),
+    outputs: outputs.map(edgeIndex),
+  }));
+  return {
+    jobName: graph.jobName,
+    planHash: graph.planHash,
+    checkpointInterval: graph.checkpointInterval ?? null,
+    maxParallelism: graph.maxParallelism,
+    vertices,
+    edges: edges.map((e) => ({ source: vertexIndex.get(e.source)!, target: vertexIndex.get(e.target)!, shipStrategy: e.shipStrategy })),
+  };
+}
+
+export function deserializeJobGraphDescription(json: SerializedJobGraphDescription): JobGraphDescription {
+  const vertices: JobVertexDescription[] = json.vertices.map(({ id, name, parallelism, maxParallelism, operators }) => ({
+    id,
+    name,
+    parallelism,
+    maxParallelism,
+    operators,
+    inputs: [],
+    outputs: [],
+  }));
+  const vertex = (index: number): JobVertexDescription => {
+    const found = vertices[index];
+    if (!found) throw new Error(`the job graph names vertex ${index} of ${vertices.length}`);
+    return found;
+  };
+  const edges = json.edges.map((e): JobEdgeDescription => ({ source: vertex(e.source), target: vertex(e.target), shipStrategy: e.shipStrategy }));
+  const edge = (index: number): JobEdgeDescription => {
+    const found = edges[index];
+    if (!found) throw new Error(`the job graph names edge ${index} of ${edges.length}`);
+    return found;
+  };
+  json.vertices.forEach((v, i) => {
+    vertices[i]!.inputs = v.inputs.map(edge);
+    vertices[i]!.outputs = v.outputs.map(edge);
+  });
+  return { jobName: json.jobName, planHash: json.planHash, checkpointInterval: json.checkpointInterval ?? undefined, maxParallelism: json.maxParallelism, vertices };
+}
+
 export interface JobGraphOptions {
   /** `-p` / the REST `parallelism`: used where neither the operator nor the environment sets one. */
   defaultParallelism: number;

@@ -1,5 +1,5 @@
 import type { ZooKeeperStateHandleStore } from '../../highavailability/zookeeper/ZooKeeperStateHandleStore.js';
-import type { JobGraphDescription } from '../../graph/JobGraph.js';
+import { deserializeJobGraphDescription, serializeJobGraphDescription, type SerializedJobGraphDescription } from '../../graph/JobGraph.js';
 import type { JobSubmission } from '../jobmaster/JobMaster.js';
 
 /**
@@ -57,7 +57,7 @@ function checkedJobId(jobId: string): string {
 
 interface StoredSubmission {
   jobId: string;
-  jobGraph: JobGraphDescription;
+  jobGraph: SerializedJobGraphDescription;
   programArgs: string[];
   defaultParallelism: number;
   restore?: JobSubmission['restore'];
@@ -67,7 +67,7 @@ interface StoredSubmission {
 export function serializeJobSubmission(submission: JobSubmission): Buffer {
   const stored: StoredSubmission = {
     jobId: submission.jobId,
-    jobGraph: submission.jobGraph,
+    jobGraph: serializeJobGraphDescription(submission.jobGraph),
     programArgs: submission.programArgs,
     defaultParallelism: submission.defaultParallelism,
     restore: submission.restore,
@@ -84,5 +84,5 @@ export function deserializeJobSubmission(bytes: Buffer, expectedJobId: string): 
   if (4 + length > bytes.length) throw new Error(`the stored job graph of ${expectedJobId} is truncated`);
   const stored = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as StoredSubmission;
   if (stored.jobId !== expectedJobId) throw new Error(`the stored job graph under ${expectedJobId} is of job ${stored.jobId}`);
-  return { ...stored, jobModule: Buffer.from(bytes.subarray(4 + length)) };
+  return { ...stored, jobGraph: deserializeJobGraphDescription(stored.jobGraph), jobModule: Buffer.from(bytes.subarray(4 + length)) };
 }

@@ -5,6 +5,7 @@ import t from 'tap';
 import { FileSystemStateStorage } from '../../../src/highavailability/FileSystemStateStorage.js';
 import { FileSystemJobResultStore } from '../../../src/highavailability/JobResultStore.js';
 import { deserializeJobSubmission, serializeJobSubmission } from '../../../src/master/dispatcher/JobGraphStore.js';
+import { clickEventCountShape, jobGraphOf } from '../../testing/runtime/jobGraphs.js';
 
 const JOB = '0123456789abcdef0123456789abcdef';
 
@@ -54,4 +55,18 @@ t.test('a stored job submission reads back whole, and only under its own id', as
   t.equal(back.defaultParallelism, 3);
   t.throws(() => deserializeJobSubmission(bytes, 'f'.repeat(32)), /is of job/);
   t.throws(() => deserializeJobSubmission(bytes.subarray(0, 10), JOB), /truncated/);
+});
+
+t.test('a job graph description, which has cycles (edges name their vertices), is stored and read back with its shared edges', async (t) => {
+  const graph = await jobGraphOf(clickEventCountShape({ checkpointInterval: 1000 }), 2);
+  t.ok(graph.vertices.some((v) => v.outputs.length > 0), 'a graph with edges');
+  const submission = { jobId: JOB, jobGraph: graph, jobModule: Buffer.from('m'), programArgs: [], defaultParallelism: 2 };
+  const back = deserializeJobSubmission(serializeJobSubmission(submission), JOB).jobGraph;
+  t.same(back.vertices.map((v) => v.id), graph.vertices.map((v) => v.id));
+  t.equal(back.checkpointInterval, 1000);
+  for (const [i, vertex] of back.vertices.entries()) {
+    const original = graph.vertices[i]!;
+    t.same(vertex.outputs.map((e) => [e.source.id, e.target.id, e.shipStrategy]), original.outputs.map((e) => [e.source.id, e.target.id, e.shipStrategy]));
+    for (const edge of vertex.outputs) t.ok(edge.target.inputs.includes(edge), 'the edge object is shared by both its vertices');
+  }
 });

@@ -1,0 +1,77 @@
+// High availability through a real ZooKeeper: two JobManagers (one leads, one stands by), two TaskManagers following the
+// leader, ClickEventCount -p 2 exactly-once. kill -9 of the leader: the standby is elected, recovers the job graph and
+// the job's checkpoints from ZooKeeper and the storage directory, and the job goes on from its latest checkpoint with the
+// next checkpoint ids; every window is exactly 1000, once, for a read_committed reader.
+import t from 'tap';
+import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
+import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
+import { completedCheckpoints, createTopics, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { testRun } from '../testing/testRun.js';
+import { TestingCluster } from '../testing/TestingCluster.js';
+import { getJson, waitFor } from '../testing/waitFor.js';
+import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
+
+const EVENTS_PER_WINDOW = PAGES.length * 1000;
+
+async function restStatus(restUrl: string, path = '/overview'): Promise<number | undefined> {
+  try {
+    return (await fetch(`${restUrl}${path}`, { signal: AbortSignal.timeout(2000) })).status;
+  } catch {
+    return undefined;
+  }
+}
+
+t.test('kill -9 of the leading JobManager: the standby takes over and the job goes on from its latest checkpoint', async (t) => {
+  const zooKeeper = await TestingZooKeeperEnsemble.start(1);
+  t.teardown(() => zooKeeper.close());
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const topics = await createTopics('ha-failover');
+  const ha = [
+    '-D', 'high-availability.type=zookeeper',
+    '-D', `high-availability.zookeeper.quorum=${zooKeeper.quorum}`,
+    '-D', `high-availability.storageDir=file://${cluster.dir}/ha`,
+    '-D', 'high-availability.cluster-id=/ha-failover',
+    '-D', 'high-availability.zookeeper.client.session-timeout=4000',
+  ];
+
+  const first = await cluster.startJobManager(ha);
+  await waitFor('the first JobManager leads', async () => (await restStatus(first.restUrl)) === 200);
+  const second = await cluster.startJobManager(ha);
+  const standby = await fetch(`${second.restUrl}/overview`);
+  t.equal(standby.status, 503, 'a standby answers 503');
+  t.same(await standby.json(), { errors: ['Service temporarily unavailable due to an ongoing leader election. Please refresh.'] });
+
+  for (let i = 0; i < 2; i++) await cluster.startTaskManager(first.rpcPort, [...ha, '-D', 'taskmanager.numberOfTaskSlots=1']);
+  await waitFor('both TaskManagers registered with the leader', async () => (await getJson(`${first.restUrl}/overview`)).body.taskmanagers === 2);
+  const bootstrap = testRun().kafka.bootstrapServers;
+  const args = ['--bootstrap.servers', bootstrap, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
+  const jobId = await submitJob(first.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
+  await waitForRunning(first.restUrl, jobId, 6);
+
+  t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 3 }), 3 * EVENTS_PER_WINDOW);
+  await waitFor('checkpoints under the first leader', async () => (await completedCheckpoints(first.restUrl, jobId)) >= 3, { timeoutMs: 60_000 });
+  const lastUnderFirst = (await getJson(`${first.restUrl}/jobs/${jobId}/checkpoints`)).body.latest.completed.id as number;
+
+  first.process.kill('SIGKILL');
+  await waitFor('the standby leads', async () => (await restStatus(second.restUrl)) === 200, { timeoutMs: 60_000 });
+  await waitForRunning(second.restUrl, jobId, 6);
+  t.equal((await getJson(`${second.restUrl}/overview`)).body.taskmanagers, 2, 'the TaskManagers registered with the new leader');
+
+  t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
+  const output = await waitFor(
+    'every closed window committed',
+    async () => {
+      const values = await readCommitted(topics.output, { idleMs: 3000 });
+      return values.length >= 5 * PAGES.length ? values : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  expectExactWindows(t, parseWindows(output), 6);
+
+  const latest = await waitFor('a checkpoint under the new leader', async () => (await getJson(`${second.restUrl}/jobs/${jobId}/checkpoints`)).body.latest?.completed?.id as number | undefined);
+  t.ok(latest > lastUnderFirst, `checkpoint ids go on (${lastUnderFirst} → ${latest})`);
+  const logs = cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f));
+  t.equal(logs.filter((log) => log.includes(`Recovered JobGraph(jobId: ${jobId}).`)).length, 1, 'Recovered JobGraph in one JobManager log');
+  t.ok(logs.some((log) => /Found [1-9]\d* checkpoints in ZooKeeper\./.test(log)));
+});
