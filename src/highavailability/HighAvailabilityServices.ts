@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Configuration } from '../common/config/Configuration.js';
-import { HighAvailabilityOptions, JobManagerOptions } from '../common/config/options.js';
-import { IllegalConfigurationError } from '../common/errors.js';
+import { ClientOptions, HighAvailabilityOptions, JobManagerOptions } from '../common/config/options.js';
+import { FlinkException, IllegalConfigurationError } from '../common/errors.js';
 import { checkpointLocationPath } from '../common/fileUris.js';
-import type { Logger } from '../common/Logger.js';
+import { Logger, LogSink } from '../common/Logger.js';
 import { FileSystemStateStorage } from './FileSystemStateStorage.js';
 import { highAvailabilityMode, type HighAvailabilityMode } from './HighAvailabilityMode.js';
 import { FileSystemJobResultStore, InMemoryJobResultStore, type JobResultStore } from './JobResultStore.js';
@@ -182,5 +182,36 @@ class ZooKeeperHaServices implements HighAvailabilityServices {
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+}
+
+/**
+ * The REST address (a URL) of the leading JobManager, as ZooKeeper names it: what the CLI and other clients dial with
+ * HA. Waits up to `client.timeout` for a leader.
+ */
+export async function retrieveLeaderRestAddress(config: Configuration): Promise<string> {
+  const quiet = new Logger(new LogSink(undefined, false, 'ERROR'), 'LeaderRetrieval');
+  const timeoutMs = config.get(ClientOptions.TIMEOUT);
+  const ha = await createHighAvailabilityServices(config, quiet).catch((error: unknown) => {
+    throw new FlinkException(`Could not reach ZooKeeper to find the leading JobManager: ${(error as Error).message}`, { cause: error });
+  });
+  const retrieval = ha.createLeaderRetrieval('rest_server');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new FlinkException(`No JobManager leads the cluster (none found in ZooKeeper within ${timeoutMs} ms).`)), timeoutMs);
+      retrieval
+        .start((leader) => {
+          if (!leader) return;
+          clearTimeout(timer);
+          resolve(leader.address);
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+    });
+  } finally {
+    retrieval.close();
+    await ha.close();
   }
 }

@@ -2,10 +2,12 @@
 // leader, ClickEventCount -p 2 exactly-once. kill -9 of the leader: the standby is elected, recovers the job graph and
 // the job's checkpoints from ZooKeeper and the storage directory, and the job goes on from its latest checkpoint with the
 // next checkpoint ids; every window is exactly 1000, once, for a read_committed reader.
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { completedCheckpoints, createTopics, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { completedCheckpoints, createTopics, flinkCli, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
@@ -27,13 +29,19 @@ t.test('kill -9 of the leading JobManager: the standby takes over and the job go
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
   const topics = await createTopics('ha-failover');
-  const ha = [
-    '-D', 'high-availability.type=zookeeper',
-    '-D', `high-availability.zookeeper.quorum=${zooKeeper.quorum}`,
-    '-D', `high-availability.storageDir=file://${cluster.dir}/ha`,
-    '-D', 'high-availability.cluster-id=/ha-failover',
-    '-D', 'high-availability.zookeeper.client.session-timeout=4000',
-  ];
+  // In the cluster's config.yaml, so that the flink CLI reads it too.
+  appendFileSync(
+    join(cluster.confDir, 'config.yaml'),
+    [
+      'high-availability.type: zookeeper',
+      `high-availability.zookeeper.quorum: ${zooKeeper.quorum}`,
+      `high-availability.storageDir: file://${cluster.dir}/ha`,
+      'high-availability.cluster-id: /ha-failover',
+      'high-availability.zookeeper.client.session-timeout: 4000',
+      '',
+    ].join('\n'),
+  );
+  const ha: string[] = [];
 
   const first = await cluster.startJobManager(ha);
   await waitFor('the first JobManager leads', async () => (await restStatus(first.restUrl)) === 200);
@@ -57,6 +65,10 @@ t.test('kill -9 of the leading JobManager: the standby takes over and the job go
   await waitFor('the standby leads', async () => (await restStatus(second.restUrl)) === 200, { timeoutMs: 60_000 });
   await waitForRunning(second.restUrl, jobId, 6);
   t.equal((await getJson(`${second.restUrl}/overview`)).body.taskmanagers, 2, 'the TaskManagers registered with the new leader');
+  // The CLI finds the leader in ZooKeeper; -m (here the dead JobManager's address) is not used with HA, as in Flink.
+  const list = await flinkCli(cluster, first.restUrl, ['list', '-r']);
+  t.equal(list.code, 0, list.stderr);
+  t.match(list.stdout, `: ${jobId} : Click Event Count (RUNNING)`);
 
   t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
   const output = await waitFor(

@@ -8,6 +8,8 @@ import { FlinkException, formatErrorChain, IllegalConfigurationError } from '../
 import { restClientTls } from '../../common/http/RestSsl.js';
 import { pollUntil } from '../../common/retry.js';
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../common/version.js';
+import { highAvailabilityMode } from '../../highavailability/HighAvailabilityMode.js';
+import { retrieveLeaderRestAddress } from '../../highavailability/HighAvailabilityServices.js';
 import { RestClusterClient, type JobStatusMessage } from '../RestClusterClient.js';
 import { CliArgsError } from './CliArgsError.js';
 import { bundleJob } from '../JobBundler.js';
@@ -138,7 +140,7 @@ export class CliFrontend {
     const savepoint = savepointPath === undefined ? undefined : { path: savepointPath, allowNonRestoredState: commandLine.has(ALLOW_NON_RESTORED_OPTION) };
     const parallelism = parseParallelism(commandLine.get(PARALLELISM_OPTION));
     const job = await bundleJob(file);
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     let jobId: string;
     try {
       // POST /jobs, as Flink's CLI: it works with web.submit.enable false, which only turns off the dashboard's /jars.
@@ -176,7 +178,7 @@ export class CliFrontend {
       return;
     }
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a JobID to cancel a job.');
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     if (commandLine.has(CANCEL_WITH_SAVEPOINT_OPTION)) {
       const directory = commandLine.get(CANCEL_WITH_SAVEPOINT_OPTION) || undefined;
       this.io.err('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
@@ -209,7 +211,7 @@ export class CliFrontend {
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to stop a job.');
     if (commandLine.args.length > 1) this.io.out('Provided more arguments than required. Ignoring not needed arguments.');
     const drain = commandLine.has(STOP_AND_DRAIN);
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     this.io.out(`${drain ? 'Draining' : 'Suspending'} job "${jobId}" with a CANONICAL savepoint.`);
     let location: string;
     try {
@@ -227,7 +229,7 @@ export class CliFrontend {
       this.printActionHelp('savepoint');
       return;
     }
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     const dispose = commandLine.get(SAVEPOINT_DISPOSE_OPTION);
     if (dispose !== undefined) {
       this.io.out(`Disposing savepoint '${dispose}'.`);
@@ -302,7 +304,7 @@ export class CliFrontend {
     const jobId = parseJobId(commandLine.args[0], 'Missing JobID. Specify a Job ID to trigger a checkpoint.');
     if (commandLine.args.length > 1) this.io.out('Provided more arguments than required. Ignoring not needed arguments.');
     const full = commandLine.has(CHECKPOINT_FULL_OPTION);
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     this.io.out(`Triggering checkpoint for job ${jobId}.`);
     const done = client.triggerCheckpoint(jobId, full);
     this.io.out('Waiting for response...');
@@ -331,7 +333,7 @@ export class CliFrontend {
     if (raw === undefined) throw new CliArgsError('Missing parallelism. Specify the new parallelism with -p <parallelism>.');
     const parallelism = Number(raw);
     if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliArgsError(`The parallelism must be a positive number: ${raw}`);
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     this.io.out(`Rescaling job ${jobId} to parallelism ${parallelism}.`);
     const done = client.rescale(jobId, parallelism);
     this.io.out('Waiting for response...');
@@ -358,7 +360,7 @@ export class CliFrontend {
       showRunning = true;
       showScheduled = true;
     }
-    const client = this.clusterClient(commandLine);
+    const client = await this.clusterClient(commandLine);
     const jobsPromise = client.listJobs();
     this.io.out('Waiting for response...');
     let jobs: JobStatusMessage[];
@@ -405,11 +407,17 @@ export class CliFrontend {
     return loadConfiguration(this.configurationDirectory(), dynamic, (warning) => this.io.err(warning));
   }
 
-  /** The cluster's REST client from the configuration directory, `-D` properties and `-m host:port`. */
-  private clusterClient(commandLine: ParsedCommandLine): RestClusterClient {
+  /**
+   * The cluster's REST client from the configuration directory, `-D` properties and `-m host:port`; with HA, the REST
+   * endpoint of the leading JobManager as ZooKeeper names it (`-m` is then not used, as in Flink).
+   */
+  private async clusterClient(commandLine: ParsedCommandLine): Promise<RestClusterClient> {
     const configuration = this.configuration(commandLine);
     const address = commandLine.get(ADDRESS_OPTION);
-    if (address !== undefined) {
+    if (highAvailabilityMode(configuration) === 'ZOOKEEPER') {
+      const leader = new URL(await retrieveLeaderRestAddress(configuration));
+      configuration.set(RestOptions.ADDRESS, leader.hostname).set(RestOptions.PORT, Number(leader.port));
+    } else if (address !== undefined) {
       const match = /^(.+):(\d+)$/.exec(address);
       if (!match) throw new CliArgsError(`Invalid address '${address}' for option -m: expected <host>:<port>.`);
       configuration.set(JobManagerOptions.ADDRESS, match[1]!).set(RestOptions.ADDRESS, match[1]!).set(RestOptions.PORT, Number(match[2]));
