@@ -1,29 +1,50 @@
-// The playground's topology over several hosts (network namespaces): Kafka on one, the JobManager on another, two
-// TaskManagers on two more. Each process binds and advertises its host's address; the keyBy crosses TaskManager hosts;
-// the exactly-once output is read with Kafka's console consumer (read_committed): every window exactly 1000.
+// The playground's topology over five hosts (network namespaces): ZooKeeper and Kafka on one, two JobManagers (a leader
+// and a standby) on two more, two TaskManagers on the last two. Each process binds and advertises its host's address;
+// the keyBy crosses TaskManager hosts; the leader is killed and the standby on the other host takes over. The
+// exactly-once output is read with Kafka's console consumer (read_committed): every window exactly 1000.
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
-import { startKafkaOnHost } from '../testing/netns/hostServices.js';
+import { completedCheckpoints, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { startKafkaOnHost, startZooKeeperOnHost } from '../testing/netns/hostServices.js';
 import { TestingNetwork } from '../testing/netns/TestingNetwork.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
-t.test('ClickEventCount -p 2 exactly-once with Kafka, the JobManager and two TaskManagers on four hosts', async (t) => {
-  const network = await TestingNetwork.create(['kafka', 'jm', 'tm1', 'tm2']);
+const EVENTS_PER_WINDOW = PAGES.length * 1000;
+
+async function restStatus(restUrl: string): Promise<number | undefined> {
+  try {
+    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
+  } catch {
+    return undefined;
+  }
+}
+
+t.test('ClickEventCount -p 2 exactly-once on five hosts with two JobManagers; the leader dies, the other host takes over', async (t) => {
+  const network = await TestingNetwork.create(['infra', 'jm1', 'jm2', 'tm1', 'tm2']);
   t.teardown(() => network.close());
-  const kafka = startKafkaOnHost(network, 'kafka');
+  const zooKeeper = startZooKeeperOnHost(network, 'infra');
+  t.teardown(() => zooKeeper.stop());
+  const kafka = startKafkaOnHost(network, 'infra');
   t.teardown(() => kafka.stop());
   kafka.tool(['create-topics', 'input:2', 'output:2']);
 
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
-  const jm = await cluster.startJobManager([], { network, host: 'jm' });
-  t.equal(jm.address, network.host('jm').address);
-  for (const host of ['tm1', 'tm2']) await cluster.startTaskManager(jm, ['-D', 'taskmanager.numberOfTaskSlots=1'], { network, host });
+  const ha = [
+    '-D', 'high-availability.type=zookeeper',
+    '-D', `high-availability.zookeeper.quorum=${zooKeeper.quorum}`,
+    '-D', `high-availability.storageDir=file://${cluster.dir}/ha`,
+    '-D', 'high-availability.zookeeper.client.session-timeout=4000',
+  ];
+  const jm1 = await cluster.startJobManager(ha, { network, host: 'jm1' });
+  await waitFor('the JobManager on jm1 leads', async () => (await restStatus(jm1.restUrl)) === 200);
+  const jm2 = await cluster.startJobManager(ha, { network, host: 'jm2' });
+  t.equal(await restStatus(jm2.restUrl), 503, 'the JobManager on jm2 stands by');
+  for (const host of ['tm1', 'tm2']) await cluster.startTaskManager(jm1, [...ha, '-D', 'taskmanager.numberOfTaskSlots=1'], { network, host });
   const { body: overview } = await waitFor('two TaskManagers', async () => {
-    const response = await getJson(`${jm.restUrl}/taskmanagers`);
+    const response = await getJson(`${jm1.restUrl}/taskmanagers`);
     return response.body.taskmanagers.length === 2 ? response : undefined;
   });
   const paths = overview.taskmanagers.map((tm: { path: string }) => tm.path).sort();
@@ -31,19 +52,23 @@ t.test('ClickEventCount -p 2 exactly-once with Kafka, the JobManager and two Tas
   t.match(paths[1], network.host('tm2').address);
 
   const args = ['--bootstrap.servers', kafka.bootstrapServers, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
-  const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
-  await waitForRunning(jm.restUrl, jobId, 6);
+  const jobId = await submitJob(jm1.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
+  await waitForRunning(jm1.restUrl, jobId, 6);
+  t.equal(await runGenerator({ bootstrapServers: kafka.bootstrapServers, topic: 'input', rate: 0, maxWindows: 3 }), 3 * EVENTS_PER_WINDOW);
+  await waitFor('checkpoints under jm1', async () => (await completedCheckpoints(jm1.restUrl, jobId)) >= 2, { timeoutMs: 60_000 });
 
-  const windows = 4;
-  t.equal(await runGenerator({ bootstrapServers: kafka.bootstrapServers, topic: 'input', rate: 0, maxWindows: windows }), windows * PAGES.length * 1000);
+  jm1.process.kill('SIGKILL');
+  await waitFor('jm2 leads', async () => (await restStatus(jm2.restUrl)) === 200, { timeoutMs: 60_000 });
+  await waitForRunning(jm2.restUrl, jobId, 6);
+  t.equal(await runGenerator({ bootstrapServers: kafka.bootstrapServers, topic: 'input', rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
   const output = await waitFor(
     'every closed window committed',
     async () => {
       const values = await readCommitted('output', { bootstrapServers: kafka.bootstrapServers, idleMs: 3000 });
-      return values.length >= (windows - 1) * PAGES.length ? values : undefined;
+      return values.length >= 5 * PAGES.length ? values : undefined;
     },
     { timeoutMs: 180_000, intervalMs: 1000 },
   );
-  expectExactWindows(t, parseWindows(output), windows);
-  t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING');
+  expectExactWindows(t, parseWindows(output), 6);
+  t.equal((await getJson(`${jm2.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING');
 });

@@ -13,7 +13,7 @@ import type { CheckpointIDCounter } from './CheckpointIDCounter.js';
 import { readCheckpoint, stateFileNames, writeMetadata, type CheckpointMetadata } from './CheckpointMetadata.js';
 import { checkCheckpointIdForPath, checkJobIdForPath, LOCAL_CHECKPOINT_STORAGE, type CheckpointStorage } from './CheckpointStorage.js';
 import type { CheckpointStatsTracker } from './CheckpointStatsTracker.js';
-import type { CompletedCheckpointStore } from './CompletedCheckpointStore.js';
+import { PossiblyStoredCheckpointError, type CompletedCheckpoint, type CompletedCheckpointStore } from './CompletedCheckpointStore.js';
 import { PendingCheckpoint, type CheckpointRequest, type SavepointRequest } from './PendingCheckpoint.js';
 
 /** The long-lived parts a CheckpointCoordinator works with, passed in (as Flink's are). */
@@ -312,6 +312,12 @@ export class CheckpointCoordinator {
     this.failCheckpoint(pending, `Checkpoint was declined: ${decline.reason}`);
   }
 
+  /**
+   * Flink's order: the metadata is written, the checkpoint is added to the CompletedCheckpointStore (with HA: ZooKeeper,
+   * where a new leader finds it), and only then is it complete — logged, and the tasks told (sinks commit). A checkpoint
+   * the store did not take fails and commits nothing: a leader that dies between the two leaves a checkpoint whose
+   * transactions the next leader commits on restore, never output its restore would produce again.
+   */
   private async completePendingCheckpoint(pending: PendingCheckpoint): Promise<void> {
     pending.timeout?.cancel();
     const started = this.services.clock.now();
@@ -322,6 +328,24 @@ export class CheckpointCoordinator {
       return;
     }
     if (this.pending !== pending) return;
+    // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
+    let subsumed: CompletedCheckpoint[] = [];
+    if (!pending.savepoint) {
+      try {
+        subsumed = await this.services.store.addCheckpoint({
+          checkpointId: pending.checkpointId,
+          timestamp: pending.timestamp,
+          directory: pending.directory,
+          stateFiles: stateFileNames(pending.toMetadata(this.jobId)),
+        });
+      } catch (error) {
+        // Maybe stored (a lost connection): its files stay, a new leader may restore from it.
+        const keepFiles = error instanceof PossiblyStoredCheckpointError;
+        this.failCheckpoint(pending, `Could not add the checkpoint to the completed checkpoint store: ${(error as Error).message}`, true, keepFiles);
+        return;
+      }
+      if (this.pending !== pending) return;
+    }
     this.pending = undefined;
     pending.dispose();
     this.lastEnded = this.services.clock.now();
@@ -333,18 +357,10 @@ export class CheckpointCoordinator {
     );
     this.notifyTasks(pending, true);
     pending.request?.resolve({ checkpointId: pending.checkpointId, location });
-    // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
-    if (pending.savepoint) return;
-    const subsumed = await this.services.store.addCheckpoint({
-      checkpointId: pending.checkpointId,
-      timestamp: pending.timestamp,
-      directory: pending.directory,
-      stateFiles: stateFileNames(pending.toMetadata(this.jobId)),
-    });
     for (const old of subsumed) this.stats.reportDiscarded(old.checkpointId);
   }
 
-  private failCheckpoint(pending: PendingCheckpoint, reason: string, countsAsFailure = true): void {
+  private failCheckpoint(pending: PendingCheckpoint, reason: string, countsAsFailure = true, keepFiles = false): void {
     if (this.pending !== pending) return;
     this.pending = undefined;
     pending.dispose();
@@ -352,7 +368,7 @@ export class CheckpointCoordinator {
     this.stats.reportFailed(pending.checkpointId, reason);
     this.log.warn(`Failed to trigger or complete checkpoint ${pending.checkpointId} for job ${this.jobId}: ${reason}`);
     this.notifyTasks(pending, false);
-    this.disposeLocation(pending);
+    if (!keepFiles) this.disposeLocation(pending);
     pending.request?.reject(new Error(reason));
     // As in Flink, a failed savepoint never counts towards the tolerable checkpoint failures: a bad target must not fail the job.
     if (countsAsFailure && !pending.savepoint) this.services.failureManager.handleCheckpointFailure(reason);

@@ -2,6 +2,14 @@ import type { Logger } from '../../common/Logger.js';
 import { readMetadata, stateFileNames } from './CheckpointMetadata.js';
 import { discardCheckpointDirectory } from './CheckpointStorage.js';
 
+/**
+ * Adding a checkpoint failed in a way that leaves open whether the store has it (a connection lost while writing): the
+ * checkpoint fails, but its files stay, as the store may name them.
+ */
+export class PossiblyStoredCheckpointError extends Error {
+  override name = 'PossiblyStoredCheckpointError';
+}
+
 /** A checkpoint every subtask acknowledged and whose metadata is written (Flink's CompletedCheckpoint). */
 export interface CompletedCheckpoint {
   checkpointId: number;

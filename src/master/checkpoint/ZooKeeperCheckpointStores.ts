@@ -3,7 +3,7 @@ import type { ZooKeeperClient } from '../../highavailability/zookeeper/ZooKeeper
 import type { ZooKeeperStateHandleStore, LeaderFence } from '../../highavailability/zookeeper/ZooKeeperStateHandleStore.js';
 import { isZooKeeperError } from '../../highavailability/zookeeper/protocol.js';
 import type { CheckpointIDCounter } from './CheckpointIDCounter.js';
-import { type CompletedCheckpoint, type CompletedCheckpointStore, discardCompletedCheckpoint } from './CompletedCheckpointStore.js';
+import { type CompletedCheckpoint, type CompletedCheckpointStore, discardCompletedCheckpoint, PossiblyStoredCheckpointError } from './CompletedCheckpointStore.js';
 
 /**
  * The checkpoint id counter of a job in ZooKeeper (Flink's ZooKeeperCheckpointIDCounter): a node holding the next id,
@@ -106,7 +106,12 @@ export class ZooKeeperCompletedCheckpointStore implements CompletedCheckpointSto
 
   async addCheckpoint(checkpoint: CompletedCheckpoint): Promise<CompletedCheckpoint[]> {
     const description: CompletedCheckpoint = { checkpointId: checkpoint.checkpointId, timestamp: checkpoint.timestamp, directory: checkpoint.directory, stateFiles: checkpoint.stateFiles };
-    await this.handles.add(checkpointNodeName(checkpoint.checkpointId), Buffer.from(JSON.stringify(description), 'utf8'));
+    try {
+      await this.handles.add(checkpointNodeName(checkpoint.checkpointId), Buffer.from(JSON.stringify(description), 'utf8'));
+    } catch (error) {
+      if (isZooKeeperError(error, 'CONNECTIONLOSS')) throw new PossiblyStoredCheckpointError(`checkpoint ${checkpoint.checkpointId} may or may not be in ZooKeeper: ${error.message}`, { cause: error });
+      throw error;
+    }
     this.checkpoints.push(checkpoint);
     const subsumed: CompletedCheckpoint[] = [];
     while (this.checkpoints.length > Math.max(1, this.numRetained)) subsumed.push(this.checkpoints.shift()!);

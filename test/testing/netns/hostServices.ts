@@ -21,3 +21,17 @@ export function startKafkaOnHost(network: TestingNetwork, host: string): KafkaOn
     stop: () => void network.exec(host, script, ['stop'], env),
   };
 }
+
+/** A ZooKeeper server of its own on a test host (bin/zookeeper.sh inside the host's namespace, bound to its address). */
+export interface ZooKeeperOnHost {
+  quorum: string;
+  stop(): void;
+}
+
+export function startZooKeeperOnHost(network: TestingNetwork, host: string): ZooKeeperOnHost {
+  const address = network.host(host).address;
+  const env = { ...process.env, ZOOKEEPER_HOST: address, ZOOKEEPER_PORT: '2181', ZOOKEEPER_DATA_DIR: testDir(`zookeeper-${host}`), ZOOKEEPER_HEAP_OPTS: '-Xms32m -Xmx128m' };
+  const script = join(REPO_ROOT, 'bin', 'zookeeper.sh');
+  network.exec(host, script, ['start'], env);
+  return { quorum: `${address}:2181`, stop: () => void network.exec(host, script, ['stop'], env) };
+}
