@@ -171,7 +171,6 @@ class ZooKeeperHaServices implements HighAvailabilityServices {
       client: this.client,
       path: this.paths.connectionInfo(component),
       logger: this.log.child('ZooKeeperLeaderRetrievalDriver'),
-      tolerateSuspendedConnections: this.tolerateSuspendedConnections,
     });
     return { start: (listener) => driver.start(listener), close: () => driver.close() };
   }

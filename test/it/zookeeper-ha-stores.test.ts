@@ -125,7 +125,7 @@ t.test('HA stores', async (t) => {
     const before = readdirSync(storageDir).length;
     await t.rejects(handles.add('d'.repeat(32), Buffer.from('x')), { code: 'NONODE' }, 'the transaction’s check fails');
     t.equal(readdirSync(storageDir).length, before, 'the file written first is removed again');
-    await waitFor('the driver notices', () => leaderSessionId === undefined);
+    await waitFor('the driver notices (and, alone, leads again under a new id)', () => leaderSessionId !== granted);
     await t.rejects(counter.getAndIncrement(), { name: 'LeadershipLostError' }, 'afterwards the fence refuses at once');
   });
 });

@@ -9,13 +9,19 @@ import { TsFlinkError } from '../../common/errors.js';
 /** A write of a leader's was attempted after its leadership ended. */
 export class LeadershipLostError extends TsFlinkError {}
 import type { LeaderContender } from './LeaderContender.js';
+import { type ScheduledExecutor, type ScheduledTask, SystemScheduledExecutor } from '../../common/time/ScheduledExecutor.js';
 
 export interface ZooKeeperLeaderElectionOptions {
   client: ZooKeeperClient;
   paths: ZooKeeperPaths;
   logger: Logger;
-  /** high-availability.zookeeper.client.tolerate-suspended-connections: false ends leadership on SUSPENDED. */
+  /**
+   * high-availability.zookeeper.client.tolerate-suspended-connections. false: a suspended connection ends leadership
+   * once the session is no longer certainly alive (two thirds of the session timeout without news), unless the client
+   * reconnected to the same session before; true: only a lost session ends it.
+   */
   tolerateSuspendedConnections: boolean;
+  scheduler?: ScheduledExecutor;
 }
 
 /**
@@ -23,8 +29,11 @@ export interface ZooKeeperLeaderElectionOptions {
  * sequential node under `<cluster>/latch`; the lowest leads; every other one watches the node just before its own.
  * A leader's session ending ends its node, and the next one takes over.
  *
- * Every grant has a new leader session id. Leadership is revoked as soon as the session is in doubt (SUSPENDED, unless
- * suspended connections are tolerated) or gone (LOST). What the leader publishes is written in a transaction that
+ * Every grant has a new leader session id. Leadership is revoked when the session is gone (LOST) and, unless suspended
+ * connections are tolerated, when a suspended connection outlasts the time the session is certainly alive (two thirds
+ * of the session timeout since the ensemble was last heard): a ZooKeeper server that dies while its peers serve costs
+ * the leader nothing, as its client moves to another server with the same session well within that time. Flink revokes
+ * at SUSPENDED at once, restarting every job on any ZooKeeper server's death. What the leader publishes is written in a transaction that
  * first checks its latch node: a deposed leader — whose node is gone with its session — cannot write.
  */
 export class ZooKeeperLeaderElectionDriver {
@@ -34,6 +43,7 @@ export class ZooKeeperLeaderElectionDriver {
   private closed = false;
   private chain: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
+  private suspensionDeadline: ScheduledTask | undefined;
 
   constructor(private readonly options: ZooKeeperLeaderElectionOptions) {}
 
@@ -100,6 +110,7 @@ export class ZooKeeperLeaderElectionDriver {
     await this.serialized(async () => {
       this.closed = true;
       this.unsubscribe?.();
+      this.suspensionDeadline?.cancel();
       this.revoke('closing');
       const node = this.latchNode;
       this.latchNode = undefined;
@@ -110,14 +121,22 @@ export class ZooKeeperLeaderElectionDriver {
   private onConnectionState(state: ConnectionState, sessionChanged: boolean): void {
     if (this.closed) return;
     switch (state) {
-      case 'SUSPENDED':
-        if (!this.options.tolerateSuspendedConnections) this.revoke('the ZooKeeper connection is suspended');
+      case 'SUSPENDED': {
+        if (this.options.tolerateSuspendedConnections) return;
+        this.suspensionDeadline?.cancel();
+        const scheduler = this.options.scheduler ?? SystemScheduledExecutor;
+        this.suspensionDeadline = scheduler.schedule(this.options.client.freshSessionRemainingMs(), () => {
+          if (!this.options.client.hasFreshSession()) this.revoke('the ZooKeeper connection stayed suspended while the session may expire');
+        });
         return;
+      }
       case 'LOST':
+        this.suspensionDeadline?.cancel();
         this.latchNode = undefined;
         this.revoke('the ZooKeeper session is lost');
         return;
       case 'RECONNECTED':
+        this.suspensionDeadline?.cancel();
         void this.serialized(() => (sessionChanged || !this.latchNode ? this.enterLatch() : this.checkLeadership()));
         return;
       case 'CONNECTED':

@@ -10,13 +10,13 @@ export interface ZooKeeperLeaderRetrievalOptions {
   /** The connection_info node of the component to follow. */
   path: string;
   logger: Logger;
-  tolerateSuspendedConnections: boolean;
 }
 
 /**
  * Follows the leader of one component (Flink's LeaderRetrievalService over ZooKeeper): reads its connection_info node
- * with a watch and tells the listener each new leader, or undefined while there is none or while the ZooKeeper
- * connection is suspended (nothing then tells who leads).
+ * with a watch and tells the listener each new leader, or undefined while there is none. While the ZooKeeper connection
+ * is suspended or the session lost, the last leader stands (a dead leader shows in its heartbeats; Flink drops it at
+ * once, and TaskManagers cancel their tasks); once connected again, the node is read anew.
  */
 export class ZooKeeperLeaderRetrievalDriver {
   private listener: LeaderRetrievalListener | undefined;
@@ -29,9 +29,7 @@ export class ZooKeeperLeaderRetrievalDriver {
   async start(listener: LeaderRetrievalListener): Promise<void> {
     this.listener = listener;
     this.unsubscribe = this.options.client.onConnectionStateChange((state) => {
-      if (state === 'SUSPENDED' && !this.options.tolerateSuspendedConnections) this.notify(undefined);
-      else if (state === 'LOST') this.notify(undefined);
-      else if (state === 'RECONNECTED') void this.read();
+      if (state === 'RECONNECTED') void this.read();
     });
     await this.read();
   }

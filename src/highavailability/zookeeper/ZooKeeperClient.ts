@@ -155,11 +155,17 @@ export class ZooKeeperClient {
   }
 
   /**
-   * Whether the session is certainly alive now: connected, and the ensemble heard within the read timeout (two thirds
-   * of the session timeout). What a leader checks before each act of leadership.
+   * Whether the session is certainly alive now: the ensemble was heard from within the read timeout (two thirds of the
+   * session timeout), connected or not — a session outlives its connection by the session timeout, and nobody else can
+   * take what it holds before it expires. What a leader checks before each act of leadership.
    */
   hasFreshSession(): boolean {
-    return this.connected && this.clock.now() - this.lastHeardAt < this.readTimeoutMs();
+    return this.sessionId !== 0n && this.clock.now() - this.lastHeardAt < this.readTimeoutMs();
+  }
+
+  /** How long from now the session stays certainly alive without news from the ensemble (0 when it is not). */
+  freshSessionRemainingMs(): number {
+    return this.sessionId === 0n ? 0 : Math.max(0, this.readTimeoutMs() - (this.clock.now() - this.lastHeardAt));
   }
 
   create(path: string, data: Uint8Array = Buffer.alloc(0), mode: CreateMode = 'PERSISTENT'): Promise<string> {

@@ -1,0 +1,106 @@
+// ZooKeeper faults under an HA cluster (three ZooKeeper servers, two JobManagers, two TaskManagers, ClickEventCount
+// exactly-once): the death of one ZooKeeper server changes nothing — no leader change, no restart; a restart of the
+// whole ensemble suspends leadership and a leader is elected again, with never two leaders at once, the job recovered
+// and every window exactly once.
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
+import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
+import { completedCheckpoints, createTopics, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { testRun } from '../testing/testRun.js';
+import { TestingCluster } from '../testing/TestingCluster.js';
+import { getJson, waitFor } from '../testing/waitFor.js';
+import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
+
+const EVENTS_PER_WINDOW = PAGES.length * 1000;
+
+async function restStatus(restUrl: string): Promise<number | undefined> {
+  try {
+    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
+  } catch {
+    return undefined;
+  }
+}
+
+t.test('one ZooKeeper server dies: nothing happens; the whole ensemble restarts: one leader again, the job goes on', async (t) => {
+  const zooKeeper = await TestingZooKeeperEnsemble.start(3);
+  t.teardown(() => zooKeeper.close());
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  appendFileSync(
+    join(cluster.confDir, 'config.yaml'),
+    [
+      'high-availability.type: zookeeper',
+      `high-availability.zookeeper.quorum: ${zooKeeper.quorum}`,
+      `high-availability.storageDir: file://${cluster.dir}/ha`,
+      'high-availability.cluster-id: /zookeeper-faults',
+      'high-availability.zookeeper.client.session-timeout: 6000',
+      '',
+    ].join('\n'),
+  );
+  const topics = await createTopics('ha-zookeeper-faults');
+  const jobManagers = [await cluster.startJobManager()];
+  await waitFor('a leader', async () => (await restStatus(jobManagers[0]!.restUrl)) === 200);
+  jobManagers.push(await cluster.startJobManager());
+  for (let i = 0; i < 2; i++) await cluster.startTaskManager(jobManagers[0]!.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
+  const leader = jobManagers[0]!;
+  await waitFor('TaskManagers registered', async () => (await getJson(`${leader.restUrl}/overview`)).body.taskmanagers === 2);
+
+  // Never two leaders: both REST endpoints are sampled for the whole test.
+  let bothLeading = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const statuses = await Promise.all(jobManagers.map((jm) => restStatus(jm.restUrl)));
+      if (statuses.every((s) => s === 200)) bothLeading++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  t.teardown(async () => {
+    sampling = false;
+    await sampler;
+  });
+
+  const bootstrap = testRun().kafka.bootstrapServers;
+  const args = ['--bootstrap.servers', bootstrap, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
+  const jobId = await submitJob(leader.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
+  await waitForRunning(leader.restUrl, jobId, 6);
+  t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 2 }), 2 * EVENTS_PER_WINDOW);
+  await waitFor('checkpoints', async () => (await completedCheckpoints(leader.restUrl, jobId)) >= 2, { timeoutMs: 60_000 });
+
+  // One server of three dies (the ensemble's own leader, the hardest case): clients move, nothing else happens.
+  const modes = await zooKeeper.modes();
+  const zkLeader = zooKeeper.members[modes.indexOf('leader')]!.id;
+  zooKeeper.killMember(zkLeader);
+  await zooKeeper.awaitServing();
+  const before = await completedCheckpoints(leader.restUrl, jobId);
+  await waitFor('checkpoints go on', async () => (await completedCheckpoints(leader.restUrl, jobId)) >= before + 3, { timeoutMs: 60_000 });
+  t.equal(await restStatus(leader.restUrl), 200, 'the same JobManager leads');
+  t.same((await getJson(`${leader.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '0' }], 'the job never restarted');
+  t.equal((await getJson(`${leader.restUrl}/overview`)).body.taskmanagers, 2);
+  await zooKeeper.startMember(zkLeader);
+
+  // The whole ensemble restarts: leadership is suspended, then one JobManager leads again and runs the job.
+  await Promise.all(zooKeeper.members.map((m) => zooKeeper.stopMember(m.id)));
+  await waitFor('no JobManager leads', async () => (await Promise.all(jobManagers.map((jm) => restStatus(jm.restUrl)))).every((s) => s === 503), { timeoutMs: 30_000 });
+  await Promise.all(zooKeeper.members.map((m) => zooKeeper.startMember(m.id)));
+  await zooKeeper.awaitServing();
+  const next = await waitFor('a leader again', async () => {
+    for (const jm of jobManagers) if ((await restStatus(jm.restUrl)) === 200) return jm;
+    return undefined;
+  }, { timeoutMs: 60_000 });
+  await waitForRunning(next.restUrl, jobId, 6);
+
+  t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 4, startIndex: 2 * EVENTS_PER_WINDOW }), 2 * EVENTS_PER_WINDOW);
+  const output = await waitFor(
+    'every closed window committed',
+    async () => {
+      const values = await readCommitted(topics.output, { idleMs: 3000 });
+      return values.length >= 3 * PAGES.length ? values : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  expectExactWindows(t, parseWindows(output), 4);
+  t.equal(bothLeading, 0, 'never two leaders at once');
+});
