@@ -3,30 +3,20 @@
 // one comes back as a new standby — while another loop kill -9s a TaskManager whenever the completed-checkpoint count
 // changes and starts a replacement. Afterwards every window is there exactly once with count 1000 (read_committed), and
 // "Recovered JobGraph" was logged exactly three times, once by each new leader.
-import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { createTopics, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, leadingJobManager, restStatus } from '../testing/ha.js';
+import { createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { type ClusterProcess, TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
 
-const EVENTS_PER_WINDOW = PAGES.length * 1000;
 const LEADER_KILLS = 3;
 const WINDOWS_PER_ROUND = 2;
 
 type JobManager = Awaited<ReturnType<TestingCluster['startJobManager']>>;
-
-async function restStatus(restUrl: string): Promise<number | undefined> {
-  try {
-    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
-  } catch {
-    return undefined;
-  }
-}
 
 async function latestCheckpointId(restUrl: string, jobId: string): Promise<number | undefined> {
   try {
@@ -41,22 +31,14 @@ t.test('three leader kills while TaskManagers are killed on every completed chec
   t.teardown(() => zooKeeper.close());
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
-  appendFileSync(
-    join(cluster.confDir, 'config.yaml'),
-    [
-      'high-availability.type: zookeeper',
-      `high-availability.zookeeper.quorum: ${zooKeeper.quorum}`,
-      `high-availability.storageDir: file://${cluster.dir}/ha`,
-      'high-availability.cluster-id: /ha-datastream',
-      'high-availability.zookeeper.client.session-timeout: 4000',
-      'taskmanager.numberOfTaskSlots: 1',
-      // Restarts come often here; keep their backoff short.
-      'restart-strategy.type: fixed-delay',
-      'restart-strategy.fixed-delay.attempts: 1000',
-      'restart-strategy.fixed-delay.delay: 500 ms',
-      '',
-    ].join('\n'),
-  );
+  configureCluster(cluster, {
+    ...haOptions(cluster, zooKeeper.quorum, '/ha-datastream'),
+    'taskmanager.numberOfTaskSlots': '1',
+    // Restarts come often here; keep their backoff short.
+    'restart-strategy.type': 'fixed-delay',
+    'restart-strategy.fixed-delay.attempts': '1000',
+    'restart-strategy.fixed-delay.delay': '500 ms',
+  });
   const topics = await createTopics('ha-datastream');
   const jobManagers: JobManager[] = [await cluster.startJobManager()];
   await waitFor('a leader', async () => (await restStatus(jobManagers[0]!.restUrl)) === 200);
@@ -64,11 +46,7 @@ t.test('three leader kills while TaskManagers are killed on every completed chec
   const taskManagers: ClusterProcess[] = [];
   for (let i = 0; i < 2; i++) taskManagers.push((await cluster.startTaskManager(jobManagers[0]!.rpcPort)).process);
 
-  const leader = async (): Promise<JobManager> =>
-    waitFor('a leading JobManager', async () => {
-      for (const jm of jobManagers) if (jm.process.child.exitCode === null && (await restStatus(jm.restUrl)) === 200) return jm;
-      return undefined;
-    }, { timeoutMs: 90_000, intervalMs: 200 });
+  const leader = (): Promise<JobManager> => leadingJobManager(jobManagers);
 
   let current = await leader();
   await waitFor('TaskManagers registered', async () => (await getJson(`${current.restUrl}/overview`)).body.taskmanagers === 2);
@@ -126,15 +104,7 @@ t.test('three leader kills while TaskManagers are killed on every completed chec
   killing = false;
   await killer;
 
-  const output = await waitFor(
-    'every closed window committed',
-    async () => {
-      const values = await readCommitted(topics.output, { idleMs: 3000 });
-      return values.length >= (windows - 1) * PAGES.length ? values : undefined;
-    },
-    { timeoutMs: 180_000, intervalMs: 1000 },
-  );
-  expectExactWindows(t, parseWindows(output), windows);
+  expectExactWindows(t, parseWindows(await committedWindows(topics.output, windows)), windows);
   t.ok(taskManagerKills >= 1, `TaskManagers were killed along the way (${taskManagerKills})`);
   // Flink counts log files; here restarted JobManagers may append to a killed one's file, so the lines are counted.
   const logs = cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('');

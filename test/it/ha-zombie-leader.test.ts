@@ -4,21 +4,12 @@
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { completedCheckpoints, createTopics, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, restStatus } from '../testing/ha.js';
+import { completedCheckpoints, createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
-
-const EVENTS_PER_WINDOW = PAGES.length * 1000;
-
-async function restStatus(restUrl: string): Promise<number | undefined> {
-  try {
-    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
-  } catch {
-    return undefined;
-  }
-}
 
 t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCONT: the old leader steps down without effect', async (t) => {
   const zooKeeper = await TestingZooKeeperEnsemble.start(1);
@@ -28,18 +19,12 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
     for (const p of cluster.processes) p.kill('SIGCONT');
     await cluster.close();
   });
+  configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/ha-zombie'));
   const topics = await createTopics('ha-zombie');
-  const ha = [
-    '-D', 'high-availability.type=zookeeper',
-    '-D', `high-availability.zookeeper.quorum=${zooKeeper.quorum}`,
-    '-D', `high-availability.storageDir=file://${cluster.dir}/ha`,
-    '-D', 'high-availability.cluster-id=/ha-zombie',
-    '-D', 'high-availability.zookeeper.client.session-timeout=4000',
-  ];
-  const old = await cluster.startJobManager(ha);
+  const old = await cluster.startJobManager();
   await waitFor('the first JobManager leads', async () => (await restStatus(old.restUrl)) === 200);
-  const next = await cluster.startJobManager(ha);
-  for (let i = 0; i < 2; i++) await cluster.startTaskManager(old.rpcPort, [...ha, '-D', 'taskmanager.numberOfTaskSlots=1']);
+  const next = await cluster.startJobManager();
+  for (let i = 0; i < 2; i++) await cluster.startTaskManager(old.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
   await waitFor('TaskManagers registered', async () => (await getJson(`${old.restUrl}/overview`)).body.taskmanagers === 2);
   const bootstrap = testRun().kafka.bootstrapServers;
   const args = ['--bootstrap.servers', bootstrap, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
@@ -52,7 +37,7 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
   await waitFor('the standby leads', async () => (await restStatus(next.restUrl)) === 200, { timeoutMs: 60_000 });
   await waitForRunning(next.restUrl, jobId, 6);
   await waitFor('a checkpoint under the new leader', async () => (await completedCheckpoints(next.restUrl, jobId)) >= 1, { timeoutMs: 60_000 });
-  const restartsBefore = (await getJson(`${next.restUrl}/jobs/${jobId}`)).body;
+  const before = (await getJson(`${next.restUrl}/jobs/${jobId}`)).body;
 
   old.process.kill('SIGCONT');
   const oldLog = () => cluster.logFiles().filter((f) => f.includes('standalonesession-0')).map((f) => cluster.readLog(f)).join('');
@@ -66,18 +51,10 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
   t.equal((await getJson(`${next.restUrl}/overview`)).body.taskmanagers, 2, 'the TaskManagers stayed with the new leader');
   const job = (await getJson(`${next.restUrl}/jobs/${jobId}`)).body;
   t.equal(job.state, 'RUNNING');
-  t.same(job.vertices.map((v: { tasks: Record<string, number> }) => v.tasks.RUNNING), restartsBefore.vertices.map((v: { tasks: Record<string, number> }) => v.tasks.RUNNING));
+  t.same(job.vertices.map((v: { tasks: Record<string, number> }) => v.tasks.RUNNING), before.vertices.map((v: { tasks: Record<string, number> }) => v.tasks.RUNNING));
   t.same((await getJson(`${next.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '0' }], 'the new leader never restarted the job');
 
   t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
-  const output = await waitFor(
-    'every closed window committed',
-    async () => {
-      const values = await readCommitted(topics.output, { idleMs: 3000 });
-      return values.length >= 5 * PAGES.length ? values : undefined;
-    },
-    { timeoutMs: 180_000, intervalMs: 1000 },
-  );
-  expectExactWindows(t, parseWindows(output), 6);
+  expectExactWindows(t, parseWindows(await committedWindows(topics.output, 6)), 6);
   t.notMatch(oldLog().split('lost leadership')[1] ?? '', /Completed checkpoint/, 'the old leader completed no checkpoint after it resumed');
 });

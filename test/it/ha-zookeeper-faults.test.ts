@@ -2,43 +2,22 @@
 // exactly-once): the death of one ZooKeeper server changes nothing — no leader change, no restart; a restart of the
 // whole ensemble suspends leadership and a leader is elected again, with never two leaders at once, the job recovered
 // and every window exactly once.
-import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { completedCheckpoints, createTopics, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, leadingJobManager, restStatus } from '../testing/ha.js';
+import { completedCheckpoints, createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
-
-const EVENTS_PER_WINDOW = PAGES.length * 1000;
-
-async function restStatus(restUrl: string): Promise<number | undefined> {
-  try {
-    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
-  } catch {
-    return undefined;
-  }
-}
 
 t.test('one ZooKeeper server dies: nothing happens; the whole ensemble restarts: one leader again, the job goes on', async (t) => {
   const zooKeeper = await TestingZooKeeperEnsemble.start(3);
   t.teardown(() => zooKeeper.close());
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
-  appendFileSync(
-    join(cluster.confDir, 'config.yaml'),
-    [
-      'high-availability.type: zookeeper',
-      `high-availability.zookeeper.quorum: ${zooKeeper.quorum}`,
-      `high-availability.storageDir: file://${cluster.dir}/ha`,
-      'high-availability.cluster-id: /zookeeper-faults',
-      'high-availability.zookeeper.client.session-timeout: 6000',
-      '',
-    ].join('\n'),
-  );
+  configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/zookeeper-faults', 6000));
   const topics = await createTopics('ha-zookeeper-faults');
   const jobManagers = [await cluster.startJobManager()];
   await waitFor('a leader', async () => (await restStatus(jobManagers[0]!.restUrl)) === 200);
@@ -86,21 +65,10 @@ t.test('one ZooKeeper server dies: nothing happens; the whole ensemble restarts:
   await waitFor('no JobManager leads', async () => (await Promise.all(jobManagers.map((jm) => restStatus(jm.restUrl)))).every((s) => s === 503), { timeoutMs: 30_000 });
   await Promise.all(zooKeeper.members.map((m) => zooKeeper.startMember(m.id)));
   await zooKeeper.awaitServing();
-  const next = await waitFor('a leader again', async () => {
-    for (const jm of jobManagers) if ((await restStatus(jm.restUrl)) === 200) return jm;
-    return undefined;
-  }, { timeoutMs: 60_000 });
+  const next = await leadingJobManager(jobManagers);
   await waitForRunning(next.restUrl, jobId, 6);
 
   t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 4, startIndex: 2 * EVENTS_PER_WINDOW }), 2 * EVENTS_PER_WINDOW);
-  const output = await waitFor(
-    'every closed window committed',
-    async () => {
-      const values = await readCommitted(topics.output, { idleMs: 3000 });
-      return values.length >= 3 * PAGES.length ? values : undefined;
-    },
-    { timeoutMs: 180_000, intervalMs: 1000 },
-  );
-  expectExactWindows(t, parseWindows(output), 4);
+  expectExactWindows(t, parseWindows(await committedWindows(topics.output, 4)), 4);
   t.equal(bothLeading, 0, 'never two leaders at once');
 });

@@ -5,44 +5,18 @@
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { completedCheckpoints, expectExactWindows, PAGES, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
-import { startKafkaOnHost, startZooKeeperOnHost } from '../testing/netns/hostServices.js';
-import { TestingNetwork } from '../testing/netns/TestingNetwork.js';
-import { TestingCluster } from '../testing/TestingCluster.js';
+import { completedCheckpoints, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
+import { haClusterOnHosts } from '../testing/netns/hostServices.js';
+import { committedWindows, EVENTS_PER_WINDOW, restStatus } from '../testing/ha.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
-const EVENTS_PER_WINDOW = PAGES.length * 1000;
-
-async function restStatus(restUrl: string): Promise<number | undefined> {
-  try {
-    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
-  } catch {
-    return undefined;
-  }
-}
-
 t.test('ClickEventCount -p 2 exactly-once on five hosts with two JobManagers; the leader dies, the other host takes over', async (t) => {
-  const network = await TestingNetwork.create(['infra', 'jm1', 'jm2', 'tm1', 'tm2']);
-  t.teardown(() => network.close());
-  const zooKeeper = startZooKeeperOnHost(network, 'infra');
-  t.teardown(() => zooKeeper.stop());
-  const kafka = startKafkaOnHost(network, 'infra');
-  t.teardown(() => kafka.stop());
-  kafka.tool(['create-topics', 'input:2', 'output:2']);
-
-  const cluster = new TestingCluster();
-  t.teardown(() => cluster.close());
-  const ha = [
-    '-D', 'high-availability.type=zookeeper',
-    '-D', `high-availability.zookeeper.quorum=${zooKeeper.quorum}`,
-    '-D', `high-availability.storageDir=file://${cluster.dir}/ha`,
-    '-D', 'high-availability.zookeeper.client.session-timeout=4000',
-  ];
-  const jm1 = await cluster.startJobManager(ha, { network, host: 'jm1' });
+  const { network, kafka, cluster } = await haClusterOnHosts(t, ['jm1', 'jm2', 'tm1', 'tm2']);
+  const jm1 = await cluster.startJobManager([], { network, host: 'jm1' });
   await waitFor('the JobManager on jm1 leads', async () => (await restStatus(jm1.restUrl)) === 200);
-  const jm2 = await cluster.startJobManager(ha, { network, host: 'jm2' });
+  const jm2 = await cluster.startJobManager([], { network, host: 'jm2' });
   t.equal(await restStatus(jm2.restUrl), 503, 'the JobManager on jm2 stands by');
-  for (const host of ['tm1', 'tm2']) await cluster.startTaskManager(jm1, [...ha, '-D', 'taskmanager.numberOfTaskSlots=1'], { network, host });
+  for (const host of ['tm1', 'tm2']) await cluster.startTaskManager(jm1, ['-D', 'taskmanager.numberOfTaskSlots=1'], { network, host });
   const { body: overview } = await waitFor('two TaskManagers', async () => {
     const response = await getJson(`${jm1.restUrl}/taskmanagers`);
     return response.body.taskmanagers.length === 2 ? response : undefined;
@@ -61,14 +35,6 @@ t.test('ClickEventCount -p 2 exactly-once on five hosts with two JobManagers; th
   await waitFor('jm2 leads', async () => (await restStatus(jm2.restUrl)) === 200, { timeoutMs: 60_000 });
   await waitForRunning(jm2.restUrl, jobId, 6);
   t.equal(await runGenerator({ bootstrapServers: kafka.bootstrapServers, topic: 'input', rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
-  const output = await waitFor(
-    'every closed window committed',
-    async () => {
-      const values = await readCommitted('output', { bootstrapServers: kafka.bootstrapServers, idleMs: 3000 });
-      return values.length >= 5 * PAGES.length ? values : undefined;
-    },
-    { timeoutMs: 180_000, intervalMs: 1000 },
-  );
-  expectExactWindows(t, parseWindows(output), 6);
+  expectExactWindows(t, parseWindows(await committedWindows('output', 6, kafka.bootstrapServers)), 6);
   t.equal((await getJson(`${jm2.restUrl}/jobs/${jobId}/status`)).body.status, 'RUNNING');
 });

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
-import type { TestingNetwork } from './TestingNetwork.js';
+import type { Test } from 'tap';
+import { configureCluster, haOptions } from '../ha.js';
+import { TestingCluster } from '../TestingCluster.js';
 import { REPO_ROOT, testDir } from '../testRun.js';
+import { TestingNetwork } from './TestingNetwork.js';
 
 /** A Kafka broker of its own on a test host (bin/kafka.sh inside the host's namespace, bound to its address). */
 export interface KafkaOnHost {
@@ -34,4 +37,25 @@ export function startZooKeeperOnHost(network: TestingNetwork, host: string): Zoo
   const script = join(REPO_ROOT, 'bin', 'zookeeper.sh');
   network.exec(host, script, ['start'], env);
   return { quorum: `${address}:2181`, stop: () => void network.exec(host, script, ['stop'], env) };
+}
+
+/**
+ * A test network whose first host, `infra`, runs ZooKeeper and Kafka (topics input and output, 2 partitions each), and
+ * a cluster whose processes all read Flink's HA keys for that ZooKeeper; everything is removed when the test ends.
+ */
+export async function haClusterOnHosts(
+  t: Test,
+  hosts: readonly string[],
+): Promise<{ network: TestingNetwork; kafka: KafkaOnHost; zooKeeper: ZooKeeperOnHost; cluster: TestingCluster }> {
+  const network = await TestingNetwork.create(['infra', ...hosts]);
+  t.teardown(() => network.close());
+  const zooKeeper = startZooKeeperOnHost(network, 'infra');
+  t.teardown(() => zooKeeper.stop());
+  const kafka = startKafkaOnHost(network, 'infra');
+  t.teardown(() => kafka.stop());
+  kafka.tool(['create-topics', 'input:2', 'output:2']);
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/default'));
+  return { network, kafka, zooKeeper, cluster };
 }

@@ -1,0 +1,100 @@
+// JobManager failover with high availability (ZooKeeper), ClickEventCount -p 2 exactly-once at the playground's pace
+// (the generator at 1000 events/s), two JobManagers and two TaskManagers, --runs times (default 5):
+//   kill -9 of the leading JobManager →
+//     - a new leader serving REST (its /overview answers 200),
+//     - the job RUNNING again (every subtask) under it,
+//     - the first checkpoint completed under it;
+//   records reprocessed: the input records between the checkpoint the job restored from and the end of the input at the
+//   kill (the source keeps up with the generator, so that is what it had read and reads again).
+// The killed JobManager is started again as the new standby before the next run.
+//   npm run bench:ha [-- --runs 5 --session-timeout 10000]
+// Starts its own ZooKeeper, Kafka and cluster on free loopback ports.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
+import { argument, benchEnvironment, freePort, json, root, until } from './harness.mjs';
+
+const RUNS = argument('--runs', 5);
+const SESSION_TIMEOUT = argument('--session-timeout', 10_000);
+
+const zooKeeperPort = await freePort();
+const haDir = mkdtempSync(join(tmpdir(), 'tsflink-bench-ha-zookeeper-'));
+const zooKeeperEnv = { ...process.env, ZOOKEEPER_PORT: String(zooKeeperPort), ZOOKEEPER_DATA_DIR: join(haDir, 'zookeeper') };
+process.on('exit', () => {
+  try { execFileSync(join(root, 'bin', 'zookeeper.sh'), ['stop'], { env: zooKeeperEnv, stdio: 'ignore' }); } catch {}
+  rmSync(haDir, { recursive: true, force: true });
+});
+try {
+  execFileSync(join(root, 'bin', 'zookeeper.sh'), ['start'], { env: zooKeeperEnv, stdio: 'inherit' });
+  const { brokers, kafka, start, flink } = await benchEnvironment('ha', [
+    'high-availability.type: zookeeper',
+    `high-availability.zookeeper.quorum: 127.0.0.1:${zooKeeperPort}`,
+    `high-availability.zookeeper.client.session-timeout: ${SESSION_TIMEOUT}`,
+    `high-availability.storageDir: file://${join(haDir, 'storage')}`,
+  ]);
+
+  const generator = new AbortController();
+  void runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 1000, maxWindows: undefined }, generator.signal).catch(() => undefined);
+
+  const startJobManager = async () => {
+    const { child, ports } = await start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0']);
+    return { child, rest: `http://127.0.0.1:${ports.rest}` };
+  };
+  const status = async (rest) => { try { return (await fetch(`${rest}/overview`, { signal: AbortSignal.timeout(1000) })).status; } catch { return undefined; } };
+  const jobManagers = [await startJobManager()];
+  await until(async () => (await status(jobManagers[0].rest)) === 200);
+  jobManagers.push(await startJobManager());
+  for (let i = 0; i < 2; i++) await start('taskmanager.sh', ['-D', 'taskmanager.numberOfTaskSlots=1']);
+  const leader = () => until(async () => { for (const jm of jobManagers) if ((await status(jm.rest)) === 200) return jm; return undefined; });
+  let current = await leader();
+  await until(async () => (await json(`${current.rest}/overview`)).taskmanagers === 2);
+
+  const jobArgs = ['--bootstrap.servers', brokers, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
+  const submitted = flink(['run', '-d', '-p', '2', join(root, 'examples', 'streaming', 'ClickEventCount.ts'), ...jobArgs]);
+  const jobId = /JobID ([0-9a-f]{32})/.exec(submitted)[1];
+  const running = (rest) => until(async () => (await json(`${rest}/jobs/${jobId}`))['status-counts']?.RUNNING === 6);
+  await running(current.rest);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const inputEnd = async () => (await admin.fetchTopicOffsets('input')).reduce((sum, p) => sum + Number(p.offset), 0);
+  const latestCompleted = async (rest) => { try { return (await json(`${rest}/jobs/${jobId}/checkpoints`)).latest?.completed?.id ?? 0; } catch { return 0; } };
+
+  const results = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const before = await latestCompleted(current.rest);
+    await until(async () => (await latestCompleted(current.rest)) >= before + 2);
+    const lastId = await latestCompleted(current.rest);
+    const killed = current;
+    const t0 = performance.now();
+    killed.child.kill('SIGKILL');
+    const endAtKill = await inputEnd();
+    jobManagers.splice(jobManagers.indexOf(killed), 1);
+    current = await leader();
+    const rest = performance.now() - t0;
+    await running(current.rest);
+    const jobRunning = performance.now() - t0;
+    await until(async () => (await latestCompleted(current.rest)) > lastId);
+    const checkpoint = performance.now() - t0;
+    const restored = (await json(`${current.rest}/jobs/${jobId}/checkpoints`)).latest.restored;
+    const metadata = JSON.parse(readFileSync(join(restored.external_path.replace(/^file:/, ''), '_metadata'), 'utf8'));
+    const positions = [];
+    JSON.stringify(metadata, (key, value) => { if (value && typeof value === 'object' && 'splitId' in value && 'position' in value) positions.push(Number(value.position)); return value; });
+    const reprocessed = endAtKill - positions.reduce((a, b) => a + b, 0);
+    results.push({ rest, jobRunning, checkpoint, reprocessed });
+    console.log(`run ${run}: new leader serving REST ${rest.toFixed(0)} ms, job RUNNING ${jobRunning.toFixed(0)} ms, first checkpoint ${checkpoint.toFixed(0)} ms (restored checkpoint ${restored.id}); records reprocessed ${reprocessed}`);
+    jobManagers.push(await startJobManager());
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(
+    `median of ${RUNS} (session timeout ${SESSION_TIMEOUT} ms): new leader serving REST ${median(results.map((r) => r.rest)).toFixed(0)} ms, job RUNNING ${median(results.map((r) => r.jobRunning)).toFixed(0)} ms, first checkpoint ${median(results.map((r) => r.checkpoint)).toFixed(0)} ms, records reprocessed ${median(results.map((r) => r.reprocessed))}`,
+  );
+  generator.abort();
+  await admin.disconnect();
+  process.exit(0);
+} catch (error) {
+  console.error(error);
+  process.exit(1);
+}
