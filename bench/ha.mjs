@@ -5,15 +5,17 @@
 //     - the job RUNNING again (every subtask) under it,
 //     - the first checkpoint completed under it;
 //   records reprocessed: the input records between the checkpoint the job restored from and the end of the input at the
-//   kill (the source keeps up with the generator, so that is what it had read and reads again).
+//   kill (the source keeps up with the generator, so that is what it had read and reads again). The kill comes at a
+//   random moment of the 1 s checkpoint interval.
 // The killed JobManager is started again as the new standby before the next run.
 //   npm run bench:ha [-- --runs 5 --session-timeout 10000]
 // Starts its own ZooKeeper, Kafka and cluster on free loopback ports.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
+import { readCheckpoint } from '../dist/master/checkpoint/CheckpointMetadata.js';
 import { argument, benchEnvironment, freePort, json, root, until } from './harness.mjs';
 
 const RUNS = argument('--runs', 5);
@@ -33,6 +35,8 @@ try {
     `high-availability.zookeeper.quorum: 127.0.0.1:${zooKeeperPort}`,
     `high-availability.zookeeper.client.session-timeout: ${SESSION_TIMEOUT}`,
     `high-availability.storageDir: file://${join(haDir, 'storage')}`,
+    // The checkpoint a new leader restores from must stay readable here until its offsets are read.
+    'execution.checkpointing.num-retained: 20',
   ]);
 
   const generator = new AbortController();
@@ -66,6 +70,8 @@ try {
   for (let run = 1; run <= RUNS; run++) {
     const before = await latestCompleted(current.rest);
     await until(async () => (await latestCompleted(current.rest)) >= before + 2);
+    // A kill at a random moment of the checkpoint interval (1 s), not right after a checkpoint.
+    await new Promise((r) => setTimeout(r, Math.random() * 1000));
     const lastId = await latestCompleted(current.rest);
     const killed = current;
     const t0 = performance.now();
@@ -79,10 +85,10 @@ try {
     await until(async () => (await latestCompleted(current.rest)) > lastId);
     const checkpoint = performance.now() - t0;
     const restored = (await json(`${current.rest}/jobs/${jobId}/checkpoints`)).latest.restored;
-    const metadata = JSON.parse(readFileSync(join(restored.external_path.replace(/^file:/, ''), '_metadata'), 'utf8'));
-    const positions = [];
-    JSON.stringify(metadata, (key, value) => { if (value && typeof value === 'object' && 'splitId' in value && 'position' in value) positions.push(Number(value.position)); return value; });
-    const reprocessed = endAtKill - positions.reduce((a, b) => a + b, 0);
+    const metadata = await readCheckpoint(restored.external_path.replace(/^file:/, ''));
+    const positions = new Map();
+    JSON.stringify(metadata, (key, value) => { if (value && typeof value === 'object' && 'splitId' in value && 'position' in value) positions.set(value.splitId, Number(value.position)); return value; });
+    const reprocessed = endAtKill - [...positions.values()].reduce((a, b) => a + b, 0);
     results.push({ rest, jobRunning, checkpoint, reprocessed });
     console.log(`run ${run}: new leader serving REST ${rest.toFixed(0)} ms, job RUNNING ${jobRunning.toFixed(0)} ms, first checkpoint ${checkpoint.toFixed(0)} ms (restored checkpoint ${restored.id}); records reprocessed ${reprocessed}`);
     jobManagers.push(await startJobManager());
