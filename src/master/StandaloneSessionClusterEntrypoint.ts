@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
 import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
-import { HeartbeatManagerOptions, JobManagerOptions, ResourceManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
+import { HeartbeatManagerOptions, HighAvailabilityOptions, JobManagerOptions, ResourceManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js';
@@ -178,7 +178,13 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
     const config = this.configuration;
     const rpcHost = config.get(JobManagerOptions.BIND_HOST);
     this.log.info(`Internal connections use ${this.security.settings.description}.`);
-    const rpcPort = await bindServer(this.rpcServer, rpcHost, config.get(JobManagerOptions.PORT), this.security.serverCredentials());
+    // As in Flink, a JobManager with HA binds high-availability.jobmanager.port (random by default: ZooKeeper tells
+    // where it is), so that several JobManagers can run on one host; without HA, jobmanager.rpc.port.
+    const rpcPorts =
+      highAvailabilityMode(config) === 'ZOOKEEPER'
+        ? parsePortRange(config.get(HighAvailabilityOptions.JOB_MANAGER_PORT_RANGE), HighAvailabilityOptions.JOB_MANAGER_PORT_RANGE.key)
+        : [config.get(JobManagerOptions.PORT)];
+    const rpcPort = await bindToFirstFreePort(rpcPorts, 'the JobManager RPC server', (port) => bindServer(this.rpcServer, rpcHost, port, this.security.serverCredentials()));
     this.log.info(`Started the JobManager RPC server at ${rpcHost}:${rpcPort}.`);
     const restHost = config.get(RestOptions.BIND_ADDRESS);
     const restPortKey = config.contains(RestOptions.BIND_PORT) ? RestOptions.BIND_PORT.key : RestOptions.PORT.key;

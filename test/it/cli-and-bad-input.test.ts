@@ -8,6 +8,7 @@ import { freePort } from '../testing/ports.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { REPO_ROOT } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
+import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
 
 function flink(args: string[], env: NodeJS.ProcessEnv) {
   const result = spawnSync(join(REPO_ROOT, 'bin', 'flink'), args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
@@ -109,6 +110,45 @@ t.test('start-cluster.sh starts a JobManager and the workers, stop-cluster.sh st
   }
   await t.rejects(fetch(`http://127.0.0.1:${restPort}/overview`), 'the JobManager is gone');
   t.same(readFileSync(join(cluster.pidDir, `flink-${process.env.USER ?? userInfo().username}-taskexecutor.pid`), 'utf8'), '', 'no TaskManager left in the pid file');
+});
+
+t.test('with HA, start-cluster.sh starts a JobManager per conf/masters line: one leads, one stands by; stop-cluster.sh stops them', async (t) => {
+  const zooKeeper = await TestingZooKeeperEnsemble.start(1);
+  t.teardown(() => zooKeeper.close());
+  const cluster = new TestingCluster();
+  t.teardown(() => cluster.close());
+  const restPorts = [await freePort(), await freePort()];
+  writeFileSync(
+    join(cluster.confDir, 'config.yaml'),
+    [
+      'high-availability.type: zookeeper',
+      `high-availability.zookeeper.quorum: ${zooKeeper.quorum}`,
+      `high-availability.storageDir: file://${cluster.dir}/ha`,
+      'high-availability.cluster-id: /start-cluster',
+      'high-availability.zookeeper.client.session-timeout: 4000',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(cluster.confDir, 'masters'), restPorts.map((port) => `localhost:${port}\n`).join(''));
+  writeFileSync(join(cluster.confDir, 'workers'), 'localhost\n');
+  const env = { ...process.env, FLINK_CONF_DIR: cluster.confDir, FLINK_LOG_DIR: cluster.logDir, FLINK_PID_DIR: cluster.pidDir };
+  const start = spawnSync(join(REPO_ROOT, 'bin', 'start-cluster.sh'), [], { cwd: cluster.dir, env, encoding: 'utf8' });
+  t.equal(start.status, 0, start.stderr);
+  t.match(start.stdout, 'Starting HA cluster with 2 masters.');
+  t.equal(start.stdout.match(/Starting standalonesession daemon/g)?.length, 2);
+  try {
+    const statuses = await waitFor('one leader, one standby, the TaskManager with the leader', async () => {
+      const answers = await Promise.all(restPorts.map((port) => fetch(`http://127.0.0.1:${port}/overview`).then((r) => r.json().then((body) => ({ status: r.status, body: body as { taskmanagers?: number } })))));
+      const leader = answers.find((a) => a.status === 200);
+      return leader?.body.taskmanagers === 1 ? answers.map((a) => a.status).sort() : undefined;
+    });
+    t.same(statuses, [200, 503]);
+  } finally {
+    const stop = spawnSync(join(REPO_ROOT, 'bin', 'stop-cluster.sh'), [], { cwd: cluster.dir, env, encoding: 'utf8' });
+    t.equal(stop.status, 0, stop.stderr);
+    t.equal(stop.stdout.match(/Stopping standalonesession daemon/g)?.length, 2, 'both JobManagers stopped');
+  }
+  for (const port of restPorts) await t.rejects(fetch(`http://127.0.0.1:${port}/overview`), 'the JobManager is gone');
 });
 
 t.test('flink info prints the execution plan without a cluster; POST /jars/:id/plan answers the same plan', async (t) => {

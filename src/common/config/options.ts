@@ -246,6 +246,11 @@ export const HighAvailabilityOptions = {
     deprecatedKeys: ['high-availability', 'recovery.mode'],
     description: 'none (a job is lost with its JobManager) or zookeeper (standby JobManagers, jobs recovered).',
   }),
+  JOB_MANAGER_PORT_RANGE: stringOption('high-availability.jobmanager.port', {
+    defaultValue: '0',
+    deprecatedKeys: ['recovery.jobmanager.port'],
+    description: "The JobManager's RPC port (or range, 50100-50200) with HA, instead of jobmanager.rpc.port; 0: a free port (ZooKeeper tells where it is).",
+  }),
   ZOOKEEPER_QUORUM: stringOption('high-availability.zookeeper.quorum', { defaultValue: undefined, description: 'The ZooKeeper ensemble, host:port[,host:port...].' }),
   ZOOKEEPER_ROOT: stringOption('high-availability.zookeeper.path.root', { defaultValue: '/flink', description: 'The root node under which every cluster keeps its data.' }),
   CLUSTER_ID: stringOption('high-availability.cluster-id', { defaultValue: '/default', description: 'This cluster below the root; clusters sharing an ensemble need different ids.' }),

@@ -66,6 +66,8 @@ export class Dispatcher {
   private readonly starting = new Set<string>();
   /** The stores of the current leadership; undefined while this JobManager does not lead. */
   private ha: DispatcherHaServices | undefined;
+  /** Whether the current leadership has recovered its jobs (it serves only then, as Flink's Dispatcher). */
+  private recovered = false;
   /** Runs programs' main() in threads of their own (plan, run, rescale). */
   private readonly programs: ProgramCompiler;
 
@@ -176,6 +178,12 @@ export class Dispatcher {
    */
   async startLeadership(ha: DispatcherHaServices): Promise<void> {
     this.ha = ha;
+    this.recovered = false;
+    await this.recoverJobs(ha);
+    if (this.ha === ha) this.recovered = true;
+  }
+
+  private async recoverJobs(ha: DispatcherHaServices): Promise<void> {
     const { jobGraphStore, jobResultStore } = ha;
     for (const entry of await jobResultStore.getDirtyResults()) await this.cleanUpJob(ha, entry.jobId);
     for (const jobId of await jobGraphStore.getJobIds()) {
@@ -196,9 +204,12 @@ export class Dispatcher {
     }
   }
 
-  /** Whether this JobManager leads (it takes and runs jobs only then). */
+  /**
+   * Whether this JobManager leads and has recovered the jobs of earlier leaders: only then does it serve (REST), so that
+   * nobody sees a job list without the jobs about to be recovered, or submits a job again that is on its way back.
+   */
   get isLeader(): boolean {
-    return this.ha !== undefined;
+    return this.ha !== undefined && this.recovered;
   }
 
   private leading(): DispatcherHaServices {
@@ -254,6 +265,7 @@ export class Dispatcher {
    */
   suspend(reason: string): void {
     this.ha = undefined;
+    this.recovered = false;
     for (const job of this.jobs.values()) job.suspend(reason);
     this.jobs.clear();
   }
