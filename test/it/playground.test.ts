@@ -20,6 +20,22 @@ t.setTimeout(480_000);
 const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
 const PAGES = 6;
 
+/** `bin/playground <args> --data-dir <dataDir>`, with its exit code and output. */
+function playgroundIn(dataDir: string) {
+  return async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'playground'), [...args, '--data-dir', dataDir], {
+        env: clusterProcessEnv(),
+        timeout: 240_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+}
+
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
@@ -32,18 +48,7 @@ t.test('up, kill and recover a TaskManager, stop and restore with -p 3 on 2 Task
   const restUrl = `http://127.0.0.1:${rest}`;
   const marks = [dataDir, `127.0.0.1:${kafka}`];
 
-  const playground = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'playground'), [...args, '--data-dir', dataDir], {
-        env: clusterProcessEnv(),
-        timeout: 240_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const playground = playgroundIn(dataDir);
   t.teardown(async () => {
     if (!t.passing()) for (const line of logTails(dataDir)) t.comment(line);
     await playground('down', '-v');
@@ -141,6 +146,71 @@ t.test('up, kill and recover a TaskManager, stop and restore with -p 3 on 2 Task
   t.same(processesOf(marks), [], 'no process left');
   t.same(await boundPorts([kafka, controller, rest, rpc, verifier]), [], 'no port bound');
   t.notOk(existsSync(dataDir), 'no data directory');
+});
+
+t.test('up --ha: ZooKeeper and two JobManagers; kill jobmanager kills the leader, the standby takes over the job, up jobmanager adds a standby', async (t) => {
+  const dataDir = join(testDir('playground-ha'), 'data');
+  let ports: number[];
+  do ports = await distinctFreePorts(6);
+  while ((await boundPorts([ports[3]! + 2])).length > 0 || ports.includes(ports[3]! + 2));
+  const [zooKeeper, kafka, controller, rest, rpc, verifier] = ports as [number, number, number, number, number, number];
+  const restUrls = [`http://127.0.0.1:${rest}`, `http://127.0.0.1:${rest + 2}`];
+  const marks = [dataDir, `127.0.0.1:${kafka}`];
+  const playground = playgroundIn(dataDir);
+  t.teardown(async () => {
+    if (!t.passing()) for (const line of logTails(dataDir)) t.comment(line);
+    await playground('down', '-v');
+    for (const pid of processesOf(marks)) killQuietly(pid);
+  });
+  const leader = () =>
+    waitFor('a leading JobManager', async () => {
+      for (const url of restUrls) if ((await fetch(`${url}/overview`).then((r) => r.status, () => 0)) === 200) return url;
+      return undefined;
+    }, { timeoutMs: 90_000, intervalMs: 200 });
+  const verifierClean = (ok: number) =>
+    waitFor(`${ok} ok windows, none wrong, missing or duplicate`, async () => {
+      const { windows } = (await getJson<VerifierReport>(`http://127.0.0.1:${verifier}/`)).body;
+      if (windows.wrong > 0 || windows.duplicate > 0) throw new Error(`the verifier found problems: ${JSON.stringify(windows)}`);
+      return windows.missing === 0 && windows.ok >= ok && windows;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+
+  const up = await playground(
+    'up', '--ha', '--zookeeper-port', String(zooKeeper), '--kafka-port', String(kafka), '--kafka-controller-port', String(controller),
+    '--rest-port', String(rest), '--rpc-port', String(rpc), '--verifier-port', String(verifier), '--generator-rate', '6000',
+  );
+  t.equal(up.code, 0, up.stderr);
+  t.match(up.stdout, `Started zookeeper`);
+  t.match(up.stdout, /^Started jobmanager-1 \(pid \d+\)$/m);
+  t.match(up.stdout, /^Started jobmanager-2 \(pid \d+\)$/m);
+  t.match(up.stdout, `ZooKeeper            127.0.0.1:${zooKeeper} (high availability)`);
+  const jobId = /Submitted Click Event Count: job ([0-9a-f]{32})/.exec(up.stdout)?.[1];
+  const first = await leader();
+  await waitForRunning(first, jobId!, 3);
+  await verifierClean(2 * PAGES);
+  const ps = await playground('ps');
+  t.match(ps.stdout, new RegExp(`^zookeeper +\\d+ +running +127\\.0\\.0\\.1:${zooKeeper}$`, 'm'));
+  t.match(ps.stdout, /^jobmanager-1 +\d+ +running +127\.0\.0\.1:\d+ \(rest\), 127\.0\.0\.1:\d+ \(rpc\)$/m);
+  t.match(ps.stdout, /^jobmanager-2 +\d+ +running/m);
+
+  // The leader dies: the standby takes the job over from its latest checkpoint; the verifier stays clean.
+  const killed = await playground('kill', 'jobmanager');
+  t.equal(killed.code, 0, killed.stderr);
+  const victim = /^Killed (jobmanager-\d) \(pid \d+\)$/m.exec(killed.stdout)?.[1];
+  t.ok(victim, killed.stdout);
+  const second = await leader();
+  t.not(second, first, 'the other JobManager leads');
+  await waitForRunning(second, jobId!, 3);
+  const list = await playground('flink', 'list', '-r');
+  t.match(list.stdout, `: ${jobId} : Click Event Count (RUNNING)`, 'the flink CLI finds the new leader');
+  const again = await playground('up', 'jobmanager');
+  t.match(again.stdout, new RegExp(`^Started ${victim} \\(pid \\d+\\)$`, 'm'), 'the dead one comes back as a standby');
+  const { windows } = (await getJson<VerifierReport>(`http://127.0.0.1:${verifier}/`)).body;
+  await verifierClean(windows.ok + 2 * PAGES);
+
+  const removed = await playground('down', '-v');
+  t.equal(removed.code, 0, removed.stderr);
+  t.same(processesOf(marks), [], 'no process left');
+  t.same(await boundPorts([zooKeeper, kafka, controller, rest, rest + 2, verifier]), [], 'no port bound');
 });
 
 t.test('a JobManager without playground.verifier.url answers GET /playground/verifier with 404', async (t) => {

@@ -3,13 +3,18 @@ import { join } from 'node:path';
 import type { PortSettings } from './commandLine.js';
 import { BASE_CONFIG } from './paths.js';
 
-export const DEFAULT_PORTS: Omit<PortSettings, 'kafkaController'> = { kafka: 9092, rest: 8081, rpc: 6123, verifier: 8082 };
+export const DEFAULT_PORTS: Omit<PortSettings, 'kafkaController'> = { zookeeper: 2181, kafka: 9092, rest: 8081, rpc: 6123, verifier: 8082 };
+
+/** With HA, the second JobManager's REST port is the first one's plus this. */
+export const STANDBY_REST_PORT_OFFSET = 2;
 
 /** What `up` recorded and later commands use. */
 export interface PlaygroundState {
   ports: PortSettings;
   /** Click events per second; undefined: Flink's pace. */
   generatorRate: number | undefined;
+  /** High availability: ZooKeeper and two JobManagers (`up --ha`). */
+  ha?: boolean;
   /** TaskManagers `up` runs (`scale taskmanager=N` changes it). */
   taskmanagers: number;
   /** Parallelism of the job when the playground went down, so `up` resumes it as it was. */
@@ -29,6 +34,8 @@ export class PlaygroundDir {
   readonly pid: string;
   readonly run: string;
   readonly kafka: string;
+  readonly zookeeper: string;
+  readonly ha: string;
   readonly checkpoints: string;
   readonly savepoints: string;
   readonly tmp: string;
@@ -40,6 +47,8 @@ export class PlaygroundDir {
     this.pid = join(root, 'pid');
     this.run = join(root, 'run');
     this.kafka = join(root, 'kafka');
+    this.zookeeper = join(root, 'zookeeper');
+    this.ha = join(root, 'ha');
     this.checkpoints = join(root, 'checkpoints');
     this.savepoints = join(root, 'savepoints');
     this.tmp = join(root, 'tmp');
@@ -71,6 +80,16 @@ export class PlaygroundDir {
       'web.tmpdir': this.tmp,
       'playground.verifier.url': `http://127.0.0.1:${state.ports.verifier}`,
     };
+    if (state.ha) {
+      Object.assign(keys, {
+        'high-availability.type': 'zookeeper',
+        'high-availability.zookeeper.quorum': `127.0.0.1:${state.ports.zookeeper}`,
+        'high-availability.storageDir': `file://${this.ha}`,
+        'high-availability.cluster-id': '/playground',
+        // Flink's default is 60 s; the playground shows a failover in about 10.
+        'high-availability.zookeeper.client.session-timeout': '10 s',
+      });
+    }
     const lines = Object.entries(keys).map(([key, value]) => `${key}: ${typeof value === 'number' ? value : JSON.stringify(value)}`);
     const text = `${readFileSync(BASE_CONFIG, 'utf8').trimEnd()}\n\n# The playground's keys (written by bin/playground).\n${lines.join('\n')}\n`;
     writeFileSync(join(this.conf, 'config.yaml'), text);

@@ -17,8 +17,8 @@ interface JobOverview {
 const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'];
 
 /** The job that is not finished, cancelled or failed, if any. */
-async function activeJob(ctx: PlaygroundContext): Promise<JobOverview | undefined> {
-  const { jobs } = await getJson<{ jobs: JobOverview[] }>(`${ctx.restUrl}/jobs/overview`);
+async function activeJob(restUrl: string): Promise<JobOverview | undefined> {
+  const { jobs } = await getJson<{ jobs: JobOverview[] }>(`${restUrl}/jobs/overview`);
   return jobs.find((j) => !TERMINAL.includes(j.state));
 }
 
@@ -28,9 +28,10 @@ async function activeJob(ctx: PlaygroundContext): Promise<JobOverview | undefine
  */
 export async function rememberJob(ctx: PlaygroundContext): Promise<void> {
   try {
-    const job = await activeJob(ctx);
+    const restUrl = await ctx.leaderRestUrl(5000);
+    const job = await activeJob(restUrl);
     if (!job) return;
-    const { vertices } = await getJson<{ vertices: Array<{ parallelism: number }> }>(`${ctx.restUrl}/jobs/${job.jid}`);
+    const { vertices } = await getJson<{ vertices: Array<{ parallelism: number }> }>(`${restUrl}/jobs/${job.jid}`);
     ctx.state.parallelism = Math.max(...vertices.map((v) => v.parallelism));
     ctx.dir.writeState(ctx.state);
   } catch {
@@ -67,9 +68,13 @@ function list(dir: string): string[] {
  * log/client.log; its exit code is what `ps` shows.
  */
 export async function upClient(ctx: PlaygroundContext): Promise<void> {
-  const active = await activeJob(ctx).catch((error: Error) => {
-    throw new Error(`The JobManager does not answer at ${ctx.restUrl} (${error.message}): start it with 'up jobmanager' first.`);
-  });
+  // With HA, the leader answers once it has recovered the jobs it took over: an active one is never submitted again.
+  const active = await ctx
+    .leaderRestUrl()
+    .then((restUrl) => activeJob(restUrl))
+    .catch((error: Error) => {
+      throw new Error(`The JobManager does not answer at ${ctx.restUrl} (${error.message}): start it with 'up jobmanager' first.`);
+    });
   if (active) {
     ctx.say(`client is up-to-date (job ${active.jid} is ${active.state})`);
     return;

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 
-export const COMPONENTS = ['kafka', 'jobmanager', 'taskmanager', 'clickevent-generator', 'verifier', 'client'] as const;
+export const COMPONENTS = ['zookeeper', 'kafka', 'jobmanager', 'taskmanager', 'clickevent-generator', 'verifier', 'client'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
 const COMMANDS = ['up', 'ps', 'logs', 'kill', 'scale', 'down', 'consume', 'flink', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface PortSettings {
+  zookeeper: number;
   kafka: number;
   kafkaController: number;
   rest: number;
@@ -22,10 +23,12 @@ Flink's operations playground on this machine, without Docker: Kafka, a JobManag
 generator, the Click Event Count job and an output verifier, with every file under one data directory.
 
 Commands:
-  up [component ...]       start everything (the default) or just the given components; running ones are left alone
+  up [--ha] [component ...]  start everything (the default) or just the given components; running ones are left alone;
+                           --ha: high availability — ZooKeeper and a second, standby JobManager (REST port + 2)
   ps                       the components with their pids, states and ports, and the output verifier's totals
   logs [-f] <component>    print a component's log; -f follows it
-  kill <component>         SIGKILL a component (taskmanager: all of them, taskmanager-N: one)
+  kill <component>         SIGKILL a component (taskmanager: all of them, taskmanager-N: one; with --ha, jobmanager: the
+                           leading one, jobmanager-N: one)
   scale taskmanager=N      run N TaskManagers
   down [-v]                stop everything; -v also removes the data directory (Kafka data, checkpoints, savepoints)
   consume <topic> [args]   print a topic's records as they come (read_committed, from the latest offset; more
@@ -37,6 +40,7 @@ Components: ${COMPONENTS.join(', ')}
 Options (or environment variables), read by 'up'; later commands use what 'up' recorded:
   --data-dir DIR             PLAYGROUND_DATA_DIR                every file of the playground (./${DEFAULT_DATA_DIR})
   --kafka-port N             PLAYGROUND_KAFKA_PORT              Kafka broker (9092)
+  --zookeeper-port N         PLAYGROUND_ZOOKEEPER_PORT          ZooKeeper, with --ha (2181)
   --kafka-controller-port N  PLAYGROUND_KAFKA_CONTROLLER_PORT   Kafka's KRaft controller (Kafka port + 1)
   --rest-port N              PLAYGROUND_REST_PORT               REST API and web UI (8081)
   --rpc-port N               PLAYGROUND_RPC_PORT                JobManager RPC (6123)
@@ -50,8 +54,8 @@ export interface CommandLine {
   command: Command;
   operands: string[];
   dataDir: string;
-  /** Ports and generator rate asked for by options or environment variables. */
-  requested: { ports: Partial<PortSettings>; generatorRate: number | undefined };
+  /** Ports, generator rate and high availability asked for by options or environment variables. */
+  requested: { ports: Partial<PortSettings>; generatorRate: number | undefined; ha: boolean | undefined };
   /** logs -f */
   follow: boolean;
   /** down -v */
@@ -63,6 +67,7 @@ type ValueOption = { env: string; port?: keyof PortSettings; rate?: true; dataDi
 const VALUE_OPTIONS: Record<string, ValueOption> = {
   '--data-dir': { env: 'PLAYGROUND_DATA_DIR', dataDir: true },
   '--kafka-port': { env: 'PLAYGROUND_KAFKA_PORT', port: 'kafka' },
+  '--zookeeper-port': { env: 'PLAYGROUND_ZOOKEEPER_PORT', port: 'zookeeper' },
   '--kafka-controller-port': { env: 'PLAYGROUND_KAFKA_CONTROLLER_PORT', port: 'kafkaController' },
   '--rest-port': { env: 'PLAYGROUND_REST_PORT', port: 'rest' },
   '--rpc-port': { env: 'PLAYGROUND_RPC_PORT', port: 'rpc' },
@@ -77,6 +82,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const given = new Map<string, string>();
   let follow = false;
   let removeData = false;
+  let ha: boolean | undefined = env.PLAYGROUND_HA ? env.PLAYGROUND_HA !== '0' && env.PLAYGROUND_HA !== 'false' : undefined;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -94,6 +100,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       follow = true;
     } else if (arg === '-v' && command === 'down') {
       removeData = true;
+    } else if (arg === '--ha' && command === 'up') {
+      ha = true;
     } else if (arg.startsWith('-')) {
       throw new UsageError(`Unknown option ${arg}${command ? ` for '${command}'` : ''}.`);
     } else if (command === undefined) {
@@ -122,14 +130,14 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       generatorRate = n;
     }
   }
-  return { command, operands, dataDir: resolve(value('--data-dir') ?? DEFAULT_DATA_DIR), requested: { ports, generatorRate }, follow, removeData };
+  return { command, operands, dataDir: resolve(value('--data-dir') ?? DEFAULT_DATA_DIR), requested: { ports, generatorRate, ha }, follow, removeData };
 }
 
-/** A component name, or `taskmanager-N` for one TaskManager where `instances` allows it. */
+/** A component name, or `taskmanager-N` / `jobmanager-N` for one instance where `instances` allows it. */
 function checkComponent(name: string, instances = false): void {
   if ((COMPONENTS as readonly string[]).includes(name)) return;
-  if (instances && /^taskmanager-[1-9]\d*$/.test(name)) return;
-  throw new UsageError(`Unknown component '${name}': one of ${COMPONENTS.join(', ')}${instances ? ' (or taskmanager-N)' : ''}.`);
+  if (instances && /^(taskmanager|jobmanager)-[1-9]\d*$/.test(name)) return;
+  throw new UsageError(`Unknown component '${name}': one of ${COMPONENTS.join(', ')}${instances ? ' (or taskmanager-N, jobmanager-N)' : ''}.`);
 }
 
 function checkOperands(command: Command, operands: string[]): void {

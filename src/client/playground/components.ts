@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { pollUntil } from '../../common/retry.js';
 import type { ComponentName } from './commandLine.js';
 import { BIN_DIR, GENERATOR_ENTRY, VERIFIER_ENTRY } from './paths.js';
-import type { PlaygroundDir, PlaygroundState } from './PlaygroundDir.js';
+import { STANDBY_REST_PORT_OFFSET, type PlaygroundDir, type PlaygroundState } from './PlaygroundDir.js';
 import { getJson, isAlive, isRunning, readPid, run, signal, startDaemon, terminate } from './processes.js';
 
 const TOPICS = ['input', 'output'];
@@ -46,6 +46,28 @@ export class PlaygroundContext {
   get restUrl(): string {
     return `http://127.0.0.1:${this.state.ports.rest}`;
   }
+
+  /** The REST ports of the JobManagers: one, or with HA the leader's candidates. */
+  get restPorts(): number[] {
+    const { rest } = this.state.ports;
+    return this.state.ha ? [rest, rest + STANDBY_REST_PORT_OFFSET] : [rest];
+  }
+
+  /** The REST address of the leading JobManager (with HA, whichever answers as the leader), waiting for one. */
+  async leaderRestUrl(timeoutMs = START_TIMEOUT_MS): Promise<string> {
+    if (!this.state.ha) return this.restUrl;
+    return pollUntil(
+      async () => {
+        for (const port of this.restPorts) {
+          const url = `http://127.0.0.1:${port}`;
+          const leads = await fetch(`${url}/overview`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+          if (leads) return url;
+        }
+        return undefined;
+      },
+      { initialDelayMs: 200, deadline: Date.now() + timeoutMs, description: `a leading JobManager (${timeoutMs / 1000} s)` },
+    );
+  }
 }
 
 /** A component that runs as processes (every one but the client). */
@@ -83,6 +105,51 @@ function running(component: ProcessComponent): Instance[] {
 
 function tail(file: string, lines = 20): string {
   return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+}
+
+/** The ZooKeeper of bin/zookeeper.sh, with `up --ha`. */
+export class ZooKeeperComponent implements ProcessComponent {
+  readonly name = 'zookeeper';
+  private readonly pidFile: string;
+
+  constructor(private readonly ctx: PlaygroundContext) {
+    this.pidFile = join(ctx.dir.zookeeper, 'zookeeper.pid');
+  }
+
+  private get env(): NodeJS.ProcessEnv {
+    return { ...this.ctx.env, ZOOKEEPER_PORT: String(this.ctx.state.ports.zookeeper), ZOOKEEPER_DATA_DIR: this.ctx.dir.zookeeper };
+  }
+
+  instances(): Instance[] {
+    const pid = readPid(this.pidFile);
+    if (!pid) return [];
+    return [{ name: 'zookeeper', pid, running: isRunning(pid, 'QuorumPeerMain'), ports: `127.0.0.1:${this.ctx.state.ports.zookeeper}` }];
+  }
+
+  async up(): Promise<void> {
+    if (running(this).length > 0) {
+      this.ctx.say('zookeeper is up-to-date');
+      return;
+    }
+    const started = await run(join(BIN_DIR, 'zookeeper.sh'), ['start'], { env: this.env });
+    if (started.code !== 0) throw new Error(`ZooKeeper did not start:\n${started.output.trimEnd()}`);
+    this.ctx.say(`Started zookeeper (pid ${readPid(this.pidFile)}) on 127.0.0.1:${this.ctx.state.ports.zookeeper}`);
+  }
+
+  async down(): Promise<void> {
+    const stopped = await run(join(BIN_DIR, 'zookeeper.sh'), ['stop'], { env: this.env });
+    if (stopped.code !== 0) throw new Error(`Could not stop ZooKeeper:\n${stopped.output.trimEnd()}`);
+  }
+
+  kill(): Instance[] {
+    const victims = running(this);
+    victims.forEach((i) => signal(i.pid, 'SIGKILL'));
+    return victims;
+  }
+
+  logFiles(): LogFile[] {
+    return [{ name: 'zookeeper', file: join(this.ctx.dir.zookeeper, 'zookeeper.log') }];
+  }
 }
 
 /** The single-node Kafka of bin/kafka.sh, with the playground's topics. */
@@ -184,9 +251,19 @@ export class FlinkDaemonComponent implements ProcessComponent {
   }
 
   private ports(id: number, pid: number): string {
-    if (this.name === 'jobmanager') return `127.0.0.1:${this.ctx.state.ports.rest} (rest), 127.0.0.1:${this.ctx.state.ports.rpc} (rpc)`;
     const announced = this.announced(id, pid);
-    return announced ? `127.0.0.1:${announced.rpc} (rpc)` : '';
+    if (this.name === 'taskmanager') return announced ? `127.0.0.1:${announced.rpc} (rpc)` : '';
+    if (!this.ctx.state.ha) return `127.0.0.1:${this.ctx.state.ports.rest} (rest), 127.0.0.1:${this.ctx.state.ports.rpc} (rpc)`;
+    return announced ? `127.0.0.1:${announced.rest} (rest), 127.0.0.1:${announced.rpc} (rpc)` : '';
+  }
+
+  /** With HA, the running JobManager whose REST answers as the leader's. */
+  async leader(): Promise<Instance | undefined> {
+    if (this.name !== 'jobmanager') return undefined;
+    const url = await this.ctx.leaderRestUrl(5000).catch(() => undefined);
+    if (!url) return undefined;
+    const port = Number(new URL(url).port);
+    return running(this).find((i) => i.ports.startsWith(`127.0.0.1:${port} `));
   }
 
   /** The ports file of daemon `id`, if the process `pid` wrote it (a killed process leaves its file behind). */
@@ -205,14 +282,21 @@ export class FlinkDaemonComponent implements ProcessComponent {
       this.ctx.say(live.length === 1 ? `${live[0]!.name} is up-to-date` : `${live.map((i) => i.name).join(', ')} are up-to-date`);
       return;
     }
+    if (this.name === 'jobmanager' && this.ctx.state.ha) {
+      // With HA, each JobManager on a REST port of its own: those no running one uses.
+      const used = new Set(live.map((i) => Number(/^127\.0\.0\.1:(\d+) \(rest\)/.exec(i.ports)?.[1])));
+      for (const port of this.ctx.restPorts.filter((p) => !used.has(p)).slice(0, count - live.length)) this.ctx.say(`Started ${await this.startOne(port)}`);
+      return;
+    }
     const started = await Promise.all(Array.from({ length: count - live.length }, () => this.startOne()));
     for (const name of started) this.ctx.say(`Started ${name}`);
   }
 
   /** Starts one daemon and waits until it announced its ports (it serves then). */
-  private async startOne(): Promise<string> {
+  private async startOne(restPort?: number): Promise<string> {
     const script = join(BIN_DIR, this.name === 'jobmanager' ? 'jobmanager.sh' : 'taskmanager.sh');
-    const started = await run(script, ['start'], { env: this.ctx.env, cwd: this.ctx.dir.run, detached: true });
+    const args = restPort === undefined ? ['start'] : ['start', '-D', `rest.port=${restPort}`];
+    const started = await run(script, args, { env: this.ctx.env, cwd: this.ctx.dir.run, detached: true });
     const pid = Number(/\(pid: (\d+)\)/.exec(started.output)?.[1]);
     const daemon = this.daemons().find((d) => d.pid === pid);
     if (started.code !== 0 || !daemon) throw new Error(`${script} start failed:\n${started.output.trimEnd()}`);
@@ -264,7 +348,7 @@ export class FlinkDaemonComponent implements ProcessComponent {
   }
 
   private instanceName(id: number): string {
-    return this.name === 'jobmanager' ? 'jobmanager' : `taskmanager-${id + 1}`;
+    return this.name === 'jobmanager' && !this.ctx.state.ha ? 'jobmanager' : `${this.name}-${id + 1}`;
   }
 }
 
@@ -340,6 +424,7 @@ export class NodeDaemonComponent implements ProcessComponent {
 }
 
 export interface Components {
+  zookeeper: ZooKeeperComponent;
   kafka: KafkaComponent;
   jobmanager: FlinkDaemonComponent;
   taskmanager: FlinkDaemonComponent;
@@ -349,6 +434,7 @@ export interface Components {
 
 export function components(ctx: PlaygroundContext): Components {
   return {
+    zookeeper: new ZooKeeperComponent(ctx),
     kafka: new KafkaComponent(ctx),
     jobmanager: new FlinkDaemonComponent('jobmanager', ctx),
     taskmanager: new FlinkDaemonComponent('taskmanager', ctx),

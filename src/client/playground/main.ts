@@ -22,8 +22,15 @@ async function kill(cli: CommandLine): Promise<void> {
   if (cli.operands.includes('jobmanager')) await rememberJob(ctx);
   for (const name of cli.operands) {
     if (name === 'client') throw new Error('The client is not running: it submits the job and exits.');
-    const component = name.startsWith('taskmanager-') ? all.taskmanager : all[name as keyof typeof all];
-    const killed = component.kill(name === component.name ? undefined : name);
+    const component = name.startsWith('taskmanager-') ? all.taskmanager : name.startsWith('jobmanager-') ? all.jobmanager : all[name as keyof typeof all];
+    let instance = name === component.name ? undefined : name;
+    if (name === 'jobmanager' && ctx.state.ha) {
+      // With HA, `kill jobmanager` is the leader's death: the standby takes over.
+      const leader = await all.jobmanager.leader();
+      if (!leader) throw new Error('No JobManager leads now: nothing to kill (bin/playground ps shows them).');
+      instance = leader.name;
+    }
+    const killed = component.kill(instance);
     say(killed.length === 0 ? `No ${name} is running.` : `Killed ${killed.map((i) => `${i.name} (pid ${i.pid})`).join(', ')}`);
   }
 }
