@@ -12,7 +12,7 @@ import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js'
 import { SystemClock } from '../common/time/Clock.js';
 import { SystemScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { internalTlsSettings } from '../common/security/InternalTlsSettings.js';
-import { createHighAvailabilityServices, type HighAvailabilityServices, type LeaderElectionService } from '../highavailability/HighAvailabilityServices.js';
+import { createHighAvailabilityServices, type HighAvailabilityServices, type LeaderElectionService, type LeaderRetrievalService } from '../highavailability/HighAvailabilityServices.js';
 import { highAvailabilityMode } from '../highavailability/HighAvailabilityMode.js';
 import type { LeaderContender } from '../highavailability/leaderelection/LeaderContender.js';
 import { checkpointRecoveryFactory } from './checkpoint/CheckpointRecoveryFactory.js';
@@ -83,6 +83,9 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
   private election: LeaderElectionService | undefined;
   /** The leader session id while this JobManager leads. */
   private leaderSessionId: string | undefined;
+  /** The leading JobManager's REST address, as leader retrieval tells it (a standby forwards API calls there). */
+  private leaderRestUrl: string | undefined;
+  private restLeaderRetrieval: LeaderRetrievalService | undefined;
 
   constructor(
     configuration: Configuration,
@@ -170,7 +173,11 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
       log.child('RestServerEndpoint'),
       new StaticFileServer(WEB_DASHBOARD_DIR),
       restEndpointOptions(configuration),
-      () => this.dispatcher.isLeader,
+      {
+        isLeader: () => this.dispatcher.isLeader,
+        // What leader retrieval last said, unless it is this JobManager itself (then it is about to lead or just stopped).
+        leaderRestUrl: () => (this.leaderRestUrl !== this.restAddress ? this.leaderRestUrl : undefined),
+      },
     );
   }
 
@@ -201,6 +208,10 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
     this.ha = await createHighAvailabilityServices(config, this.log.child('HighAvailabilityServices'));
     this.election = this.ha.createLeaderElection();
     await this.election.start(this);
+    if (this.ha.mode === 'ZOOKEEPER') {
+      this.restLeaderRetrieval = this.ha.createLeaderRetrieval('rest_server');
+      await this.restLeaderRetrieval.start((leader) => (this.leaderRestUrl = leader?.address));
+    }
     return { rpcPort, restPort, prometheusPort };
   }
 
@@ -266,6 +277,7 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
     if (this.ha?.mode === 'ZOOKEEPER') this.dispatcher.suspend('The JobManager is shutting down.');
     else this.dispatcher.close();
     this.leaderSessionId = undefined;
+    this.restLeaderRetrieval?.close();
     await this.election?.close();
     await this.ha?.close();
     this.resourceManager.close();

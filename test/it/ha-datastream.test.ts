@@ -6,7 +6,7 @@
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, leadingJobManager, restStatus } from '../testing/ha.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, leadingJobManager, restRole } from '../testing/ha.js';
 import { createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { type ClusterProcess, TestingCluster } from '../testing/TestingCluster.js';
@@ -41,7 +41,7 @@ t.test('three leader kills while TaskManagers are killed on every completed chec
   });
   const topics = await createTopics('ha-datastream');
   const jobManagers: JobManager[] = [await cluster.startJobManager()];
-  await waitFor('a leader', async () => (await restStatus(jobManagers[0]!.restUrl)) === 200);
+  await waitFor('a leader', async () => (await restRole(jobManagers[0]!.restUrl)) === 'leader');
   jobManagers.push(await cluster.startJobManager());
   const taskManagers: ClusterProcess[] = [];
   for (let i = 0; i < 2; i++) taskManagers.push((await cluster.startTaskManager(jobManagers[0]!.rpcPort)).process);

@@ -6,13 +6,13 @@ import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js'
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
 import { completedCheckpoints, expectExactWindows, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
 import { haClusterOnHosts } from '../testing/netns/hostServices.js';
-import { committedWindows, EVENTS_PER_WINDOW, restStatus } from '../testing/ha.js';
+import { committedWindows, EVENTS_PER_WINDOW, restRole } from '../testing/ha.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
 t.test('a TaskManager host cut off: the job recovers on the others; healed: nothing is seen twice', async (t) => {
   const { network, kafka, cluster } = await haClusterOnHosts(t, ['jm', 'tm1', 'tm2', 'tm3']);
   const jm = await cluster.startJobManager([], { network, host: 'jm' });
-  await waitFor('the JobManager leads', async () => (await restStatus(jm.restUrl)) === 200);
+  await waitFor('the JobManager leads', async () => (await restRole(jm.restUrl)) === 'leader');
   const hosts = ['tm1', 'tm2', 'tm3'];
   for (const host of hosts) await cluster.startTaskManager(jm, ['-D', 'taskmanager.numberOfTaskSlots=1'], { network, host });
   await waitFor('three TaskManagers', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 3);

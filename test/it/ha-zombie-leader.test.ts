@@ -4,7 +4,7 @@
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, restStatus } from '../testing/ha.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, restRole } from '../testing/ha.js';
 import { completedCheckpoints, createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
@@ -22,7 +22,7 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
   configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/ha-zombie'));
   const topics = await createTopics('ha-zombie');
   const old = await cluster.startJobManager();
-  await waitFor('the first JobManager leads', async () => (await restStatus(old.restUrl)) === 200);
+  await waitFor('the first JobManager leads', async () => (await restRole(old.restUrl)) === 'leader');
   const next = await cluster.startJobManager();
   for (let i = 0; i < 2; i++) await cluster.startTaskManager(old.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
   await waitFor('TaskManagers registered', async () => (await getJson(`${old.restUrl}/overview`)).body.taskmanagers === 2);
@@ -34,7 +34,7 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
   await waitFor('checkpoints under the old leader', async () => (await completedCheckpoints(old.restUrl, jobId)) >= 2, { timeoutMs: 60_000 });
 
   old.process.kill('SIGSTOP');
-  await waitFor('the standby leads', async () => (await restStatus(next.restUrl)) === 200, { timeoutMs: 60_000 });
+  await waitFor('the standby leads', async () => (await restRole(next.restUrl)) === 'leader', { timeoutMs: 60_000 });
   await waitForRunning(next.restUrl, jobId, 6);
   await waitFor('a checkpoint under the new leader', async () => (await completedCheckpoints(next.restUrl, jobId)) >= 1, { timeoutMs: 60_000 });
   const before = (await getJson(`${next.restUrl}/jobs/${jobId}`)).body;
@@ -43,7 +43,7 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
   const oldLog = () => cluster.logFiles().filter((f) => f.includes('standalonesession-0')).map((f) => cluster.readLog(f)).join('');
   await waitFor('the old leader steps down', () => /lost leadership/.test(oldLog()), { timeoutMs: 30_000 });
   t.match(oldLog(), /No contact with ZooKeeper for the session timeout|The ZooKeeper session has expired/, 'it knew its session was gone');
-  await waitFor('the old leader answers as a standby', async () => (await restStatus(old.restUrl)) === 503, { timeoutMs: 30_000 });
+  await waitFor('the old leader answers as a standby (forwarding to the new one)', async () => (await restRole(old.restUrl)) === 'standby', { timeoutMs: 30_000 });
 
   // The new leader's job went on undisturbed: same TaskManagers, no restart, checkpoints continuing.
   const checkpointsAfter = await completedCheckpoints(next.restUrl, jobId);

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, leadingJobManager, restStatus } from '../testing/ha.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, leadingJobManager, restRole } from '../testing/ha.js';
 import { completedCheckpoints, createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { testRun } from '../testing/testRun.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
@@ -20,7 +20,7 @@ t.test('one ZooKeeper server dies: nothing happens; the whole ensemble restarts:
   configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/zookeeper-faults', 6000));
   const topics = await createTopics('ha-zookeeper-faults');
   const jobManagers = [await cluster.startJobManager()];
-  await waitFor('a leader', async () => (await restStatus(jobManagers[0]!.restUrl)) === 200);
+  await waitFor('a leader', async () => (await restRole(jobManagers[0]!.restUrl)) === 'leader');
   jobManagers.push(await cluster.startJobManager());
   for (let i = 0; i < 2; i++) await cluster.startTaskManager(jobManagers[0]!.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
   const leader = jobManagers[0]!;
@@ -31,8 +31,8 @@ t.test('one ZooKeeper server dies: nothing happens; the whole ensemble restarts:
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const statuses = await Promise.all(jobManagers.map((jm) => restStatus(jm.restUrl)));
-      if (statuses.every((s) => s === 200)) bothLeading++;
+      const roles = await Promise.all(jobManagers.map((jm) => restRole(jm.restUrl)));
+      if (roles.every((r) => r === 'leader')) bothLeading++;
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -55,14 +55,14 @@ t.test('one ZooKeeper server dies: nothing happens; the whole ensemble restarts:
   await zooKeeper.awaitServing();
   const before = await completedCheckpoints(leader.restUrl, jobId);
   await waitFor('checkpoints go on', async () => (await completedCheckpoints(leader.restUrl, jobId)) >= before + 3, { timeoutMs: 60_000 });
-  t.equal(await restStatus(leader.restUrl), 200, 'the same JobManager leads');
+  t.equal(await restRole(leader.restUrl), 'leader', 'the same JobManager leads');
   t.same((await getJson(`${leader.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '0' }], 'the job never restarted');
   t.equal((await getJson(`${leader.restUrl}/overview`)).body.taskmanagers, 2);
   await zooKeeper.startMember(zkLeader);
 
   // The whole ensemble restarts: leadership is suspended, then one JobManager leads again and runs the job.
   await Promise.all(zooKeeper.members.map((m) => zooKeeper.stopMember(m.id)));
-  await waitFor('no JobManager leads', async () => (await Promise.all(jobManagers.map((jm) => restStatus(jm.restUrl)))).every((s) => s === 503), { timeoutMs: 30_000 });
+  await waitFor('no JobManager leads', async () => (await Promise.all(jobManagers.map((jm) => restRole(jm.restUrl)))).every((r) => r === 'no leader'), { timeoutMs: 30_000 });
   await Promise.all(zooKeeper.members.map((m) => zooKeeper.startMember(m.id)));
   await zooKeeper.awaitServing();
   const next = await leadingJobManager(jobManagers);

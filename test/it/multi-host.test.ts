@@ -7,15 +7,15 @@ import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js'
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
 import { completedCheckpoints, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
 import { haClusterOnHosts } from '../testing/netns/hostServices.js';
-import { committedWindows, EVENTS_PER_WINDOW, restStatus } from '../testing/ha.js';
+import { committedWindows, EVENTS_PER_WINDOW, restRole } from '../testing/ha.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
 t.test('ClickEventCount -p 2 exactly-once on five hosts with two JobManagers; the leader dies, the other host takes over', async (t) => {
   const { network, kafka, cluster } = await haClusterOnHosts(t, ['jm1', 'jm2', 'tm1', 'tm2']);
   const jm1 = await cluster.startJobManager([], { network, host: 'jm1' });
-  await waitFor('the JobManager on jm1 leads', async () => (await restStatus(jm1.restUrl)) === 200);
+  await waitFor('the JobManager on jm1 leads', async () => (await restRole(jm1.restUrl)) === 'leader');
   const jm2 = await cluster.startJobManager([], { network, host: 'jm2' });
-  t.equal(await restStatus(jm2.restUrl), 503, 'the JobManager on jm2 stands by');
+  t.equal(await restRole(jm2.restUrl), 'standby', 'the JobManager on jm2 stands by (and forwards to the leader)');
   for (const host of ['tm1', 'tm2']) await cluster.startTaskManager(jm1, ['-D', 'taskmanager.numberOfTaskSlots=1'], { network, host });
   const { body: overview } = await waitFor('two TaskManagers', async () => {
     const response = await getJson(`${jm1.restUrl}/taskmanagers`);
@@ -32,7 +32,7 @@ t.test('ClickEventCount -p 2 exactly-once on five hosts with two JobManagers; th
   await waitFor('checkpoints under jm1', async () => (await completedCheckpoints(jm1.restUrl, jobId)) >= 2, { timeoutMs: 60_000 });
 
   jm1.process.kill('SIGKILL');
-  await waitFor('jm2 leads', async () => (await restStatus(jm2.restUrl)) === 200, { timeoutMs: 60_000 });
+  await waitFor('jm2 leads', async () => (await restRole(jm2.restUrl)) === 'leader', { timeoutMs: 60_000 });
   await waitForRunning(jm2.restUrl, jobId, 6);
   t.equal(await runGenerator({ bootstrapServers: kafka.bootstrapServers, topic: 'input', rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
   expectExactWindows(t, parseWindows(await committedWindows('output', 6, kafka.bootstrapServers)), 6);

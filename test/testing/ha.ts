@@ -7,10 +7,16 @@ import { waitFor } from './waitFor.js';
 /** Click events of one 15 s window: 1000 per page. */
 export const EVENTS_PER_WINDOW = PAGES.length * 1000;
 
-/** The status of `GET <restUrl>/overview`: 200 from the leader, 503 from a standby, undefined when nothing answers. */
-export async function restStatus(restUrl: string): Promise<number | undefined> {
+/**
+ * How the JobManager at `restUrl` answers `GET /overview`: 'leader' (it leads and answered itself), 'standby' (it
+ * forwarded the call to the leader), 'no leader' (503: an election is on), or undefined when nothing answers.
+ */
+export async function restRole(restUrl: string): Promise<'leader' | 'standby' | 'no leader' | undefined> {
   try {
-    return (await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) })).status;
+    const response = await fetch(`${restUrl}/overview`, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    if (response.status === 503) return 'no leader';
+    return response.status === 200 ? (response.headers.get('x-tsflink-jobmanager') as 'leader' | 'standby') : undefined;
   } catch {
     return undefined;
   }
@@ -42,7 +48,7 @@ export async function leadingJobManager<T extends { restUrl: string; process: { 
   return waitFor(
     'a leading JobManager',
     async () => {
-      for (const jm of jobManagers) if (jm.process.child.exitCode === null && (await restStatus(jm.restUrl)) === 200) return jm;
+      for (const jm of jobManagers) if (jm.process.child.exitCode === null && (await restRole(jm.restUrl)) === 'leader') return jm;
       return undefined;
     },
     { timeoutMs, intervalMs: 200 },

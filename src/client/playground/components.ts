@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pollUntil } from '../../common/retry.js';
+import { JOB_MANAGER_ROLE_HEADER } from '../../common/http/jobManagerRole.js';
 import type { ComponentName } from './commandLine.js';
 import { BIN_DIR, GENERATOR_ENTRY, VERIFIER_ENTRY } from './paths.js';
 import { STANDBY_REST_PORT_OFFSET, type PlaygroundDir, type PlaygroundState } from './PlaygroundDir.js';
@@ -60,7 +61,11 @@ export class PlaygroundContext {
       async () => {
         for (const port of this.restPorts) {
           const url = `http://127.0.0.1:${port}`;
-          const leads = await fetch(`${url}/overview`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+          // A standby answers too (it forwards to the leader); the leader says it is the one.
+          const leads = await fetch(`${url}/overview`, { signal: AbortSignal.timeout(1000) }).then(
+            (r) => r.status === 200 && r.headers.get(JOB_MANAGER_ROLE_HEADER) === 'leader',
+            () => false,
+          );
           if (leads) return url;
         }
         return undefined;

@@ -102,7 +102,7 @@ function printSummary(ctx: PlaygroundContext, dataDir: string): void {
     '',
     `The playground is up; its files are in ${dataDir}.`,
     ctx.state.ha
-      ? `  Web UI and REST API  ${ui} and http://localhost:${ctx.restPorts[1]} (the leading JobManager's; the standby answers 503)`
+      ? `  Web UI and REST API  ${ui} and http://localhost:${ctx.restPorts[1]} (either JobManager; a standby forwards to the leader)`
       : `  Web UI and REST API  ${ui}`,
     ...(ctx.state.ha ? [`  ZooKeeper            127.0.0.1:${ports.zookeeper} (high availability)`] : []),
     `  Job                  Click Event Count ${client?.jobId ?? ''} (bin/playground flink list${option})`,

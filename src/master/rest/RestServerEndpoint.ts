@@ -6,7 +6,9 @@ import { Configuration } from '../../common/config/Configuration.js';
 import { RestOptions } from '../../common/config/options.js';
 import { IllegalConfigurationError } from '../../common/errors.js';
 import { matchesFingerprint } from '../../common/security/tlsConfiguration.js';
-import { isRestSslEnabled, restServerTls, type RestServerTls } from '../../common/http/RestSsl.js';
+import { httpRequest, type TlsClientOptions } from '../../common/http/HttpClient.js';
+import { JOB_MANAGER_ROLE_HEADER } from '../../common/http/jobManagerRole.js';
+import { isRestSslEnabled, restClientTls, restServerTls, type RestServerTls } from '../../common/http/RestSsl.js';
 import type { Logger } from '../../common/Logger.js';
 import { ByteBudget } from './ByteBudget.js';
 import { RestHandlerError } from './RestHandlerError.js';
@@ -31,7 +33,25 @@ export interface RestEndpointOptions {
   maxContentLength: number;
   /** rest.server.max-buffered-content-length: request-body bytes held at once over all requests. */
   maxBufferedContentLength: number;
+  /** How a standby calls the leader's REST endpoint with a request it forwards: TLS and token as clients use them. */
+  forwarding: { tls: TlsClientOptions | undefined; token: string | undefined };
 }
+
+/**
+ * Whether this JobManager leads, and where the leader's REST endpoint is when it does not (a standby forwards API calls
+ * there, as Flink's REST handlers reach the leading Dispatcher from any JobManager).
+ */
+export interface RestLeadership {
+  isLeader(): boolean;
+  leaderRestUrl(): string | undefined;
+}
+
+const ALWAYS_LEADER: RestLeadership = { isLeader: () => true, leaderRestUrl: () => undefined };
+
+/** Request headers a forwarded call keeps: what the handler reads, not what the hop is about. */
+const FORWARDED_HEADERS = ['accept', 'content-type', 'user-agent'];
+const FORWARDED_MARK = 'x-tsflink-forwarded-by-standby';
+
 
 /** The endpoint's options from the configuration; fails on unusable TLS stores or limits. */
 export function restEndpointOptions(config: Configuration): RestEndpointOptions {
@@ -50,6 +70,7 @@ export function restEndpointOptions(config: Configuration): RestEndpointOptions 
     tls: isRestSslEnabled(config) ? restServerTls(config) : undefined,
     maxContentLength,
     maxBufferedContentLength,
+    forwarding: { tls: isRestSslEnabled(config) ? restClientTls(config) : undefined, token: config.get(RestOptions.AUTHENTICATION_TOKEN) },
   };
 }
 
@@ -79,8 +100,8 @@ export class RestServerEndpoint {
     private readonly log: Logger,
     private readonly dashboard?: StaticFileServer,
     options?: RestEndpointOptions,
-    /** Whether this JobManager leads: a standby answers API calls 503, as Flink's REST does during a leader election. */
-    private readonly isLeader: () => boolean = () => true,
+    /** A standby forwards API calls to the leader; while no leader is known it answers 503, as Flink's REST does. */
+    private readonly leadership: RestLeadership = ALWAYS_LEADER,
   ) {
     this.options = options ?? restEndpointOptions(new Configuration());
     this.budget = new ByteBudget(this.options.maxBufferedContentLength);
@@ -166,9 +187,19 @@ export class RestServerEndpoint {
         req.resume();
         throw new RestHandlerError('Authentication required: send the REST token as "Authorization: Bearer <token>" (rest.authentication.token).', 401);
       }
-      if (!this.isLeader()) {
-        req.resume();
-        throw new RestHandlerError(NOT_LEADER, 503);
+      // Which JobManager answered: the leader itself, or a standby (forwarding, or refusing while none leads).
+      const leading = this.leadership.isLeader();
+      res.setHeader(JOB_MANAGER_ROLE_HEADER, leading ? 'leader' : 'standby');
+      if (!leading) {
+        const leader = this.leadership.leaderRestUrl();
+        // A forwarded call is never forwarded again: two standbys with stale news of the leader must not loop.
+        if (!leader || req.headers[FORWARDED_MARK] !== undefined) {
+          req.resume();
+          throw new RestHandlerError(NOT_LEADER, 503);
+        }
+        read = await this.readBody(req);
+        await this.forward(leader, method, uri, req, read.body, res);
+        return;
       }
       read = await this.readBody(req);
       const response = await matched.handler({ params: matched.params, query: url.searchParams, body: read.body, headers: req.headers });
@@ -187,6 +218,38 @@ export class RestServerEndpoint {
     } finally {
       if (read) this.budget.release(read.reserved);
     }
+  }
+
+  /**
+   * Sends an API call this standby took (after its own Host, Origin and token checks) to the leader's REST endpoint and
+   * answers with the leader's answer. The leader cannot be reached: 503, as during an election.
+   */
+  private async forward(leader: string, method: string, uri: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const { tls, token } = this.options.forwarding;
+    if (token) headers.authorization = `Bearer ${token}`;
+    headers[FORWARDED_MARK] = '1';
+    let answer;
+    try {
+      answer = await httpRequest(`${leader}${uri}`, {
+        method,
+        headers,
+        ...(body.length > 0 ? { body, contentType: headers['content-type'] ?? 'application/octet-stream' } : {}),
+        ...(tls ? { tls } : {}),
+        connectTimeoutMs: 5000,
+        maxResponseBytes: this.options.maxBufferedContentLength,
+      });
+    } catch (error) {
+      this.log.warn(`Could not forward ${method} ${uri} to the leader at ${leader}: ${(error as Error).message}`);
+      throw new RestHandlerError(NOT_LEADER, 503);
+    }
+    const contentType = answer.headers['content-type'];
+    res.writeHead(answer.status, { ...(contentType ? { 'Content-Type': contentType } : {}), 'Content-Length': answer.body.length, ...this.corsHeaders() });
+    res.end(answer.body);
   }
 
   /** A CORS preflight: answered for the allowed origin, refused for any other. */
