@@ -30,31 +30,14 @@ PID_FILE="$DATA_DIR/kafka.pid"
 LOG_FILE="$DATA_DIR/kafka.log"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 
+# shellcheck source=lib/jvm-service.sh
+. "$ROOT/bin/lib/jvm-service.sh"
+
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
-fetch_jars() {
-  local stamp="$LIBS/.pom.sha256" want
-  want="$(sha256sum "$POM" | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  command -v mvn >/dev/null || die "Maven (mvn) is not installed; it is needed once to collect the Kafka jars."
-  echo "Collecting Apache Kafka jars from Maven Central into kafka/libs ..."
-  rm -rf "$LIBS"
-  local out
-  if ! out="$(mvn -B -q -f "$POM" dependency:copy-dependencies 2>&1)"; then
-    echo "$out" | tail -n 20 >&2
-    die "could not collect the Kafka jars with Maven: is Maven Central reachable from this machine?"
-  fi
-  echo "$want" > "$stamp"
-}
+fetch_jars() { fetch_jars_of 'Apache Kafka'; }
 
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid; pid="$(cat "$PID_FILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # The pid file may outlive its process; only a JVM running kafka.Kafka counts.
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka' || return 1
-  echo "$pid"
-}
+running_pid() { running_pid_of 'kafka.Kafka'; }
 
 write_config() {
   mkdir -p "$DATA_DIR/logs"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# What bin/kafka.sh and bin/zookeeper.sh share (sourced, not run): collecting a JVM service's jars from Maven Central
+# and finding its running process. The caller sets POM, LIBS, PID_FILE and defines die().
+
+# Collects the jars of $POM into $LIBS with Maven, once per version of the pom (a stamp holds its hash). $1 names them.
+fetch_jars_of() {
+  local what="$1" stamp="$LIBS/.pom.sha256" want out
+  want="$(sha256sum "$POM" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is not installed; it is needed once to collect the $what jars."
+  echo "Collecting $what jars from Maven Central into ${LIBS#"$ROOT/"} ..."
+  rm -rf "$LIBS"
+  if ! out="$(mvn -B -q -f "$POM" dependency:copy-dependencies 2>&1)"; then
+    echo "$out" | tail -n 20 >&2
+    die "could not collect the $what jars with Maven: is Maven Central reachable from this machine?"
+  fi
+  echo "$want" > "$stamp"
+}
+
+# The pid of $PID_FILE's process if it runs and its command line names $1 (a pid file may outlive its process).
+running_pid_of() {
+  [[ -f "$PID_FILE" ]] || return 1
+  local pid; pid="$(cat "$PID_FILE")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$1" || return 1
+  echo "$pid"
+}
