@@ -177,6 +177,7 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
         isLeader: () => this.dispatcher.isLeader,
         // What leader retrieval last said, unless it is this JobManager itself (then it is about to lead or just stopped).
         leaderRestUrl: () => (this.leaderRestUrl !== this.restAddress ? this.leaderRestUrl : undefined),
+        leaderAddress: () => this.leaderRestUrl,
       },
     );
   }

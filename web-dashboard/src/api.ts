@@ -1,3 +1,4 @@
+import { leadership } from './leadership';
 import { toasts } from './toasts';
 
 // Every call goes to a URL relative to the page (`./jobs/overview`), so the dashboard works against any
@@ -39,6 +40,7 @@ export async function request<T>(url: string, options: RequestOptions = {}): Pro
   } catch (error) {
     return { ok: false, status: 0, error: `The JobManager cannot be reached (${error instanceof Error ? error.message : String(error)}).` };
   }
+  leadership.observe(response.headers);
   const payload = await response.text().catch(() => '');
   if (response.ok) {
     if (text) return { ok: true, status: response.status, data: payload as T };

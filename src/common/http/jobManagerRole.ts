@@ -4,3 +4,6 @@
  * the leader itself (the playground, tests) read it; Flink's REST shapes are unchanged.
  */
 export const JOB_MANAGER_ROLE_HEADER = 'X-TsFlink-JobManager';
+
+/** With HA, on every REST API answer: the leading JobManager's REST address (the dashboard names it). */
+export const LEADER_ADDRESS_HEADER = 'X-TsFlink-Leader';

@@ -7,7 +7,7 @@ import { RestOptions } from '../../common/config/options.js';
 import { IllegalConfigurationError } from '../../common/errors.js';
 import { matchesFingerprint } from '../../common/security/tlsConfiguration.js';
 import { httpRequest, type TlsClientOptions } from '../../common/http/HttpClient.js';
-import { JOB_MANAGER_ROLE_HEADER } from '../../common/http/jobManagerRole.js';
+import { JOB_MANAGER_ROLE_HEADER, LEADER_ADDRESS_HEADER } from '../../common/http/jobManagerRole.js';
 import { isRestSslEnabled, restClientTls, restServerTls, type RestServerTls } from '../../common/http/RestSsl.js';
 import type { Logger } from '../../common/Logger.js';
 import { ByteBudget } from './ByteBudget.js';
@@ -43,10 +43,13 @@ export interface RestEndpointOptions {
  */
 export interface RestLeadership {
   isLeader(): boolean;
+  /** Where a standby forwards to; undefined while no other JobManager is known to lead. */
   leaderRestUrl(): string | undefined;
+  /** The leader's REST address as leader retrieval tells it (this JobManager's own when it leads); undefined without HA. */
+  leaderAddress(): string | undefined;
 }
 
-const ALWAYS_LEADER: RestLeadership = { isLeader: () => true, leaderRestUrl: () => undefined };
+const ALWAYS_LEADER: RestLeadership = { isLeader: () => true, leaderRestUrl: () => undefined, leaderAddress: () => undefined };
 
 /** Request headers a forwarded call keeps: what the handler reads, not what the hop is about. */
 const FORWARDED_HEADERS = ['accept', 'content-type', 'user-agent'];
@@ -190,6 +193,8 @@ export class RestServerEndpoint {
       // Which JobManager answered: the leader itself, or a standby (forwarding, or refusing while none leads).
       const leading = this.leadership.isLeader();
       res.setHeader(JOB_MANAGER_ROLE_HEADER, leading ? 'leader' : 'standby');
+      const leaderAddress = this.leadership.leaderAddress();
+      if (leaderAddress) res.setHeader(LEADER_ADDRESS_HEADER, leaderAddress);
       if (!leading) {
         const leader = this.leadership.leaderRestUrl();
         // A forwarded call is never forwarded again: two standbys with stale news of the leader must not loop.

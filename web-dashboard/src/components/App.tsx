@@ -9,6 +9,7 @@ import { OverviewPage } from '../pages/OverviewPage';
 import { SubmitPage } from '../pages/SubmitPage';
 import { TaskManagerPage } from '../pages/cluster/TaskManagerPage';
 import { TaskManagersPage } from '../pages/cluster/TaskManagersPage';
+import { leadership as leadershipStore, type Leadership } from '../leadership';
 import { refresh } from '../refresh';
 import { useRoute, type Route } from '../router';
 import type { ClusterConfig } from '../types';
@@ -65,7 +66,9 @@ export function App() {
   const route = useRoute();
   const [config, setConfig] = useState<ClusterConfig | undefined>(undefined);
   const [loginNeeded, setLoginNeeded] = useState(false);
+  const [leadership, setLeadership] = useState<Leadership | undefined>(undefined);
   useEffect(() => onUnauthorized(() => setLoginNeeded(true)), []);
+  useEffect(() => leadershipStore.subscribe(setLeadership), []);
   useEffect(() => {
     void request<ClusterConfig>('./config').then((answer) => {
       if (answer.status === 401) return;
@@ -86,6 +89,12 @@ export function App() {
           <header class="topbar">
             <span class="topbar-title">{TITLES[route.page]}</span>
             <span class="topbar-version">
+              {leadership && (
+                <span class="topbar-leader">
+                  Leader: {leadership.leader}
+                  {leadership.role === 'standby' ? ' (this JobManager stands by and forwards to it)' : ' (this JobManager)'}
+                </span>
+              )}
               <span>Version: {text(config?.['flink-version'])}</span>
               <span>Commit: {text(config?.['flink-revision'])}</span>
             </span>
