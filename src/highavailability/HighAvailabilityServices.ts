@@ -12,7 +12,7 @@ import { ZooKeeperPaths } from './LeaderInformation.js';
 import type { LeaderContender } from './leaderelection/LeaderContender.js';
 import { ZooKeeperLeaderElectionDriver } from './leaderelection/ZooKeeperLeaderElectionDriver.js';
 import { ZooKeeperLeaderRetrievalDriver } from './leaderretrieval/ZooKeeperLeaderRetrievalDriver.js';
-import { ZooKeeperClient } from './zookeeper/ZooKeeperClient.js';
+import { ZooKeeperClient, type ZooKeeperSession } from './zookeeper/ZooKeeperClient.js';
 import { type LeaderFence, NO_FENCE, ZooKeeperStateHandleStore } from './zookeeper/ZooKeeperStateHandleStore.js';
 
 /** The components whose leader is published (Flink's names under `leader/`). */
@@ -48,7 +48,7 @@ export interface HighAvailabilityServices {
   createStateHandleStore(path: string, filePrefix: string, fence: LeaderFence): ZooKeeperStateHandleStore | undefined;
   readonly jobResultStore: JobResultStore;
   /** The ZooKeeper session and paths, for stores that keep only a node (the checkpoint id counter); undefined without HA. */
-  readonly zooKeeper: { client: ZooKeeperClient; paths: ZooKeeperPaths } | undefined;
+  readonly zooKeeper: { client: ZooKeeperSession; paths: ZooKeeperPaths } | undefined;
   close(): Promise<void>;
 }
 
@@ -146,7 +146,7 @@ class ZooKeeperHaServices implements HighAvailabilityServices {
     this.tolerateSuspendedConnections = config.get(HighAvailabilityOptions.ZOOKEEPER_TOLERATE_SUSPENDED_CONNECTIONS);
   }
 
-  get zooKeeper(): { client: ZooKeeperClient; paths: ZooKeeperPaths } {
+  get zooKeeper(): { client: ZooKeeperSession; paths: ZooKeeperPaths } {
     return { client: this.client, paths: this.paths };
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/Logger.js';
 import { encodeLeaderInformation, type LeaderInformation, type ZooKeeperPaths } from '../LeaderInformation.js';
-import type { ConnectionState, ZooKeeperClient } from '../zookeeper/ZooKeeperClient.js';
+import type { ConnectionState, ZooKeeperSession } from '../zookeeper/ZooKeeperClient.js';
 import { isZooKeeperError, type Op } from '../zookeeper/protocol.js';
 import type { LeaderFence } from '../zookeeper/ZooKeeperStateHandleStore.js';
 import { TsFlinkError } from '../../common/errors.js';
@@ -12,7 +12,7 @@ import type { LeaderContender } from './LeaderContender.js';
 import { type ScheduledExecutor, type ScheduledTask, SystemScheduledExecutor } from '../../common/time/ScheduledExecutor.js';
 
 export interface ZooKeeperLeaderElectionOptions {
-  client: ZooKeeperClient;
+  client: ZooKeeperSession;
   paths: ZooKeeperPaths;
   logger: Logger;
   /**

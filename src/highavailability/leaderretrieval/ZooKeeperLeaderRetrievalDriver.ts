@@ -1,12 +1,12 @@
 import type { Logger } from '../../common/Logger.js';
 import { decodeLeaderInformation, type LeaderInformation } from '../LeaderInformation.js';
-import type { ZooKeeperClient } from '../zookeeper/ZooKeeperClient.js';
+import type { ZooKeeperSession } from '../zookeeper/ZooKeeperClient.js';
 import { isZooKeeperError } from '../zookeeper/protocol.js';
 
 export type LeaderRetrievalListener = (leader: LeaderInformation | undefined) => void;
 
 export interface ZooKeeperLeaderRetrievalOptions {
-  client: ZooKeeperClient;
+  client: ZooKeeperSession;
   /** The connection_info node of the component to follow. */
   path: string;
   logger: Logger;

@@ -37,6 +37,25 @@ export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST'
 export type ConnectionStateListener = (state: ConnectionState, sessionChanged: boolean) => void;
 export type Watcher = (event: WatchedEvent) => void;
 
+/**
+ * What the HA services use of a ZooKeeper session: ZooKeeperClient in production, an in-memory fake with a manual clock
+ * in unit tests (test/testing/zookeeper/TestingZooKeeper).
+ */
+export interface ZooKeeperSession {
+  readonly currentSessionId: bigint;
+  hasFreshSession(): boolean;
+  freshSessionRemainingMs(): number;
+  onConnectionStateChange(listener: ConnectionStateListener): () => void;
+  create(path: string, data?: Uint8Array, mode?: CreateMode): Promise<string>;
+  createParents(path: string): Promise<void>;
+  delete(path: string, version?: number): Promise<void>;
+  exists(path: string, watcher?: Watcher): Promise<Stat | null>;
+  getData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: Stat }>;
+  setData(path: string, data: Uint8Array, version?: number): Promise<Stat>;
+  getChildren(path: string, watcher?: Watcher): Promise<string[]>;
+  multi(ops: readonly Op[]): Promise<OpResult[]>;
+}
+
 export interface ZooKeeperClientOptions {
   /** `host:port[,host:port...]` (Flink's high-availability.zookeeper.quorum). */
   quorum: string;
@@ -71,7 +90,7 @@ const MAX_PACKET_BYTES = 16 * 1024 * 1024;
  * session LOST at its first timer tick after it resumes, before it may act on what the session held; `hasFreshSession`
  * tells callers that check before acting.
  */
-export class ZooKeeperClient {
+export class ZooKeeperClient implements ZooKeeperSession {
   private readonly servers: { host: string; port: number }[];
   private readonly clock: Clock;
   private readonly scheduler: ScheduledExecutor;

@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/Logger.js';
 import type { FileSystemStateStorage } from '../FileSystemStateStorage.js';
-import type { ZooKeeperClient } from './ZooKeeperClient.js';
+import type { ZooKeeperSession } from './ZooKeeperClient.js';
 import { isZooKeeperError, type Op } from './protocol.js';
 
 /**
@@ -21,7 +21,7 @@ export const NO_FENCE: LeaderFence = { fencingOps: () => [] };
  */
 export class ZooKeeperStateHandleStore {
   constructor(
-    private readonly client: ZooKeeperClient,
+    private readonly client: ZooKeeperSession,
     readonly path: string,
     private readonly storage: FileSystemStateStorage,
     private readonly fence: LeaderFence,

@@ -1,5 +1,5 @@
 import type { Logger } from '../../common/Logger.js';
-import type { ZooKeeperClient } from '../../highavailability/zookeeper/ZooKeeperClient.js';
+import type { ZooKeeperSession } from '../../highavailability/zookeeper/ZooKeeperClient.js';
 import type { ZooKeeperStateHandleStore, LeaderFence } from '../../highavailability/zookeeper/ZooKeeperStateHandleStore.js';
 import { isZooKeeperError } from '../../highavailability/zookeeper/protocol.js';
 import type { CheckpointIDCounter } from './CheckpointIDCounter.js';
@@ -12,7 +12,7 @@ import { type CompletedCheckpoint, type CompletedCheckpointStore, discardComplet
  */
 export class ZooKeeperCheckpointIDCounter implements CheckpointIDCounter {
   constructor(
-    private readonly client: ZooKeeperClient,
+    private readonly client: ZooKeeperSession,
     /** `<cluster>/jobs/<jobId>/checkpoint_id_counter` */
     private readonly path: string,
     private readonly fence: LeaderFence,
