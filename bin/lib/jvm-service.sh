@@ -3,10 +3,14 @@
 # and finding its running process. The caller sets POM, LIBS, PID_FILE and defines die().
 
 # Collects the jars of $POM into $LIBS with Maven, once per version of the pom (a stamp holds its hash). $1 names them.
+# Concurrent callers (test files starting servers at once) wait for one another.
 fetch_jars_of() {
   local what="$1" stamp="$LIBS/.pom.sha256" want out
   want="$(sha256sum "$POM" | cut -d' ' -f1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  exec 8>"$LIBS.lock"
+  flock 8
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then exec 8>&-; return 0; fi
   command -v mvn >/dev/null || die "Maven (mvn) is not installed; it is needed once to collect the $what jars."
   echo "Collecting $what jars from Maven Central into ${LIBS#"$ROOT/"} ..."
   rm -rf "$LIBS"
@@ -15,6 +19,7 @@ fetch_jars_of() {
     die "could not collect the $what jars with Maven: is Maven Central reachable from this machine?"
   fi
   echo "$want" > "$stamp"
+  exec 8>&-
 }
 
 # The pid of $PID_FILE's process if it runs and its command line names $1 (a pid file may outlive its process).
