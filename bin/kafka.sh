@@ -112,15 +112,7 @@ start() {
   echo "Kafka started (pid $pid) on $HOST:$PORT, data in $DATA_DIR."
 }
 
-stop() {
-  local pid
-  if ! pid="$(running_pid)"; then rm -f "$PID_FILE"; echo "Kafka is not running."; return 0; fi
-  kill "$pid"
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-  rm -f "$PID_FILE"
-  echo "Kafka stopped (pid $pid)."
-}
+stop() { stop_service Kafka; }
 
 status() {
   local pid

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What bin/kafka.sh and bin/zookeeper.sh share (sourced, not run): collecting a JVM service's jars from Maven Central
-# and finding its running process. The caller sets POM, LIBS, PID_FILE and defines die().
+# finding its running process and stopping it. The caller sets POM, LIBS, PID_FILE and defines die() and running_pid().
 
 # Collects the jars of $POM into $LIBS with Maven, once per version of the pom (a stamp holds its hash). $1 names them.
 # Concurrent callers (test files starting servers at once) wait for one another.
@@ -29,4 +29,15 @@ running_pid_of() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
   tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$1" || return 1
   echo "$pid"
+}
+
+# Stops the service of $PID_FILE: SIGTERM, then SIGKILL after 30 s; says so with $1 as its name. Nothing running: nothing.
+stop_service() {
+  local name="$1" pid
+  if ! pid="$(running_pid)"; then rm -f "$PID_FILE"; echo "$name is not running."; return 0; fi
+  kill "$pid"
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+  rm -f "$PID_FILE"
+  echo "$name stopped (pid $pid)."
 }

@@ -9,26 +9,14 @@ import { ZooKeeperClient } from '../../src/highavailability/zookeeper/ZooKeeperC
 import { testingLogger } from '../testing/runtime/TestingLogger.js';
 import { waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
-
-class RecordingContender {
-  readonly events: string[] = [];
-  leaderSessionId: string | undefined;
-  grantLeadership(sessionId: string): void {
-    this.leaderSessionId = sessionId;
-    this.events.push('granted');
-  }
-  revokeLeadership(): void {
-    this.leaderSessionId = undefined;
-    this.events.push('revoked');
-  }
-}
+import { TestingLeaderContender } from '../testing/zookeeper/TestingLeaderContender.js';
 
 async function contender(quorum: string, paths: ZooKeeperPaths, t: Test, sessionTimeoutMs = 6000) {
   const { log } = testingLogger('LeaderElection');
   const client = new ZooKeeperClient({ quorum, sessionTimeoutMs, connectionTimeoutMs: 15_000, logger: log });
   await client.start();
   const driver = new ZooKeeperLeaderElectionDriver({ client, paths, logger: log, tolerateSuspendedConnections: false });
-  const recording = new RecordingContender();
+  const recording = new TestingLeaderContender();
   t.teardown(async () => {
     await driver.close();
     await client.close();

@@ -169,10 +169,6 @@ export class ZooKeeperClient implements ZooKeeperSession {
     return this.connected ? this.currentServer : undefined;
   }
 
-  get sessionTimeoutMs(): number {
-    return this.negotiatedTimeoutMs;
-  }
-
   /**
    * Whether the session is certainly alive now: the ensemble was heard from within the read timeout (two thirds of the
    * session timeout), connected or not — a session outlives its connection by the session timeout, and nobody else can

@@ -20,6 +20,9 @@ export const NO_FENCE: LeaderFence = { fencingOps: () => [] };
  * fenced ZooKeeper transaction; a file whose pointer could not be written is removed again.
  */
 export class ZooKeeperStateHandleStore {
+  /** Whether `path` is known to exist: its parents are created once, not before every checkpoint. */
+  private parentCreated = false;
+
   constructor(
     private readonly client: ZooKeeperSession,
     readonly path: string,
@@ -32,11 +35,16 @@ export class ZooKeeperStateHandleStore {
   /** Adds `name`; fails (NODEEXISTS) if it exists. */
   async add(name: string, state: Uint8Array): Promise<void> {
     const ops = this.fence.fencingOps();
-    await this.client.createParents(this.path);
+    if (!this.parentCreated) {
+      await this.client.createParents(this.path);
+      this.parentCreated = true;
+    }
     const file = await this.storage.store(this.filePrefix, state);
     try {
       await this.client.multi([...ops, { type: 'create', path: this.node(name), data: pointer(file), mode: 'PERSISTENT' }]);
     } catch (error) {
+      // Its parent went (removed by someone else): created again on the next add.
+      if (isZooKeeperError(error, 'NONODE') && error.path === this.node(name)) this.parentCreated = false;
       await this.storage.discard(file).catch(() => undefined);
       throw error;
     }
@@ -99,6 +107,7 @@ export class ZooKeeperStateHandleStore {
   /** Removes every entry and then the parent node itself (a job's HA data, once it is done). */
   async removeAll(): Promise<void> {
     for (const name of await this.names()) await this.remove(name);
+    this.parentCreated = false;
     await this.client.multi([...this.fence.fencingOps(), { type: 'delete', path: this.path, version: -1 }]).catch((error: unknown) => {
       if (!isZooKeeperError(error, 'NONODE') && !isZooKeeperError(error, 'NOTEMPTY')) throw error;
     });

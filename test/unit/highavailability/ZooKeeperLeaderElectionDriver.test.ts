@@ -10,22 +10,10 @@ import { settle } from '../../testing/runtime/settle.js';
 import { testingLogger } from '../../testing/runtime/TestingLogger.js';
 import { ManuallyTriggeredScheduledExecutor } from '../../testing/time/ManuallyTriggeredScheduledExecutor.js';
 import { TestingZooKeeper } from '../../testing/zookeeper/TestingZooKeeper.js';
+import { TestingLeaderContender } from '../../testing/zookeeper/TestingLeaderContender.js';
 
 const SESSION_TIMEOUT = 6000;
 const paths = new ZooKeeperPaths('/flink', '/unit');
-
-class Contender {
-  readonly events: string[] = [];
-  leaderSessionId: string | undefined;
-  grantLeadership(id: string): void {
-    this.leaderSessionId = id;
-    this.events.push('granted');
-  }
-  revokeLeadership(): void {
-    this.leaderSessionId = undefined;
-    this.events.push('revoked');
-  }
-}
 
 function setup(t: Test) {
   const executor = new ManuallyTriggeredScheduledExecutor();
@@ -39,7 +27,7 @@ function setup(t: Test) {
       tolerateSuspendedConnections: options.tolerateSuspendedConnections ?? false,
       scheduler: executor,
     });
-    const contender = new Contender();
+    const contender = new TestingLeaderContender();
     await driver.start(contender);
     await settle();
     t.teardown(() => driver.close());
