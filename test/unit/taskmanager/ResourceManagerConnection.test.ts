@@ -340,3 +340,26 @@ t.test('a heartbeat session the ResourceManager closes while opening it leaves n
   t.notOk(connection.isRegistered);
   t.same(executor.pendingDelays(), [100], 'only the retry of the second registration is pending');
 });
+
+t.test('a new leader from leader retrieval ends the registration held; the next goes to it, and only to the leader whose id was published', async (t) => {
+  const rm = TestingResourceManagerGateway.builder().build();
+  const { connection, reporter, advance } = setup(t, rm);
+  // With HA the leader session id is the ResourceManager's fencing token: 'rm-leader-1' for the testing gateway.
+  connection.setLeader({ address: 'jm-1:6123', sessionId: 'rm-leader-1' });
+  connection.start();
+  await settle();
+  t.ok(connection.isRegistered);
+  t.same(rm.connections.map((c) => c.address).at(-1), 'jm-1:6123');
+
+  connection.setLeader({ address: 'jm-2:6123', sessionId: '6f0c9d52-8c1e-4a55-9c8e-6a6d7c2b9a10' });
+  await settle();
+  t.match(reporter.lost.items[0], 'The ResourceManager leader changed to jm-2:6123.', 'the old registration ended');
+  t.same(rm.connections.map((c) => c.address).at(-1), 'jm-2:6123', 'the next registration went to the new leader');
+  t.notOk(connection.isRegistered, 'whose fencing token is not the published leader session id: not held');
+  t.equal(rm.disconnects.length, 1, 'that registration was let go');
+
+  connection.setLeader({ address: 'jm-2:6123', sessionId: 'rm-leader-1' });
+  await advance(0);
+  await settle();
+  t.ok(connection.isRegistered, 'the leader ZooKeeper names is registered with');
+});
