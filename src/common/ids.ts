@@ -4,3 +4,6 @@ import { randomBytes } from 'node:crypto';
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
+
+/** The form of every id tsflink generates (job, vertex, attempt, allocation ids): 32 lower-case hex digits. */
+export const ID_PATTERN = /^[0-9a-f]{32}$/;

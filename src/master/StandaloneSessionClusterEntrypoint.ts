@@ -230,9 +230,11 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
       jobResultStore: ha.jobResultStore,
       checkpointRecovery: checkpointRecoveryFactory(ha, fence),
     };
+    const leading = this.lead(leaderSessionId, election, stores);
     // Without HA the fencing token is a random one per process, as before; with HA it is the leader session id.
-    this.resourceManager.grantLeadership(ha.mode === 'NONE' ? randomHex(16) : leaderSessionId);
-    void this.lead(leaderSessionId, election, stores).catch((error: unknown) => {
+    // TaskManagers are registered once the jobs are recovered: they may report subtasks for the jobs to take over.
+    this.resourceManager.grantLeadership(ha.mode === 'NONE' ? randomHex(16) : leaderSessionId, leading);
+    void leading.catch((error: unknown) => {
       // A leader that cannot publish itself or recover its jobs must not go on leading (Flink ends the process).
       if (this.leaderSessionId === leaderSessionId) this.onFatalError(error);
       else this.log.info(`Leadership ${leaderSessionId} ended while it was being taken up: ${(error as Error).message}`);

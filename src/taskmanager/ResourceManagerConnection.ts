@@ -30,6 +30,8 @@ export interface TaskExecutorReporter {
   heartbeatPayload(): TaskExecutorHeartbeatPayload;
   /** The registration ended (JobManager gone, heartbeat timeout, or the ResourceManager dropped it). */
   onConnectionLost(reason: string): void;
+  /** A registration with the ResourceManager at `address` is held from now on (its JobManager has the TaskExecutor's report). */
+  onRegistered(address: string): void;
 }
 
 /**
@@ -227,6 +229,7 @@ export class ResourceManagerConnection {
         return;
       }
       this.session = { registration, end };
+      this.reporter.onRegistered(this.address);
       held();
       const opened = session;
       const send = () => {

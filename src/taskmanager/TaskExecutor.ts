@@ -4,13 +4,15 @@ import { storeJobModule } from '../common/jobModules.js';
 import type { LeaderRetrievalService } from '../highavailability/HighAvailabilityServices.js';
 import type { Logger } from '../common/Logger.js';
 import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
-import type { ScheduledExecutor } from '../common/time/ScheduledExecutor.js';
+import type { ScheduledExecutor, ScheduledTask } from '../common/time/ScheduledExecutor.js';
+import type { ExecutionState } from '../master/executiongraph/ExecutionState.js';
 import type { JobMasterGateway, TaskExecutorIdentity } from '../master/jobmaster/JobMasterGateway.js';
 import type {
   SlotStatus,
   TaskExecutorFencingTokens,
   TaskExecutorHeartbeatPayload,
   TaskExecutorRegistration,
+  TaskStatus,
 } from '../master/resourcemanager/ResourceManagerGateway.js';
 import { invalidDeployment } from './deployment/TaskDeploymentDescriptor.js';
 import type { MetricDumps } from '../metrics/MetricDumps.js';
@@ -34,6 +36,11 @@ export interface TaskExecutorConfig {
   registration: RegistrationTimeouts;
   /** Where job modules and local state are stored. */
   workingDirectory: string;
+  /**
+   * How long subtasks run on after the JobManager is lost, for its successor to take them over (HA's
+   * `high-availability.reconciliation.grace-period`); 0: they are cancelled at once.
+   */
+  jobManagerLossGracePeriodMs: number;
 }
 
 /** How the TaskExecutor reaches the JobMaster of a job: gRPC across processes, the JobMaster itself in tests. */
@@ -57,13 +64,26 @@ export interface TaskManagerServices {
 
 /**
  * The worker of the cluster (Flink's TaskExecutor): offers its slots to the ResourceManager, runs the subtasks the
- * JobMaster deploys (each in a thread of its own), and reports their state changes. When the JobManager is lost, it
- * fails its subtasks, frees its slots and registers again. It is the TaskExecutorGateway the JobManager calls.
+ * JobMaster deploys (each in a thread of its own), and reports their state changes. It is the TaskExecutorGateway the
+ * JobManager calls.
+ *
+ * When the JobManager is lost it registers again, with the leader retrieval names. Without a grace period it cancels
+ * its subtasks and frees its slots first (Flink). With one (HA), its subtasks run on: it registers with the new leader
+ * reporting them in its slot report, the leader's recovered job takes them over and they report to it from then on.
+ * A subtask that ends meanwhile keeps its slot and stays in the report until a JobManager has been told; the grace
+ * period over without a new registration, it cancels them after all.
  */
 export class TaskExecutor implements FencedTaskExecutorGateway {
   readonly slotTable: TaskSlotTable;
   private readonly connection: ResourceManagerConnection;
+  /** Every subtask attempt running here, and those that ended while no JobManager could be told (see the class comment). */
   private readonly tasks = new Map<string, Task>();
+  /** Where each job's JobMaster is: the deployment's address, then the JobManager its subtasks were reported to. */
+  private readonly jobMasterAddresses = new Map<string, string>();
+  /** Why a subtask failed, until its end is reported. */
+  private readonly failures = new Map<Task, SerializedFailure>();
+  /** While the JobManager is lost and subtasks run on: the end of the grace period. */
+  private graceTimer: ScheduledTask | undefined;
   /** The process's `Status.*` metrics (Flink's TaskManager metric group). */
   readonly processMetrics: ProcessMetricGroup;
 
@@ -81,6 +101,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
         registration: () => this.registration(),
         heartbeatPayload: () => this.heartbeatPayload(),
         onConnectionLost: (reason) => this.onResourceManagerLost(reason),
+        onRegistered: (address) => this.onRegistered(address),
       },
       services.executor,
       log.child('ResourceManagerConnection'),
@@ -145,7 +166,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
     // The job module is stored first: a deployment that fails here leaves no slot allocated behind it.
     const descriptor = this.threadDescriptor(tdd);
     this.slotTable.allocate(tdd.slotIndex, tdd.allocationId, tdd.jobId);
-    const jobMaster = this.services.jobMasters.connect(tdd.jobMasterAddress, tdd.jobId);
+    this.jobMasterAddresses.set(tdd.jobId, tdd.jobMasterAddress);
     const secrets = new Map([...tdd.inputs, ...tdd.outputs].flatMap(({ channels }) => channels.map((c): [string, string] => [c.channelId, c.subscriptionSecret])));
     const task = new Task(
       descriptor,
@@ -153,14 +174,14 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
       secrets,
       this.services.shuffle,
       threads,
-      (t, state, failure) => this.onTaskState(t, state, jobMaster, failure),
+      (t, state, failure) => this.onTaskState(t, state, failure),
       {
         acknowledge: (t, { checkpointId, subtaskState, stateSize, syncDurationMs, asyncDurationMs, alignmentDurationMs, startDelayMs }) => {
           const metrics = { stateSize, syncDurationMs, asyncDurationMs, alignmentDurationMs, startDelayMs };
-          this.report(jobMaster.acknowledgeCheckpoint({ attemptId: t.attemptId, checkpointId, subtaskState, metrics }, this.sender()), `acknowledge checkpoint ${checkpointId} of ${t.attemptId}`);
+          this.report(this.jobMaster(t).acknowledgeCheckpoint({ attemptId: t.attemptId, checkpointId, subtaskState, metrics }, this.sender()), `acknowledge checkpoint ${checkpointId} of ${t.attemptId}`);
         },
         decline: (t, checkpointId, reason) =>
-          this.report(jobMaster.declineCheckpoint({ attemptId: t.attemptId, checkpointId, reason }, this.sender()), `decline checkpoint ${checkpointId} of ${t.attemptId}`),
+          this.report(this.jobMaster(t).declineCheckpoint({ attemptId: t.attemptId, checkpointId, reason }, this.sender()), `decline checkpoint ${checkpointId} of ${t.attemptId}`),
       },
       this.log.child('Task', { job: tdd.jobId }),
     );
@@ -201,6 +222,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
   // ------------------------------------------------------------------------------------------------------------------
 
   async close(): Promise<void> {
+    this.graceTimer?.cancel();
     for (const task of this.tasks.values()) task.cancel();
     this.services.resourceManagerRetrieval.close();
     await this.connection.close('The TaskExecutor is shutting down.');
@@ -221,7 +243,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
 
   /** Descriptions of the running subtasks, for metric labels. */
   runningTasks(): Task[] {
-    return [...this.tasks.values()];
+    return [...this.tasks.values()].filter((t) => !isEnded(t.state));
   }
 
   /** What the subtask's thread gets (it is copied to the thread): the job module is stored on this TaskExecutor first. */
@@ -239,17 +261,37 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
     };
   }
 
-  private onTaskState(task: Task, state: TaskState, jobMaster: JobMasterGateway, failure?: SerializedFailure): void {
-    if (state === 'RUNNING' || state === 'INITIALIZING' || state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
-      this.report(
-        jobMaster.updateTaskExecutionState({ attemptId: task.attemptId, state, ...(failure ? { failure } : {}) }, this.sender()),
-        `report ${state} of ${task.attemptId}`,
-      );
+  private onTaskState(task: Task, state: TaskState, failure?: SerializedFailure): void {
+    if (failure) this.failures.set(task, failure);
+    if (isEnded(state) && !this.connection.isRegistered && this.graceTimer) {
+      // No JobManager to tell: the end is reported with the slot when one is registered with (or dropped with the grace period).
+      return;
     }
-    if (state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED') {
-      this.tasks.delete(task.attemptId);
-      if (![...this.tasks.values()].some((t) => t.allocationId === task.allocationId)) this.slotTable.free(task.allocationId);
-    }
+    if (state === 'RUNNING' || state === 'INITIALIZING' || isEnded(state)) this.reportState(task);
+    if (isEnded(state)) this.remove(task);
+  }
+
+  private reportState(task: Task): void {
+    const failure = this.failures.get(task);
+    const state = task.state as ExecutionState;
+    this.report(
+      this.jobMaster(task).updateTaskExecutionState({ attemptId: task.attemptId, state, ...(failure ? { failure } : {}) }, this.sender()),
+      `report ${state} of ${task.attemptId}`,
+    );
+  }
+
+  /** An ended subtask goes, and its slot with it once no other subtask runs in it. */
+  private remove(task: Task): void {
+    this.tasks.delete(task.attemptId);
+    this.failures.delete(task);
+    if (![...this.tasks.values()].some((t) => t.allocationId === task.allocationId)) this.slotTable.free(task.allocationId);
+    if (![...this.tasks.values()].some((t) => t.descriptor.jobId === task.descriptor.jobId)) this.jobMasterAddresses.delete(task.descriptor.jobId);
+  }
+
+  /** The gateway of the JobMaster a subtask reports to. */
+  private jobMaster(task: Task): JobMasterGateway {
+    const { jobId } = task.descriptor;
+    return this.services.jobMasters.connect(this.jobMasterAddresses.get(jobId) ?? '', jobId);
   }
 
   /** A report to the JobMaster is not retried: a lost one is covered by failover (the JobManager loses this TaskExecutor). */
@@ -260,6 +302,21 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
   /** This TaskExecutor as the sender of reports to JobMasters: its resource id and newest registration id. */
   private sender(): TaskExecutorIdentity {
     return { resourceId: this.config.resourceId, registrationId: this.connection.registrationId };
+  }
+
+  /** Every slot, with the subtasks in it: running ones, and those whose end no JobManager has been told yet. */
+  private slotReport(): SlotStatus[] {
+    return this.slotTable.createSlotReport().map((slot) => {
+      if (!slot.allocationId) return slot;
+      const tasks = [...this.tasks.values()]
+        .filter((t) => t.allocationId === slot.allocationId)
+        .map((t): TaskStatus => {
+          const failure = this.failures.get(t);
+          const { attemptId, vertexId, subtaskIndex, attemptNumber } = t.descriptor;
+          return { attemptId, vertexId, subtaskIndex, attemptNumber, state: t.state as ExecutionState, ...(failure ? { failure } : {}) };
+        });
+      return { ...slot, tasks };
+    });
   }
 
   private registration(): { registration: TaskExecutorRegistration; slots: SlotStatus[] } {
@@ -273,19 +330,59 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
         hardware: { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 },
         pid: process.pid,
       },
-      slots: this.slotTable.createSlotReport(),
+      slots: this.slotReport(),
     };
   }
 
   private heartbeatPayload(): TaskExecutorHeartbeatPayload {
-    return { slots: this.slotTable.createSlotReport(), metricDumps: this.metricDumps() };
+    return { slots: this.slotReport(), metricDumps: this.metricDumps() };
   }
 
   private onResourceManagerLost(reason: string): void {
-    if (this.tasks.size > 0) this.log.info(`Cancelling ${this.tasks.size} task(s): the JobManager is lost (${reason})`);
-    for (const task of this.tasks.values()) task.cancel();
+    const gracePeriodMs = this.config.jobManagerLossGracePeriodMs;
+    if (gracePeriodMs > 0 && this.tasks.size > 0) {
+      if (this.graceTimer) return;
+      this.log.info(`Keeping ${this.tasks.size} task(s) running for up to ${gracePeriodMs} ms: the JobManager is lost (${reason}); its successor takes them over.`);
+      this.graceTimer = this.services.executor.schedule(gracePeriodMs, () => {
+        this.graceTimer = undefined;
+        if (!this.connection.isRegistered) this.dropTasks(`no JobManager took them over within ${gracePeriodMs} ms`);
+      });
+      return;
+    }
+    this.dropTasks(`the JobManager is lost (${reason})`);
+  }
+
+  /** Flink's way when the JobManager is gone: every subtask is cancelled and every slot freed. */
+  private dropTasks(reason: string): void {
+    const running = [...this.tasks.values()].filter((t) => !isEnded(t.state));
+    if (running.length > 0) this.log.info(`Cancelling ${running.length} task(s): ${reason}.`);
+    for (const task of [...this.tasks.values()]) {
+      if (isEnded(task.state)) this.remove(task);
+      else task.cancel();
+    }
     const freed = this.slotTable.freeAllSlots();
     if (freed > 0) this.log.info(`Freed ${freed} slot(s) after losing the ResourceManager.`);
   }
+
+  /**
+   * Registered with the ResourceManager at `address`. Subtasks kept running were in the registration's slot report and
+   * are now the leader's (its JobManager hosts their JobMasters): they report there, and the ends no JobManager was told
+   * of go there now.
+   */
+  private onRegistered(address: string): void {
+    if (!this.graceTimer) return;
+    this.graceTimer.cancel();
+    this.graceTimer = undefined;
+    for (const jobId of this.jobMasterAddresses.keys()) this.jobMasterAddresses.set(jobId, address);
+    for (const task of [...this.tasks.values()]) {
+      if (!isEnded(task.state)) continue;
+      this.reportState(task);
+      this.remove(task);
+    }
+  }
 }
 
+
+function isEnded(state: TaskState): boolean {
+  return state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED';
+}

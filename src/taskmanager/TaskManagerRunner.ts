@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
 import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
-import { ClusterOptions, TaskManagerOptions } from '../common/config/options.js';
+import { ClusterOptions, HighAvailabilityOptions, TaskManagerOptions } from '../common/config/options.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { LogFileLocation } from '../common/process/LogFileLocation.js';
@@ -85,6 +85,7 @@ export class TaskManagerRunner {
         workingDirectory: this.workingDirectory,
         dataPort,
         numberOfSlots,
+        jobManagerLossGracePeriodMs: this.ha.mode === 'NONE' ? 0 : config.get(HighAvailabilityOptions.RECONCILIATION_GRACE_PERIOD),
         registration: {
           initialTimeoutMs: config.get(ClusterOptions.INITIAL_REGISTRATION_TIMEOUT),
           maxTimeoutMs: config.get(ClusterOptions.MAX_REGISTRATION_TIMEOUT),

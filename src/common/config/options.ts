@@ -267,4 +267,14 @@ export const HighAvailabilityOptions = {
     defaultValue: false,
     description: 'false: a suspended connection ends leadership at once; true: only a lost session does.',
   }),
+  RECONCILIATION_GRACE_PERIOD: durationOption('high-availability.reconciliation.grace-period', {
+    defaultValue: 120_000,
+    description:
+      'tsflink, with HA: how long a TaskManager keeps its subtasks running while no JobManager leads, for the next leader to take them over; after it they are cancelled. 0: cancelled at once (Flink).',
+  }),
+  RECONCILIATION_TIMEOUT: durationOption('high-availability.reconciliation.timeout', {
+    defaultValue: 20_000,
+    description:
+      'tsflink, with HA: how long a new leader waits for the TaskManagers to report the subtasks of a job it recovered before it restarts the job from its latest checkpoint. 0: it restarts it at once (Flink).',
+  }),
 } as const;

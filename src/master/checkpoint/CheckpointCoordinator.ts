@@ -355,7 +355,7 @@ export class CheckpointCoordinator {
     this.log.info(
       `Completed ${pending.savepoint ? 'savepoint' : 'checkpoint'} ${pending.checkpointId} for job ${this.jobId} (${summary.stateSize} bytes, checkpointDuration=${this.lastEnded - pending.timestamp} ms, finalizationTime=${this.lastEnded - started} ms).`,
     );
-    this.notifyTasks(pending, true);
+    this.notifyTasks(pending.tasks(), pending.checkpointId, true);
     pending.request?.resolve({ checkpointId: pending.checkpointId, location });
     for (const old of subsumed) this.stats.reportDiscarded(old.checkpointId);
   }
@@ -367,25 +367,35 @@ export class CheckpointCoordinator {
     this.lastEnded = this.services.clock.now();
     this.stats.reportFailed(pending.checkpointId, reason);
     this.log.warn(`Failed to trigger or complete checkpoint ${pending.checkpointId} for job ${this.jobId}: ${reason}`);
-    this.notifyTasks(pending, false);
+    this.notifyTasks(pending.tasks(), pending.checkpointId, false);
     if (!keepFiles) this.disposeLocation(pending);
     pending.request?.reject(new Error(reason));
     // As in Flink, a failed savepoint never counts towards the tolerable checkpoint failures: a bad target must not fail the job.
     if (countsAsFailure && !pending.savepoint) this.services.failureManager.handleCheckpointFailure(reason);
   }
 
+  /**
+   * A new leader took over the job's running subtasks (reconciliation): they learn of the latest completed checkpoint,
+   * which the leader before may have completed without telling them, so sinks commit it now. Telling a subtask of a
+   * checkpoint it knows already changes nothing.
+   */
+  notifyLatestCompleted(): void {
+    const latest = this.services.store.getLatestCheckpoint();
+    if (latest) this.notifyTasks(this.services.graph.allExecutions(), latest.checkpointId, true);
+  }
+
   /** Tells the running tasks of the checkpoint that it completed (sinks commit) or was aborted, one call per TaskManager. */
-  private notifyTasks(pending: PendingCheckpoint, completed: boolean): void {
+  private notifyTasks(tasks: readonly Execution[], checkpointId: number, completed: boolean): void {
     const byTaskManager = new Map<string, { execution: Execution; attemptIds: string[] }>();
-    for (const e of pending.tasks()) {
+    for (const e of tasks) {
       if (!e.location || e.state !== 'RUNNING') continue;
       const entry = byTaskManager.get(e.location.resourceId) ?? byTaskManager.set(e.location.resourceId, { execution: e, attemptIds: [] }).get(e.location.resourceId)!;
       entry.attemptIds.push(e.attemptId);
     }
     for (const { execution, attemptIds } of byTaskManager.values()) {
       const { gateway, address } = execution.location!;
-      const notified = completed ? gateway.notifyCheckpointComplete(attemptIds, pending.checkpointId) : gateway.notifyCheckpointAborted(attemptIds, pending.checkpointId);
-      notified.catch((error: Error) => this.log.warn(`Could not notify ${address} of checkpoint ${pending.checkpointId}: ${error.message}`));
+      const notified = completed ? gateway.notifyCheckpointComplete(attemptIds, checkpointId) : gateway.notifyCheckpointAborted(attemptIds, checkpointId);
+      notified.catch((error: Error) => this.log.warn(`Could not notify ${address} of checkpoint ${checkpointId}: ${error.message}`));
     }
   }
 

@@ -1,4 +1,5 @@
-import { CheckpointingOptions, CoreOptions } from '../../common/config/options.js';
+import { CheckpointingOptions, CoreOptions, HighAvailabilityOptions } from '../../common/config/options.js';
+import { highAvailabilityMode } from '../../highavailability/HighAvailabilityMode.js';
 import { TsFlinkError } from '../../common/errors.js';
 import { randomHex } from '../../common/ids.js';
 import { storeJobModule } from '../../common/jobModules.js';
@@ -10,6 +11,8 @@ import { JobMaster, type JobMasterServices, type JobSubmission } from '../jobmas
 import type { ExecutionState } from '../executiongraph/ExecutionState.js';
 import type { JobStatus } from '../executiongraph/JobStatus.js';
 import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
+import type { TaskManagerView } from '../resourcemanager/types.js';
+import { isTerminalExecutionState } from '../executiongraph/ExecutionState.js';
 import { ProgramCompiler, ProgramInvocationError, programLimits } from './ProgramCompiler.js';
 import type { JobResultEntry, JobResultStore } from '../../highavailability/JobResultStore.js';
 import { isGloballyTerminal } from '../executiongraph/JobStatus.js';
@@ -81,7 +84,8 @@ export class Dispatcher {
   ) {
     this.programs = new ProgramCompiler(programLimits(services.configuration), services.clock, services.executor, log.child('ProgramCompiler'));
     const rm = resourceManager;
-    rm.on('taskManagerRegistered', () => {
+    rm.on('taskManagerRegistered', (taskManager) => this.onTaskManagerRegistered(taskManager));
+    rm.on('slotsReleased', () => {
       for (const job of this.jobs.values()) job.onResourcesAvailable();
     });
     rm.on('taskManagerRemoved', (resourceId, _registrationId, reason) => {
@@ -94,6 +98,24 @@ export class Dispatcher {
     rm.on('taskMetrics', (reports) => {
       for (const report of reports) this.jobs.get(report.jobId)?.updateMetrics(report);
     });
+  }
+
+  /**
+   * A TaskManager registered, with the subtasks it kept running while no JobManager led (if any): the jobs take over
+   * what is theirs (reconciliation), and every other running subtask it reports is cancelled — it belongs to a job that
+   * ended or to an attempt the job has replaced since. Registrations are answered only after the jobs are recovered
+   * (ResourceManager.grantLeadership), so every job that could take a subtask over is here.
+   */
+  private onTaskManagerRegistered(taskManager: TaskManagerView): void {
+    const adopted = new Set<string>();
+    for (const job of this.jobs.values()) for (const attemptId of job.onTaskManagerRegistered(taskManager)) adopted.add(attemptId);
+    for (const { jobId, tasks = [] } of taskManager.registeredSlots) {
+      for (const { attemptId, state } of tasks) {
+        if (adopted.has(attemptId) || isTerminalExecutionState(state)) continue;
+        this.log.info(`Cancelling subtask attempt ${attemptId} of job ${jobId} on TaskManager ${taskManager.registration.resourceId}: no job runs it.`);
+        taskManager.gateway.cancelTask(attemptId).catch((error: Error) => this.log.warn(`Could not cancel subtask attempt ${attemptId}: ${error.message}`));
+      }
+    }
   }
 
   /**
@@ -197,7 +219,7 @@ export class Dispatcher {
       this.log.info(`Recovered JobGraph(jobId: ${jobId}).`);
       this.starting.add(jobId);
       try {
-        await this.runJob(submission);
+        await this.runJob(submission, true);
       } finally {
         this.starting.delete(jobId);
       }
@@ -217,7 +239,8 @@ export class Dispatcher {
     return this.ha;
   }
 
-  private async runJob(submission: JobSubmission): Promise<JobMaster> {
+  /** `recovered`: a job of an earlier leader, whose subtasks may still run (it reconciles with them first, with HA). */
+  private async runJob(submission: JobSubmission, recovered = false): Promise<JobMaster> {
     const { jobId } = submission;
     const ha = this.leading();
     const numRetained = Math.max(1, this.services.configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS));
@@ -230,8 +253,15 @@ export class Dispatcher {
       stopListening();
       void this.jobReachedGloballyTerminalState(ha, job);
     });
-    job.start();
+    job.start(recovered ? this.reconciliationTimeoutMs() : undefined);
     return job;
+  }
+
+  /** How long a recovered job waits for its running subtasks to be reported; undefined: it does not (without HA, or 0). */
+  private reconciliationTimeoutMs(): number | undefined {
+    const config = this.services.configuration;
+    const timeout = config.get(HighAvailabilityOptions.RECONCILIATION_TIMEOUT);
+    return highAvailabilityMode(config) !== 'NONE' && timeout > 0 ? timeout : undefined;
   }
 
   /** Flink's order: the result is recorded (dirty) first, then the job's HA data goes, then the result is clean. */

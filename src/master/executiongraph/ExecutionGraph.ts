@@ -144,6 +144,22 @@ export class ExecutionGraph {
     }
   }
 
+  /**
+   * Reconciliation: `execution` (a subtask the job recovered, not deployed by this JobManager) becomes the attempt a
+   * TaskManager reports running, under that attempt's id and number; its state and timestamps carry over.
+   */
+  adoptAttempt(execution: Execution, attemptId: string, attemptNumber: number): Execution {
+    const vertex = execution.vertex;
+    if (vertex.executions[execution.subtaskIndex] !== execution) throw new Error(`${execution.displayName} is not a current attempt.`);
+    const adopted = new Execution(vertex, execution.subtaskIndex, attemptNumber, this.clock, attemptId);
+    adopted.state = execution.state;
+    Object.assign(adopted.timestamps, execution.timestamps);
+    vertex.executions[execution.subtaskIndex] = adopted;
+    this.byAttempt.delete(execution.attemptId);
+    this.byAttempt.set(attemptId, adopted);
+    return adopted;
+  }
+
   allExecutions(): Execution[] {
     return this.vertices.flatMap((v) => v.executions);
   }

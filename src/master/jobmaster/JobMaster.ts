@@ -16,6 +16,7 @@ import { isGloballyTerminal, type JobStatus } from '../executiongraph/JobStatus.
 import { DefaultScheduler, type ExceptionHistoryEntry } from '../scheduler/DefaultScheduler.js';
 import { createRestartBackoffTimeStrategy } from '../scheduler/failover/RestartBackoffTimeStrategy.js';
 import type { SlotProvider } from '../scheduler/SlotProvider.js';
+import type { TaskManagerView } from '../resourcemanager/types.js';
 import { TaskDeploymentDescriptorFactory } from '../scheduler/TaskDeploymentDescriptorFactory.js';
 import type { Execution } from '../executiongraph/ExecutionGraph.js';
 import {
@@ -157,8 +158,13 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
     return this.checkpointCoordinator.config.interval !== undefined;
   }
 
-  start(): void {
-    this.scheduler.startScheduling();
+  /**
+   * Starts the job: deploys its subtasks, or — a job a new leader recovered, with `reconciliationTimeoutMs` — first
+   * waits that long for its TaskManagers to report the subtasks they kept running, and takes them over (RECONCILING).
+   */
+  start(reconciliationTimeoutMs?: number): void {
+    if (reconciliationTimeoutMs !== undefined) this.scheduler.startReconciling(reconciliationTimeoutMs);
+    else this.scheduler.startScheduling();
   }
 
   /** Calls `listener` with every new job status until the returned function is called. */
@@ -209,7 +215,17 @@ export class JobMaster implements DispatchedJob, JobMasterGateway {
 
   // --- what the Dispatcher routes here ------------------------------------------------------------------------------
 
-  /** A TaskManager registered: a job waiting for slots may deploy now. */
+  /**
+   * A TaskManager registered: a RECONCILING job takes over the subtasks it reports, a job waiting for slots may deploy
+   * now. Returns the attempt ids of the subtasks taken over.
+   */
+  onTaskManagerRegistered(taskManager: TaskManagerView): string[] {
+    const adopted = this.scheduler.reconcile(taskManager);
+    this.scheduler.onResourcesAvailable();
+    return adopted;
+  }
+
+  /** Slots became free: a job waiting for slots may deploy now. */
   onResourcesAvailable(): void {
     this.scheduler.onResourcesAvailable();
   }

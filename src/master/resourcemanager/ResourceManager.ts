@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { randomHex } from '../../common/ids.js';
+import { ID_PATTERN, randomHex } from '../../common/ids.js';
+import { isExecutionState } from '../executiongraph/ExecutionState.js';
 import type { Logger } from '../../common/Logger.js';
 import { splitHostPort } from '../../common/net/HostAndPort.js';
 import type { Clock } from '../../common/time/Clock.js';
@@ -69,6 +70,8 @@ export interface ResourceManagerEvents {
   taskManagerRegistered: [TaskManagerView];
   taskManagerRemoved: [resourceId: string, registrationId: string, reason: TaskManagerRemovalReason];
   taskMetrics: [readonly TaskMetricDump[]];
+  /** Slots a TaskManager registered with still allocated are free again (it reported them so). */
+  slotsReleased: [resourceId: string];
 }
 
 const NO_SESSION: HeartbeatSession = { send: () => undefined, close: () => undefined };
@@ -84,6 +87,8 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
   readonly slotManager = new SlotManager();
   private readonly workers = new Map<string, WorkerRegistration>();
   private closed = false;
+  /** Settles once the current leadership's jobs are recovered: registrations wait for it (see grantLeadership). */
+  private jobsRecovered: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: ResourceManagerConfig,
@@ -103,9 +108,14 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     return this.leaderId !== undefined && !this.closed;
   }
 
-  /** Leads from now on, with `resourceManagerId` (the leader session id) as its fencing token. */
-  grantLeadership(resourceManagerId: string): void {
+  /**
+   * Leads from now on, with `resourceManagerId` (the leader session id) as its fencing token. Registrations are answered
+   * once `jobsRecovered` settles: a TaskManager that kept subtasks running while no JobManager led reports them when it
+   * registers, and the recovered jobs must be there to take them over (a failed recovery refuses registrations).
+   */
+  grantLeadership(resourceManagerId: string, jobsRecovered: Promise<unknown> = Promise.resolve()): void {
     this.leaderId = resourceManagerId;
+    this.jobsRecovered = jobsRecovered;
   }
 
   /** Stops leading: every TaskManager registration ends (they register with the new leader) and none is taken. */
@@ -129,6 +139,13 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     if (this.leaderId === undefined) return { kind: 'rejection', reason: 'This ResourceManager is not the leader.' };
     const invalid = invalidRegistration(registration, slots);
     if (invalid) return this.refuseRegistration(registration, invalid);
+    const leaderId = this.leaderId;
+    try {
+      await this.jobsRecovered;
+    } catch {
+      return { kind: 'rejection', reason: 'This JobManager could not recover its jobs.' };
+    }
+    if (this.closed || this.leaderId !== leaderId) return { kind: 'rejection', reason: 'This ResourceManager no longer leads.' };
     const previous = this.workers.get(registration.resourceId);
     if (previous && !secretsEqual(previous.registrationId, previousRegistrationId)) {
       return this.refuseRegistration(
@@ -157,6 +174,7 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
       lastHeartbeat: now,
       dataAddress: `${splitHostPort(registration.address)[0]}:${registration.dataPort}`,
       gateway: this.services.taskExecutors.connect(registration.address, { resourceManagerId: this.resourceManagerId, registrationId }),
+      registeredSlots: slots,
       metrics: new Map(),
       heartbeatTimeout: this.services.scheduler.schedule(this.config.heartbeatTimeoutMs, () => this.heartbeatTimedOut(worker)),
       session: undefined,
@@ -213,6 +231,10 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     this.slotManager.freeSlots(jobId);
   }
 
+  adoptSlot(jobId: string, slot: SlotAssignment): boolean {
+    return this.slotManager.adoptSlot(jobId, slot);
+  }
+
   getNumberFreeSlots(): number {
     return this.slotManager.getNumberFreeSlots();
   }
@@ -234,6 +256,7 @@ export class ResourceManager extends EventEmitter<ResourceManagerEvents> impleme
     worker.lastHeartbeat = this.services.clock.now();
     worker.heartbeatTimeout.cancel();
     worker.heartbeatTimeout = this.services.scheduler.schedule(this.config.heartbeatTimeoutMs, () => this.heartbeatTimedOut(worker));
+    if (this.slotManager.reportSlots(worker.registration.resourceId, payload.slots) > 0) this.emit('slotsReleased', worker.registration.resourceId);
     const dumps = payload.metricDumps;
     if (!dumps) return;
     if (dumps.process.length > 0) worker.metrics = new Map(dumps.process.map((entry) => [metricId(entry), entry[3]]));
@@ -294,9 +317,37 @@ export function invalidRegistration(registration: TaskExecutorRegistration, slot
   if (slots.length !== numberOfSlots || slots.some((slot, i) => slot.slotIndex !== i)) {
     return `The slot report must list slots 0 to ${numberOfSlots - 1} in order.`;
   }
+  for (const slot of slots) {
+    const invalid = invalidSlotStatus(slot);
+    if (invalid) return `Slot ${slot.slotIndex}: ${invalid}`;
+  }
   if (!Number.isInteger(pid) || pid < 0) return 'The process id must be a non-negative integer.';
   const numbers = [hardware.cpuCores, hardware.physicalMemory, hardware.freeMemory, hardware.managedMemory];
   if (numbers.some((n) => !Number.isFinite(n) || n < 0)) return 'The hardware description must hold non-negative numbers.';
+  return undefined;
+}
+
+/** The most subtask attempts one slot may report (a slot runs one subtask of each vertex of a job). */
+const MAX_TASKS_PER_SLOT = 256;
+/** Longest failure name, message or stack a reported subtask may carry. */
+const MAX_FAILURE_LENGTH = 64 * 1024;
+
+/** Why a slot of a registration's slot report cannot be taken as it is (ids of tsflink's form, states Flink's). */
+function invalidSlotStatus({ allocationId, jobId, tasks = [] }: SlotStatus): string | undefined {
+  if (allocationId === '' && jobId === '' && tasks.length === 0) return undefined;
+  if (!ID_PATTERN.test(allocationId) || !ID_PATTERN.test(jobId)) return 'an allocated slot names its allocation and job by ids of 32 hex digits.';
+  if (tasks.length > MAX_TASKS_PER_SLOT) return `at most ${MAX_TASKS_PER_SLOT} subtasks per slot.`;
+  for (const task of tasks) {
+    if (!ID_PATTERN.test(task.attemptId) || !ID_PATTERN.test(task.vertexId)) return 'a subtask is named by attempt and vertex ids of 32 hex digits.';
+    if (!Number.isInteger(task.subtaskIndex) || task.subtaskIndex < 0 || !Number.isInteger(task.attemptNumber) || task.attemptNumber < 0) {
+      return 'a subtask index and attempt number are non-negative integers.';
+    }
+    if (!isExecutionState(task.state)) return `${JSON.stringify(String(task.state).slice(0, 32))} is no execution state.`;
+    const failure = task.failure;
+    if (failure && [failure.name, failure.message, failure.stack].some((text) => typeof text !== 'string' || text.length > MAX_FAILURE_LENGTH)) {
+      return `a subtask failure is three texts of at most ${MAX_FAILURE_LENGTH} characters.`;
+    }
+  }
   return undefined;
 }
 

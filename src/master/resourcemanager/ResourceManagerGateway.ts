@@ -1,7 +1,7 @@
 import type { MetricDumps } from '../../metrics/MetricDumps.js';
 import type { RegistrationSuccess, SlotStatus, TaskExecutorRegistration } from './types.js';
 
-export type { HardwareDescription, RegistrationSuccess, SlotStatus, TaskExecutorFencingTokens, TaskExecutorRegistration } from './types.js';
+export type { HardwareDescription, RegistrationSuccess, SlotStatus, TaskExecutorFencingTokens, TaskExecutorRegistration, TaskStatus } from './types.js';
 
 export type RegistrationResponse = { kind: 'success'; success: RegistrationSuccess } | { kind: 'rejection'; reason: string };
 

@@ -11,12 +11,19 @@ export interface SlotAssignment {
 interface Allocation {
   allocationId: string;
   jobId: string;
+  /**
+   * Reported by the TaskManager when it registered (its subtasks ran on while no JobManager led) and not taken over by
+   * a job since: it stays taken until a job adopts it or the TaskManager reports the slot free.
+   */
+  reported: boolean;
 }
 
 /**
  * The ResourceManager's view of every registered TaskManager's slots (Flink's SlotManager): how many each offers and
  * which are allocated to which job. The JobManager is the authority on allocations; TaskManagers learn theirs with the
- * tasks deployed into them.
+ * tasks deployed into them. The exception is a TaskManager that registers with slots still allocated (it kept its
+ * subtasks running while no JobManager led): those slots are taken until a job reconciles with them or the
+ * TaskManager reports them free.
  */
 export class SlotManager {
   private readonly slotCount = new Map<string, number>();
@@ -24,7 +31,33 @@ export class SlotManager {
 
   registerTaskManager(resourceId: string, slots: readonly SlotStatus[]): void {
     this.slotCount.set(resourceId, slots.length);
-    this.allocations.set(resourceId, new Map());
+    const reported = new Map<number, Allocation>();
+    for (const { slotIndex, allocationId, jobId } of slots) if (allocationId) reported.set(slotIndex, { allocationId, jobId, reported: true });
+    this.allocations.set(resourceId, reported);
+  }
+
+  /** A job takes over a slot its TaskManager reported allocated to it (reconciliation); false if no such slot is reported. */
+  adoptSlot(jobId: string, { resourceId, slotIndex, allocationId }: SlotAssignment): boolean {
+    const allocation = this.allocations.get(resourceId)?.get(slotIndex);
+    if (!allocation?.reported || allocation.allocationId !== allocationId || allocation.jobId !== jobId) return false;
+    allocation.reported = false;
+    return true;
+  }
+
+  /**
+   * A TaskManager's slot report (with every heartbeat): a reported allocation that no job took over is released once
+   * the TaskManager no longer holds it. Returns how many slots were released.
+   */
+  reportSlots(resourceId: string, slots: readonly SlotStatus[]): number {
+    const allocations = this.allocations.get(resourceId);
+    if (!allocations) return 0;
+    let released = 0;
+    for (const [slotIndex, allocation] of allocations) {
+      if (!allocation.reported || slots.some((s) => s.slotIndex === slotIndex && s.allocationId === allocation.allocationId)) continue;
+      allocations.delete(slotIndex);
+      released++;
+    }
+    return released;
   }
 
   unregisterTaskManager(resourceId: string): void {
@@ -74,13 +107,13 @@ export class SlotManager {
       const [resourceId, indices] = [...free.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0]!;
       const slotIndex = indices.shift()!;
       const allocationId = randomHex(16);
-      this.allocations.get(resourceId)!.set(slotIndex, { allocationId, jobId });
+      this.allocations.get(resourceId)!.set(slotIndex, { allocationId, jobId, reported: false });
       result.push({ resourceId, slotIndex, allocationId });
     }
     return result;
   }
 
-  /** Frees every slot a job holds. */
+  /** Frees every slot a job holds, those it adopted or was reported to hold included. */
   freeSlots(jobId: string): void {
     for (const slots of this.allocations.values()) {
       for (const [index, allocation] of slots) if (allocation.jobId === jobId) slots.delete(index);

@@ -1,6 +1,8 @@
 /** Domain types of the ResourceManager, independent of the protobuf wire form. */
 import type { GaugeValue } from '../../job/metrics.js';
 import type { TaskExecutorGateway } from '../../taskmanager/TaskExecutorGateway.js';
+import type { ExecutionState } from '../executiongraph/ExecutionState.js';
+import type { TaskFailure } from '../jobmaster/JobMasterGateway.js';
 
 export interface HardwareDescription {
   cpuCores: number;
@@ -14,6 +16,21 @@ export interface SlotStatus {
   /** Empty for a free slot. */
   allocationId: string;
   jobId: string;
+  /**
+   * The subtask attempts running in the slot, and those that ended while the TaskExecutor had no JobManager to tell
+   * (none if absent): what a new leader reconciles its recovered jobs with.
+   */
+  tasks?: readonly TaskStatus[];
+}
+
+/** A subtask attempt of a slot as its TaskExecutor reports it (at registration and with every heartbeat). */
+export interface TaskStatus {
+  attemptId: string;
+  vertexId: string;
+  subtaskIndex: number;
+  attemptNumber: number;
+  state: ExecutionState;
+  failure?: TaskFailure;
 }
 
 export interface TaskExecutorRegistration {
@@ -65,6 +82,8 @@ export interface TaskManagerView {
   dataAddress: string;
   /** How the JobManager reaches it. */
   gateway: TaskExecutorGateway;
+  /** The slot report it registered with: allocated slots and the subtasks running in them. */
+  registeredSlots: readonly SlotStatus[];
   /** The process metrics of the newest heartbeat (`Status.JVM.*`), empty until one arrived. */
   metrics: ReadonlyMap<string, GaugeValue>;
 }

@@ -2,10 +2,11 @@ import type { Logger } from '../../common/Logger.js';
 import type { Clock } from '../../common/time/Clock.js';
 import type { ScheduledExecutor, ScheduledTask } from '../../common/time/ScheduledExecutor.js';
 import type { CheckpointCoordinator, RestoreSource } from '../checkpoint/CheckpointCoordinator.js';
-import type { Execution, ExecutionFailure, ExecutionGraph } from '../executiongraph/ExecutionGraph.js';
+import type { Execution, ExecutionFailure, ExecutionGraph, TaskManagerLocation } from '../executiongraph/ExecutionGraph.js';
 import type { ExecutionState } from '../executiongraph/ExecutionState.js';
 import { isGloballyTerminal, type JobStatus } from '../executiongraph/JobStatus.js';
 import type { TaskExecutionState } from '../jobmaster/JobMasterGateway.js';
+import type { TaskManagerView } from '../resourcemanager/types.js';
 import type { RestartBackoffTimeStrategy } from './failover/RestartBackoffTimeStrategy.js';
 import type { SlotAssignment, SlotProvider } from './SlotProvider.js';
 import type { TaskDeploymentDescriptorFactory } from './TaskDeploymentDescriptorFactory.js';
@@ -36,6 +37,13 @@ export interface SchedulerServices {
  * their states to the job's end. A failed subtask or a lost TaskManager restarts the whole job when the restart
  * strategy allows (RESTARTING: every subtask cancelled, new attempts deployed after the backoff, restored from the
  * newest intact checkpoint; messages of earlier attempts are ignored), else fails it.
+ *
+ * A job a new leader recovered may still run: its TaskManagers kept their subtasks while no JobManager led. Such a job
+ * starts RECONCILING (`startReconciling`, Flink's state for it): it deploys nothing and takes over the attempts the
+ * TaskManagers report when they register (`reconcile`), and runs on with them — no restart, nothing read twice — once
+ * every subtask is accounted for. A subtask reported ended, or not reported in time, makes it fall back to what Flink
+ * does: every reported attempt is cancelled and the job restarts from its latest checkpoint (not counted as a restart:
+ * the leader's loss is no failure of the job).
  */
 export class DefaultScheduler {
   readonly exceptions: ExceptionHistoryEntry[] = [];
@@ -50,6 +58,11 @@ export class DefaultScheduler {
   private readonly statusListeners = new Set<(status: JobStatus) => void>();
   /** Executions whose deployment call has not answered yet: a cancellation waits for that answer. */
   private readonly deploying = new Set<Execution>();
+  /** While RECONCILING: the slot each subtask index was reported in, and the deadline for the reports. */
+  private reconciliation: { slots: Map<number, SlotAssignment>; timer: ScheduledTask } | undefined;
+  /** Whether the restart under way counts (Flink's numRestarts): not after a reconciliation fell back. */
+  private restartCounts = true;
+  private closed = false;
 
   constructor(
     private readonly jobId: string,
@@ -86,6 +99,107 @@ export class DefaultScheduler {
     this.services.checkpointCoordinator.start();
   }
 
+  /**
+   * Starts a recovered job whose subtasks may still run on their TaskManagers: RECONCILING, waiting up to `timeoutMs`
+   * for the TaskManagers to report every subtask (see the class comment).
+   */
+  startReconciling(timeoutMs: number): void {
+    this.transitionJob('CREATED');
+    this.transitionJob('RECONCILING');
+    for (const execution of this.graph.allExecutions()) this.transitionExecution(execution, 'RECONCILING');
+    const timer = this.services.executor.schedule(timeoutMs, () => {
+      const missing = this.graph.allExecutions().filter((e) => e.state === 'RECONCILING');
+      if (this.status !== 'RECONCILING' || missing.length === 0) return;
+      this.abandonReconciliation(
+        `${missing.length} of ${this.graph.allExecutions().length} subtasks (${missing[0]!.displayName} among them) were not reported by a TaskManager within ${timeoutMs} ms.`,
+      );
+    });
+    this.reconciliation = { slots: new Map(), timer };
+    this.log.info(`Reconciling job ${this.jobName} (${this.jobId}) with the subtasks its TaskManagers kept running (up to ${timeoutMs} ms).`);
+  }
+
+  /**
+   * A TaskManager registered, reporting the subtasks in its slots: while RECONCILING, the job takes over those that are
+   * attempts of its subtasks. Returns the attempt ids it took over (the others of this job are stale).
+   */
+  reconcile(taskManager: TaskManagerView): string[] {
+    const reconciliation = this.reconciliation;
+    if (this.status !== 'RECONCILING' || !reconciliation) return [];
+    const adopted: string[] = [];
+    const { resourceId } = taskManager.registration;
+    for (const { slotIndex, allocationId, jobId, tasks = [] } of taskManager.registeredSlots) {
+      if (jobId !== this.jobId) continue;
+      for (const task of tasks) {
+        const current = this.graph.vertex(task.vertexId)?.executions[task.subtaskIndex];
+        if (current?.state !== 'RECONCILING') continue;
+        const slot = reconciliation.slots.get(task.subtaskIndex) ?? { resourceId, slotIndex, allocationId };
+        if (slot.resourceId !== resourceId || slot.slotIndex !== slotIndex || slot.allocationId !== allocationId) {
+          // Slot sharing puts subtask i of every vertex into one slot: anything else cannot be run on as it is.
+          this.abandonReconciliation(`${current.displayName} was reported in another slot than the other subtasks with index ${task.subtaskIndex}.`);
+          return adopted;
+        }
+        reconciliation.slots.set(task.subtaskIndex, slot);
+        const execution = this.graph.adoptAttempt(current, task.attemptId, task.attemptNumber);
+        execution.location = locationOf(taskManager);
+        if (task.failure) execution.failure = task.failure;
+        this.transitionExecution(execution, task.state);
+        adopted.push(task.attemptId);
+      }
+    }
+    if (adopted.length > 0) this.log.info(`Took over ${adopted.length} running subtask(s) of job ${this.jobId} on TaskManager ${resourceId}.`);
+    this.checkReconciliation();
+    return adopted;
+  }
+
+  /** Every subtask accounted for: the job runs on (or, if one ended meanwhile, falls back to a restart). */
+  private checkReconciliation(): void {
+    const reconciliation = this.reconciliation!;
+    const executions = this.graph.allExecutions();
+    const ended = executions.find((e) => e.state === 'FAILED' || e.state === 'CANCELED');
+    if (ended) {
+      const cause = ended.failure ? `: ${ended.failure.message}` : '.';
+      this.abandonReconciliation(`${ended.displayName} ended ${ended.state} while no JobManager led${cause}`, ended);
+      return;
+    }
+    if (executions.some((e) => e.state === 'RECONCILING')) return;
+    const slots: SlotAssignment[] = [];
+    for (const [subtaskIndex, slot] of reconciliation.slots) slots[subtaskIndex] = slot;
+    if (!slots.every((slot) => this.services.slotProvider.adoptSlot(this.jobId, slot))) {
+      this.abandonReconciliation('A slot its subtasks were reported in is no longer reported allocated to the job.');
+      return;
+    }
+    reconciliation.timer.cancel();
+    this.reconciliation = undefined;
+    this.slots = slots;
+    this.transitionJob('RUNNING');
+    this.log.info(`Reconciled job ${this.jobName} (${this.jobId}): all ${executions.length} subtasks run on, none restarted.`);
+    const coordinator = this.services.checkpointCoordinator;
+    coordinator.notifyLatestCompleted();
+    coordinator.start();
+    this.checkTermination();
+  }
+
+  /** Flink's behaviour after all: every reported attempt is cancelled, then the job restarts from its latest checkpoint. */
+  private abandonReconciliation(reason: string, execution?: Execution): void {
+    this.reconciliation?.timer.cancel();
+    this.reconciliation = undefined;
+    const message = `Could not reconcile job ${this.jobName} (${this.jobId}): ${reason} Restarting it from its latest checkpoint.`;
+    this.log.warn(message);
+    this.exceptions.push({
+      exceptionName: 'JobReconciliationError',
+      stacktrace: `JobReconciliationError: ${message}`,
+      timestamp: this.services.clock.now(),
+      taskName: execution?.displayName ?? null,
+      location: execution?.address ?? null,
+      taskManagerId: execution?.resourceId ?? null,
+    });
+    this.restartCounts = false;
+    this.restorePending = true;
+    this.transitionJob('RESTARTING');
+    this.cancelAllExecutions();
+    this.checkTermination();
+  }
+
   /** A TaskManager registered: a job waiting for slots may deploy now. */
   onResourcesAvailable(): void {
     if (this.status === 'RUNNING' && !this.slots) this.tryToDeploy();
@@ -98,6 +212,10 @@ export class DefaultScheduler {
       execution.failure = { name: 'TaskManagerLostError', message: reason, stack: `TaskManagerLostError: ${reason}` };
       this.transitionExecution(execution, 'FAILED');
     }
+    if (this.status === 'RECONCILING') {
+      this.checkReconciliation();
+      return;
+    }
     this.handleFailure(lost[0]!, lost[0]!.failure!);
     this.checkTermination();
   }
@@ -108,10 +226,12 @@ export class DefaultScheduler {
     if (!execution) return false;
     if (execution.isTerminal()) return true;
     this.transitionExecution(execution, state);
-    if (state === 'FAILED') {
-      execution.failure = failure ?? { name: 'Error', message: 'unknown failure', stack: 'unknown failure' };
-      this.handleFailure(execution, execution.failure);
+    if (state === 'FAILED') execution.failure = failure ?? { name: 'Error', message: 'unknown failure', stack: 'unknown failure' };
+    if (this.status === 'RECONCILING') {
+      this.checkReconciliation();
+      return true;
     }
+    if (state === 'FAILED') this.handleFailure(execution, execution.failure!);
     this.checkTermination();
     return true;
   }
@@ -119,6 +239,8 @@ export class DefaultScheduler {
   cancel(): void {
     if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
     this.restartTimer?.cancel();
+    this.reconciliation?.timer.cancel();
+    this.reconciliation = undefined;
     this.services.checkpointCoordinator.stop('The job is cancelled.');
     this.transitionJob('CANCELLING');
     this.cancelAllExecutions();
@@ -133,6 +255,8 @@ export class DefaultScheduler {
 
   /** Stops a pending restart (JobManager shutdown). */
   close(): void {
+    this.closed = true;
+    this.reconciliation?.timer.cancel();
     this.restartTimer?.cancel();
     this.services.checkpointCoordinator.stop('The JobManager is shutting down.');
   }
@@ -167,14 +291,7 @@ export class DefaultScheduler {
         this.checkTermination();
         return;
       }
-      const { registration } = taskManager;
-      execution.location = {
-        resourceId: registration.resourceId,
-        address: registration.address,
-        dataAddress: taskManager.dataAddress,
-        host: registration.hostname,
-        gateway: taskManager.gateway,
-      };
+      execution.location = locationOf(taskManager);
     }
     for (const execution of executions) void this.deploy(execution, slots[execution.subtaskIndex]!);
   }
@@ -237,7 +354,8 @@ export class DefaultScheduler {
 
   /** After every subtask of the failed attempt ended: wait out the backoff, then deploy new attempts. */
   private scheduleRestart(): void {
-    const backoff = this.services.restartStrategy.getBackoffTime();
+    if (this.closed) return;
+    const backoff = this.restartCounts ? this.services.restartStrategy.getBackoffTime() : 0;
     this.log.info(`Restarting job ${this.jobName} (${this.jobId}) in ${backoff} ms.`);
     this.restartTimer = this.services.executor.schedule(backoff, () => {
       this.restartTimer = undefined;
@@ -247,7 +365,8 @@ export class DefaultScheduler {
 
   /** New attempts of every subtask; they restore from the newest intact checkpoint once they have slots. */
   private restart(): void {
-    this.numRestarts++;
+    if (this.restartCounts) this.numRestarts++;
+    this.restartCounts = true;
     this.graph.resetForRestart();
     this.restorePending = true;
     this.transitionJob('RUNNING');
@@ -284,7 +403,7 @@ export class DefaultScheduler {
   private cancelAllExecutions(): void {
     for (const execution of this.graph.allExecutions()) {
       if (execution.isTerminal()) continue;
-      if (execution.state === 'CREATED' || execution.state === 'SCHEDULED') {
+      if (execution.state === 'CREATED' || execution.state === 'SCHEDULED' || execution.state === 'RECONCILING') {
         this.transitionExecution(execution, 'CANCELED');
         continue;
       }
@@ -305,7 +424,7 @@ export class DefaultScheduler {
     const executions = this.graph.allExecutions();
     if (!executions.every((e) => e.isTerminal())) return;
     if (this.status === 'RESTARTING') {
-      if (this.slots) {
+      if (!this.restartTimer) {
         this.services.slotProvider.freeSlots(this.jobId);
         this.slots = undefined;
         this.scheduleRestart();
@@ -334,4 +453,8 @@ export class DefaultScheduler {
     const where = execution.location ? ` on ${execution.location.address} (${execution.location.resourceId})` : '';
     this.log.info(`${execution.displayName} (${execution.attemptId}) switched from ${old} to ${state}${where}.`);
   }
+}
+
+function locationOf({ registration, dataAddress, gateway }: TaskManagerView): TaskManagerLocation {
+  return { resourceId: registration.resourceId, address: registration.address, dataAddress, host: registration.hostname, gateway };
 }

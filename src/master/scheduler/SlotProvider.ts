@@ -15,6 +15,11 @@ export interface SlotProvider {
   allocateSlots(jobId: string, count: number): SlotAssignment[] | undefined;
   /** Frees every slot the job holds. */
   freeSlots(jobId: string): void;
+  /**
+   * Takes over a slot its TaskManager reported allocated to the job when it registered (the job reconciles with
+   * subtasks that ran on while no JobManager led); false if the slot is not reported so.
+   */
+  adoptSlot(jobId: string, slot: SlotAssignment): boolean;
   getNumberFreeSlots(): number;
   /** The TaskManager with this resource id, undefined once it left. */
   getTaskManager(resourceId: string): TaskManagerView | undefined;

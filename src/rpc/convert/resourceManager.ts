@@ -2,6 +2,7 @@ import type {
   HeartbeatRequest,
   RegisterTaskExecutorRequest,
   RegisterTaskExecutorResponse,
+  SlotStatus as SlotStatusProto,
 } from '../../generated/tsflink/resourcemanager/v1/resourcemanager.js';
 import type {
   RegistrationResponse,
@@ -9,6 +10,7 @@ import type {
   TaskExecutorHeartbeatPayload,
   TaskExecutorRegistration,
 } from '../../master/resourcemanager/ResourceManagerGateway.js';
+import type { ExecutionState } from '../../master/executiongraph/ExecutionState.js';
 import { decodeMetricDumps, encodeMetricDumps } from '../../metrics/MetricDumps.js';
 
 /** Protobuf ↔ domain forms of the ResourceManager's messages, for both sides of the wire. */
@@ -18,7 +20,7 @@ export function registrationToProto(
   slots: readonly SlotStatus[],
   previousRegistrationId = '',
 ): RegisterTaskExecutorRequest {
-  return { ...registration, hardware: { ...registration.hardware }, slotReport: { slots: slots.map((s) => ({ ...s })) }, previousRegistrationId };
+  return { ...registration, hardware: { ...registration.hardware }, slotReport: { slots: slotsToProto(slots) }, previousRegistrationId };
 }
 
 export function registrationFromProto(request: RegisterTaskExecutorRequest): {
@@ -59,7 +61,7 @@ export function heartbeatToProto(resourceId: string, registrationId: string, pay
   return {
     resourceId,
     registrationId,
-    slotReport: { slots: payload.slots.map((s) => ({ ...s })) },
+    slotReport: { slots: slotsToProto(payload.slots) },
     metricDumps: payload.metricDumps ? encodeMetricDumps(payload.metricDumps) : Buffer.alloc(0),
   };
 }
@@ -77,6 +79,32 @@ export function heartbeatFromProto(request: HeartbeatRequest, onBadMetrics: (err
   return { slots: slotsFromProto(request.slotReport?.slots), metricDumps };
 }
 
-function slotsFromProto(slots: SlotStatus[] | undefined): SlotStatus[] {
-  return (slots ?? []).map((s) => ({ slotIndex: s.slotIndex, allocationId: s.allocationId, jobId: s.jobId }));
+function slotsToProto(slots: readonly SlotStatus[]): SlotStatusProto[] {
+  return slots.map(({ slotIndex, allocationId, jobId, tasks }) => ({
+    slotIndex,
+    allocationId,
+    jobId,
+    tasks: (tasks ?? []).map(({ failure, ...task }) => ({ ...task, ...(failure ? { failure: { ...failure } } : {}) })),
+  }));
+}
+
+/** Task states that are no ExecutionState name are kept as they are: the ResourceManager refuses such a report. */
+function slotsFromProto(slots: SlotStatusProto[] | undefined): SlotStatus[] {
+  return (slots ?? []).map((s) => ({
+    slotIndex: s.slotIndex,
+    allocationId: s.allocationId,
+    jobId: s.jobId,
+    ...(s.tasks.length > 0
+      ? {
+          tasks: s.tasks.map((task) => ({
+            attemptId: task.attemptId,
+            vertexId: task.vertexId,
+            subtaskIndex: task.subtaskIndex,
+            attemptNumber: task.attemptNumber,
+            state: task.state as ExecutionState,
+            ...(task.failure ? { failure: { name: task.failure.name, message: task.failure.message, stack: task.failure.stack } } : {}),
+          })),
+        }
+      : {}),
+  }));
 }

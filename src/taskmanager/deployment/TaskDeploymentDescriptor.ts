@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../../common/ids.js';
 import type { TaskRestore } from '../../state/StateHandles.js';
 
 /** One channel of a job edge between two subtasks, and where its other end's TaskExecutor serves data. */
@@ -54,8 +55,6 @@ export interface TaskDeploymentDescriptor {
   outputs: ResultPartitionDeploymentDescriptor[];
 }
 
-/** The form of every id tsflink generates for jobs, vertices, operators, attempts and allocations: 32 lower-case hex. */
-export const ID_PATTERN = /^[0-9a-f]{32}$/;
 /** A channel id: `<producer attempt id>-<consumer attempt id>`. */
 export const CHANNEL_ID_PATTERN = /^[0-9a-f]{32}-[0-9a-f]{32}$/;
 const HOST_AND_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})$/;

@@ -17,6 +17,7 @@ import type { ExecutionState } from '../../../src/master/executiongraph/Executio
 import { JobMaster } from '../../../src/master/jobmaster/JobMaster.js';
 import type { TaskExecutorIdentity } from '../../../src/master/jobmaster/JobMasterGateway.js';
 import { describeRemoval, ResourceManager } from '../../../src/master/resourcemanager/ResourceManager.js';
+import type { SlotStatus } from '../../../src/master/resourcemanager/types.js';
 import { encodeState, type SubtaskState } from '../../../src/state/StateHandles.js';
 import type { CheckpointTrigger, TaskDeploymentDescriptor } from '../../../src/taskmanager/TaskExecutorGateway.js';
 import { ManuallyTriggeredScheduledExecutor } from '../time/ManuallyTriggeredScheduledExecutor.js';
@@ -63,6 +64,8 @@ export interface StartJobOptions {
   jobId?: string;
   /** Default: in memory, as without HA. */
   checkpointStores?: CheckpointStores;
+  /** A job a new leader recovered: it reconciles with the subtasks TaskManagers report for this long first. */
+  reconcileWithinMs?: number;
 }
 
 /**
@@ -137,13 +140,14 @@ export class JobMasterTestHarness {
   }
 
   /**
-   * Registers a TaskManager `resourceId` at `10.0.0.<n>:6122` (data port 6121) with `numberOfSlots` free slots;
-   * resolves with the gateway the ResourceManager reaches it through.
+   * Registers a TaskManager `resourceId` at `10.0.0.<n>:6122` (data port 6121) with `numberOfSlots` slots, free unless
+   * `slots` reports them otherwise; resolves with the gateway the ResourceManager reaches it through.
    */
   async registerTaskManager(
     resourceId: string,
     numberOfSlots: number,
     builder: TestingTaskExecutorGatewayBuilder = TestingTaskExecutorGateway.builder(),
+    slots: SlotStatus[] = Array.from({ length: numberOfSlots }, (_, slotIndex) => ({ slotIndex, allocationId: '', jobId: '' })),
   ): Promise<TestingTaskExecutorGateway> {
     const n = ++this.numTaskManagers;
     const address = `10.0.0.${n}:6122`;
@@ -158,7 +162,7 @@ export class JobMasterTestHarness {
         hardware: { cpuCores: 2, physicalMemory: 1 << 30, freeMemory: 1 << 29, managedMemory: 0 },
         pid: 1000 + n,
       },
-      Array.from({ length: numberOfSlots }, (_, slotIndex) => ({ slotIndex, allocationId: '', jobId: '' })),
+      slots,
     );
     if (response.kind !== 'success') throw new Error(`Registration of ${resourceId} rejected: ${response.reason}`);
     return this.gateways.get(resourceId)!;
@@ -198,10 +202,11 @@ export class JobMasterTestHarness {
         store: new StandaloneCompletedCheckpointStore(Math.max(1, configuration.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)), this.log),
       },
     );
-    this.resourceManager.on('taskManagerRegistered', () => job.onResourcesAvailable());
+    this.resourceManager.on('taskManagerRegistered', (taskManager) => job.onTaskManagerRegistered(taskManager));
+    this.resourceManager.on('slotsReleased', () => job.onResourcesAvailable());
     this.resourceManager.on('taskManagerRemoved', (resourceId, _registrationId, reason) => job.onTaskManagerLost(resourceId, describeRemoval(resourceId, reason)));
     this.job = job;
-    job.start();
+    job.start(options.reconcileWithinMs);
     return job;
   }
 

@@ -24,6 +24,7 @@ const REGISTRATION: TaskExecutorRegistration = {
 /** The TaskExecutor's side: a fixed registration, a heartbeat payload that is new every time (`hb-1`, `hb-2`, …). */
 class TestingReporter implements TaskExecutorReporter {
   readonly lost = new RecordedCalls<string>();
+  readonly registeredWith = new RecordedCalls<string>();
   private heartbeats = 0;
 
   registration() {
@@ -36,6 +37,10 @@ class TestingReporter implements TaskExecutorReporter {
 
   onConnectionLost(reason: string): void {
     this.lost.record(reason);
+  }
+
+  onRegistered(address: string): void {
+    this.registeredWith.record(address);
   }
 }
 

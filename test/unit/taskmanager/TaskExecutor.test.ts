@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fixedLeaderRetrieval } from '../../../src/highavailability/HighAvailabilityServices.js';
+import { DEFAULT_LEADER_ID, fixedLeaderRetrieval, type LeaderRetrievalService } from '../../../src/highavailability/HighAvailabilityServices.js';
+import type { LeaderInformation } from '../../../src/highavailability/LeaderInformation.js';
 import t, { type Test } from 'tap';
 import { ShuffleEnvironment } from '../../../src/taskmanager/network/ShuffleEnvironment.js';
 import { TaskExecutor, type TaskExecutorConfig } from '../../../src/taskmanager/TaskExecutor.js';
@@ -71,6 +72,25 @@ interface Options {
   capacity?: number;
   numberOfSlots?: number;
   workingDirectory?: string;
+  /** `high-availability.reconciliation.grace-period`; 0 (without HA) by default. */
+  gracePeriodMs?: number;
+  /** Who leads; the JobManager at jobmanager:6123 for good by default. */
+  retrieval?: LeaderRetrievalService;
+}
+
+/** Leader retrieval the test drives: `set` names the leader (undefined: none leads). */
+class TestingLeaderRetrieval implements LeaderRetrievalService {
+  private listener: ((leader: LeaderInformation | undefined) => void) | undefined;
+
+  async start(listener: (leader: LeaderInformation | undefined) => void): Promise<void> {
+    this.listener = listener;
+  }
+
+  set(address: string | undefined): void {
+    this.listener!(address === undefined ? undefined : { address, sessionId: DEFAULT_LEADER_ID });
+  }
+
+  close(): void {}
 }
 
 function setup(t: Test, options: Options = {}) {
@@ -90,10 +110,11 @@ function setup(t: Test, options: Options = {}) {
     numberOfSlots: options.numberOfSlots ?? 2,
     registration: { initialTimeoutMs: 100, maxTimeoutMs: 1000, refusedDelayMs: 30_000 },
     workingDirectory,
+    jobManagerLossGracePeriodMs: options.gracePeriodMs ?? 0,
   };
   const taskExecutor = new TaskExecutor(
     config,
-    { shuffle, threads, jobMasters, connectResourceManager: rm.connect, resourceManagerRetrieval: fixedLeaderRetrieval('jobmanager:6123'), executor, logFiles: undefined },
+    { shuffle, threads, jobMasters, connectResourceManager: rm.connect, resourceManagerRetrieval: options.retrieval ?? fixedLeaderRetrieval('jobmanager:6123'), executor, logFiles: undefined },
     log,
   );
   t.teardown(async () => {
@@ -171,7 +192,11 @@ t.test('submitTask allocates the slot, starts the subtask with a descriptor buil
   t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING', 'RUNNING']);
 
   h.executor.advanceTime(1000);
-  t.same(h.rm.sessions.items[0]!.sent.last!.slots[0], { slotIndex: 0, allocationId: ALLOC[0]!, jobId: JOB_ID }, 'heartbeats report the allocated slot');
+  t.same(
+    h.rm.sessions.items[0]!.sent.last!.slots[0],
+    { slotIndex: 0, allocationId: ALLOC[0]!, jobId: JOB_ID, tasks: [{ attemptId: ATTEMPT[1]!, vertexId: VERTEX.window, subtaskIndex: 0, attemptNumber: 0, state: 'RUNNING' }] },
+    'heartbeats report the allocated slot with the subtask in it',
+  );
 });
 
 t.test('submitting the same attempt twice starts it once', async (t) => {
@@ -338,6 +363,70 @@ t.test('losing the ResourceManager cancels every task, frees the slots and regis
   await h.jobMaster.awaitState(ATTEMPT[2]!, 'CANCELED');
   t.same(h.jobMaster.statesOf(ATTEMPT[1]!), ['INITIALIZING', 'RUNNING', 'CANCELED']);
   t.same(h.jobMaster.statesOf(ATTEMPT[2]!), ['INITIALIZING', 'CANCELED']);
+});
+
+t.test('with a grace period, subtasks run on while no JobManager leads; the new leader gets them in the slot report, and their reports', async (t) => {
+  const retrieval = new TestingLeaderRetrieval();
+  const h = setup(t, { gracePeriodMs: 60_000, retrieval });
+  h.taskExecutor.start();
+  retrieval.set('jobmanager-1:6123');
+  await settle();
+  const first = await deploy(h, deployment(ATTEMPT[1]!));
+  const second = await deploy(h, deployment(ATTEMPT[2]!, { allocationId: ALLOC[1]!, slotIndex: 1 }));
+  first.running();
+  second.running();
+  await h.jobMaster.awaitState(ATTEMPT[2]!, 'RUNNING');
+
+  retrieval.set(undefined);
+  await settle();
+  t.equal(h.sink.matching(/Keeping 2 task\(s\) running for up to 60000 ms/).length, 1);
+  t.notOk(first.received.items.some((m) => m.type === 'cancel'), 'not cancelled');
+  t.same(slotReport(h).map((s) => s.allocationId), [ALLOC[0], ALLOC[1]], 'the slots stay allocated');
+  // One subtask fails meanwhile: no JobManager can be told, so its end stays in the slot report.
+  second.finish({ state: 'FAILED', failure: { name: 'Error', message: 'boom', stack: 'Error: boom' } });
+  await settle();
+  t.same(h.jobMaster.statesOf(ATTEMPT[2]!), ['INITIALIZING', 'RUNNING'], 'its end is not reported while no JobManager leads');
+  h.executor.advanceTime(59_000);
+
+  retrieval.set('jobmanager-2:6123');
+  await settle();
+  const registration = h.rm.registrations.items.at(-1)!;
+  t.same(registration.slots, [
+    { slotIndex: 0, allocationId: ALLOC[0]!, jobId: JOB_ID, tasks: [{ attemptId: ATTEMPT[1]!, vertexId: VERTEX.window, subtaskIndex: 0, attemptNumber: 0, state: 'RUNNING' }] },
+    {
+      slotIndex: 1,
+      allocationId: ALLOC[1]!,
+      jobId: JOB_ID,
+      tasks: [{ attemptId: ATTEMPT[2]!, vertexId: VERTEX.window, subtaskIndex: 0, attemptNumber: 0, state: 'FAILED', failure: { name: 'Error', message: 'boom', stack: 'Error: boom' } }],
+    },
+  ], 'the registration reports the running subtask and the failed one in their slots');
+  await h.jobMaster.awaitState(ATTEMPT[2]!, 'FAILED');
+  t.same(h.jobMasters.connected.at(-1), { address: 'jobmanager-2:6123', jobId: JOB_ID }, 'the failure goes to the JobMaster of the new leader');
+  t.same(slotReport(h).map((s) => s.allocationId), [ALLOC[0], ''], 'its slot is free once it was reported');
+
+  h.executor.advanceTime(60_000);
+  t.notOk(first.received.items.some((m) => m.type === 'cancel'), 'the grace period ended with the registration');
+  first.finish({ state: 'FINISHED' });
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'FINISHED');
+  t.same(h.jobMasters.connected.at(-1), { address: 'jobmanager-2:6123', jobId: JOB_ID }, 'the subtask kept reports to the new leader');
+});
+
+t.test('with a grace period that ends before a JobManager leads again, the subtasks are cancelled and the slots freed', async (t) => {
+  const retrieval = new TestingLeaderRetrieval();
+  const h = setup(t, { gracePeriodMs: 60_000, retrieval });
+  h.taskExecutor.start();
+  retrieval.set('jobmanager-1:6123');
+  await settle();
+  const first = await deploy(h, deployment(ATTEMPT[1]!));
+  first.running();
+  retrieval.set(undefined);
+  await settle();
+  h.executor.advanceTime(59_999);
+  t.notOk(first.received.items.some((m) => m.type === 'cancel'));
+  h.executor.advanceTime(1);
+  await first.received.waitFor((m) => m.type === 'cancel');
+  t.equal(h.sink.matching(/Cancelling 1 task\(s\): no JobManager took them over within 60000 ms\./).length, 1);
+  t.same(slotReport(h).map((s) => s.allocationId), ['', '']);
 });
 
 t.test('close() cancels the subtasks, leaves the ResourceManager and releases its services', async (t) => {

@@ -64,6 +64,7 @@ function setup(t: Test) {
       numberOfSlots: 2,
       registration: { initialTimeoutMs: 100, maxTimeoutMs: 1000, refusedDelayMs: 30_000 },
       workingDirectory,
+      jobManagerLossGracePeriodMs: 0,
     },
     { shuffle, threads, jobMasters: new TestingJobMasterGateways(jobMaster), connectResourceManager: rm.connect, resourceManagerRetrieval: fixedLeaderRetrieval('jobmanager:6123'), executor, logFiles: undefined },
     log,

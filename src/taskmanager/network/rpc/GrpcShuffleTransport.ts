@@ -11,7 +11,8 @@ import {
 import type { RpcSecurity } from '../../../rpc/RpcSecurity.js';
 import { DEFAULT_CHANNEL_OPTIONS } from '../../../rpc/RpcService.js';
 import type { ChannelMessage } from '../../task/thread-protocol.js';
-import { CHANNEL_ID_PATTERN, ID_PATTERN } from '../../deployment/TaskDeploymentDescriptor.js';
+import { ID_PATTERN } from '../../../common/ids.js';
+import { CHANNEL_ID_PATTERN } from '../../deployment/TaskDeploymentDescriptor.js';
 import type { ShuffleTransport, ShuffleTransportListener } from '../ShuffleEnvironment.js';
 import { secretsEqual } from '../../../common/security/secrets.js';
 

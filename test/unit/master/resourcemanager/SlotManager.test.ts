@@ -96,3 +96,25 @@ t.test("a TaskManager that leaves takes its slots with it, allocated ones includ
   const [slot] = slotManager.allocateSlots(JOB_B, 1)!;
   t.same([slot!.resourceId, slot!.slotIndex], ['tm-2', 1]);
 });
+
+t.test('slots a TaskManager registers with still allocated stay taken until a job adopts them or the TaskManager reports them free', async (t) => {
+  const slotManager = new SlotManager();
+  const allocation = 'c'.repeat(32);
+  slotManager.registerTaskManager('tm-1', [
+    { slotIndex: 0, allocationId: allocation, jobId: JOB_A },
+    { slotIndex: 1, allocationId: '', jobId: '' },
+  ]);
+  t.equal(slotManager.getNumberFreeSlots(), 1, 'the reported allocation is not free');
+  t.notOk(slotManager.adoptSlot(JOB_B, { resourceId: 'tm-1', slotIndex: 0, allocationId: allocation }), 'another job cannot adopt it');
+  t.notOk(slotManager.adoptSlot(JOB_A, { resourceId: 'tm-1', slotIndex: 0, allocationId: 'd'.repeat(32) }), 'nor another allocation');
+  t.equal(slotManager.reportSlots('tm-1', [{ slotIndex: 0, allocationId: allocation, jobId: JOB_A }, { slotIndex: 1, allocationId: '', jobId: '' }]), 0, 'held while the TaskManager holds it');
+  t.equal(slotManager.reportSlots('tm-1', freeSlots(2)), 1, 'released once the TaskManager reports it free');
+  t.equal(slotManager.getNumberFreeSlots(), 2);
+
+  slotManager.registerTaskManager('tm-2', [{ slotIndex: 0, allocationId: allocation, jobId: JOB_A }]);
+  t.ok(slotManager.adoptSlot(JOB_A, { resourceId: 'tm-2', slotIndex: 0, allocationId: allocation }), 'its job adopts it');
+  t.equal(slotManager.reportSlots('tm-2', freeSlots(1)), 0, 'an adopted slot is the job’s: a slot report does not free it');
+  t.same(slotManager.slotsOf('tm-2'), [{ slotIndex: 0, allocationId: allocation, jobId: JOB_A }]);
+  slotManager.freeSlots(JOB_A);
+  t.equal(slotManager.getNumberFreeSlots(), 3, 'the job frees it as any of its slots');
+});

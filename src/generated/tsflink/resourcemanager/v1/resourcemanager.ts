@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { TaskFailure } from "../../jobmaster/v1/jobmaster.js";
 
 export const protobufPackage = "tsflink.resourcemanager.v1";
 
@@ -37,6 +38,22 @@ export interface SlotStatus {
   slotIndex: number;
   allocationId: string;
   jobId: string;
+  /**
+   * The subtask attempts running in the slot, and those that ended while no JobManager could be told. A new leader
+   * JobManager takes running ones over (reconciliation) instead of restarting the job.
+   */
+  tasks: TaskStatus[];
+}
+
+/** One subtask attempt of a slot as its TaskExecutor reports it. */
+export interface TaskStatus {
+  attemptId: string;
+  vertexId: string;
+  subtaskIndex: number;
+  attemptNumber: number;
+  /** Flink's ExecutionState name. */
+  state: string;
+  failure?: TaskFailure | undefined;
 }
 
 export interface SlotReport {
@@ -247,7 +264,7 @@ export const HardwareDescription: MessageFns<HardwareDescription> = {
 };
 
 function createBaseSlotStatus(): SlotStatus {
-  return { slotIndex: 0, allocationId: "", jobId: "" };
+  return { slotIndex: 0, allocationId: "", jobId: "", tasks: [] };
 }
 
 export const SlotStatus: MessageFns<SlotStatus> = {
@@ -260,6 +277,9 @@ export const SlotStatus: MessageFns<SlotStatus> = {
     }
     if (message.jobId !== "") {
       writer.uint32(26).string(message.jobId);
+    }
+    for (const v of message.tasks) {
+      TaskStatus.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -301,6 +321,14 @@ export const SlotStatus: MessageFns<SlotStatus> = {
             message.jobId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tasks.push(TaskStatus.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -330,6 +358,7 @@ export const SlotStatus: MessageFns<SlotStatus> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => TaskStatus.fromJSON(e)) : [],
     };
   },
 
@@ -344,6 +373,9 @@ export const SlotStatus: MessageFns<SlotStatus> = {
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
     }
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => TaskStatus.toJSON(e));
+    }
     return obj;
   },
 
@@ -355,6 +387,174 @@ export const SlotStatus: MessageFns<SlotStatus> = {
     message.slotIndex = object.slotIndex ?? 0;
     message.allocationId = object.allocationId ?? "";
     message.jobId = object.jobId ?? "";
+    message.tasks = object.tasks?.map((e) => TaskStatus.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTaskStatus(): TaskStatus {
+  return { attemptId: "", vertexId: "", subtaskIndex: 0, attemptNumber: 0, state: "", failure: undefined };
+}
+
+export const TaskStatus: MessageFns<TaskStatus> = {
+  encode(message: TaskStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    if (message.vertexId !== "") {
+      writer.uint32(18).string(message.vertexId);
+    }
+    if (message.subtaskIndex !== 0) {
+      writer.uint32(24).int32(message.subtaskIndex);
+    }
+    if (message.attemptNumber !== 0) {
+      writer.uint32(32).int32(message.attemptNumber);
+    }
+    if (message.state !== "") {
+      writer.uint32(42).string(message.state);
+    }
+    if (message.failure !== undefined) {
+      TaskFailure.encode(message.failure, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.vertexId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.subtaskIndex = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.attemptNumber = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.failure = TaskFailure.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskStatus {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      vertexId: isSet(object.vertexId)
+        ? globalThis.String(object.vertexId)
+        : isSet(object.vertex_id)
+        ? globalThis.String(object.vertex_id)
+        : "",
+      subtaskIndex: isSet(object.subtaskIndex)
+        ? globalThis.Number(object.subtaskIndex)
+        : isSet(object.subtask_index)
+        ? globalThis.Number(object.subtask_index)
+        : 0,
+      attemptNumber: isSet(object.attemptNumber)
+        ? globalThis.Number(object.attemptNumber)
+        : isSet(object.attempt_number)
+        ? globalThis.Number(object.attempt_number)
+        : 0,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      failure: isSet(object.failure) ? TaskFailure.fromJSON(object.failure) : undefined,
+    };
+  },
+
+  toJSON(message: TaskStatus): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.vertexId !== "") {
+      obj.vertexId = message.vertexId;
+    }
+    if (message.subtaskIndex !== 0) {
+      obj.subtaskIndex = Math.round(message.subtaskIndex);
+    }
+    if (message.attemptNumber !== 0) {
+      obj.attemptNumber = Math.round(message.attemptNumber);
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.failure !== undefined) {
+      obj.failure = TaskFailure.toJSON(message.failure);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskStatus>, I>>(base?: I): TaskStatus {
+    return TaskStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskStatus>, I>>(object: I): TaskStatus {
+    const message = createBaseTaskStatus();
+    message.attemptId = object.attemptId ?? "";
+    message.vertexId = object.vertexId ?? "";
+    message.subtaskIndex = object.subtaskIndex ?? 0;
+    message.attemptNumber = object.attemptNumber ?? 0;
+    message.state = object.state ?? "";
+    message.failure = (object.failure !== undefined && object.failure !== null)
+      ? TaskFailure.fromPartial(object.failure)
+      : undefined;
     return message;
   },
 };
