@@ -5,8 +5,7 @@ import type { LeaderRetrievalService } from '../highavailability/HighAvailabilit
 import type { Logger } from '../common/Logger.js';
 import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
 import type { ScheduledExecutor, ScheduledTask } from '../common/time/ScheduledExecutor.js';
-import type { ExecutionState } from '../master/executiongraph/ExecutionState.js';
-import type { JobMasterGateway, TaskExecutorIdentity } from '../master/jobmaster/JobMasterGateway.js';
+import type { ExecutionState, JobMasterGateway, TaskExecutorIdentity } from '../master/jobmaster/JobMasterGateway.js';
 import type {
   SlotStatus,
   TaskExecutorFencingTokens,
