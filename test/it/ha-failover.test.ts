@@ -1,7 +1,8 @@
 // High availability through a real ZooKeeper: two JobManagers (one leads, one stands by), two TaskManagers following the
 // leader, ClickEventCount -p 2 exactly-once. kill -9 of the leader: the standby is elected, recovers the job graph and
-// the job's checkpoints from ZooKeeper and the storage directory, and the job goes on from its latest checkpoint with the
-// next checkpoint ids; every window is exactly 1000, once, for a read_committed reader. The flink CLI finds the leader.
+// the job's checkpoints from ZooKeeper and the storage directory, and takes over the subtasks the TaskManagers kept
+// running (reconciliation): no subtask restarts, no record is read twice, and checkpoints go on with the next ids;
+// every window is exactly 1000, once, for a read_committed reader. The flink CLI finds the leader.
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
@@ -12,7 +13,18 @@ import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
 
-t.test('kill -9 of the leading JobManager: the standby takes over and the job goes on from its latest checkpoint', async (t) => {
+/** Every subtask's attempt number, and what the source subtasks emitted, as REST shows them. */
+async function subtasksOf(restUrl: string, jobId: string): Promise<{ attempts: number[]; sourceRecords: number }> {
+  const job = (await getJson(`${restUrl}/jobs/${jobId}`)).body as { vertices: Array<{ id: string; name: string; metrics: Record<string, number> }> };
+  const attempts: number[] = [];
+  for (const vertex of job.vertices) {
+    const details = (await getJson(`${restUrl}/jobs/${jobId}/vertices/${vertex.id}`)).body as { subtasks: Array<{ attempt: number }> };
+    attempts.push(...details.subtasks.map((s) => s.attempt));
+  }
+  return { attempts, sourceRecords: job.vertices.find((v) => v.name.includes('Source'))!.metrics['write-records']! };
+}
+
+t.test('kill -9 of the leading JobManager: the standby takes over the job and its running subtasks, nothing restarts or is read twice', async (t) => {
   const zooKeeper = await TestingZooKeeperEnsemble.start(1);
   t.teardown(() => zooKeeper.close());
   const cluster = new TestingCluster();
@@ -49,6 +61,7 @@ t.test('kill -9 of the leading JobManager: the standby takes over and the job go
   await waitFor('the standby leads', async () => (await restRole(second.restUrl)) === 'leader', { timeoutMs: 60_000 });
   await waitForRunning(second.restUrl, jobId, 6);
   t.equal((await getJson(`${second.restUrl}/overview`)).body.taskmanagers, 2, 'the TaskManagers registered with the new leader');
+  t.same((await subtasksOf(second.restUrl, jobId)).attempts, [0, 0, 0, 0, 0, 0], 'the subtasks run on: every one is still its first attempt');
   // The CLI finds the leader in ZooKeeper; -m (here the dead JobManager's address) is not used with HA, as in Flink.
   const list = await flinkCli(cluster, first.restUrl, ['list', '-r']);
   t.equal(list.code, 0, list.stderr);
@@ -56,10 +69,15 @@ t.test('kill -9 of the leading JobManager: the standby takes over and the job go
 
   t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 6, startIndex: 3 * EVENTS_PER_WINDOW }), 3 * EVENTS_PER_WINDOW);
   expectExactWindows(t, parseWindows(await committedWindows(topics.output, 6)), 6);
+  // The first attempts read the whole input: had the job restarted from a checkpoint, the sources' counts would restart.
+  await waitFor('the sources to have emitted every record once', async () => (await subtasksOf(second.restUrl, jobId)).sourceRecords >= 6 * EVENTS_PER_WINDOW, { timeoutMs: 30_000 });
+  t.equal((await subtasksOf(second.restUrl, jobId)).sourceRecords, 6 * EVENTS_PER_WINDOW, 'the first attempts of the sources read every record, once');
 
   const latest = await waitFor('a checkpoint under the new leader', async () => (await getJson(`${second.restUrl}/jobs/${jobId}/checkpoints`)).body.latest?.completed?.id as number | undefined);
   t.ok(latest > lastUnderFirst, `checkpoint ids go on (${lastUnderFirst} → ${latest})`);
   const logs = cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('');
   t.equal(logs.split(`Recovered JobGraph(jobId: ${jobId}).`).length - 1, 1, 'Recovered JobGraph once');
   t.match(logs, /Found [1-9]\d* checkpoints in ZooKeeper\./);
+  t.match(logs, `Reconciled job Click Event Count (${jobId}): all 6 subtasks run on, none restarted.`);
+  t.notMatch(logs, /Restoring job|switched from RUNNING to RESTARTING/, 'nothing restored, nothing restarted');
 });

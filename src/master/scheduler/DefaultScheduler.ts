@@ -116,6 +116,8 @@ export class DefaultScheduler {
     });
     this.reconciliation = { slots: new Map(), timer };
     this.log.info(`Reconciling job ${this.jobName} (${this.jobId}) with the subtasks its TaskManagers kept running (up to ${timeoutMs} ms).`);
+    // It triggers once the job and every subtask are RUNNING: after the reconciliation, or after the restart instead.
+    this.services.checkpointCoordinator.start();
   }
 
   /**
@@ -173,9 +175,7 @@ export class DefaultScheduler {
     this.slots = slots;
     this.transitionJob('RUNNING');
     this.log.info(`Reconciled job ${this.jobName} (${this.jobId}): all ${executions.length} subtasks run on, none restarted.`);
-    const coordinator = this.services.checkpointCoordinator;
-    coordinator.notifyLatestCompleted();
-    coordinator.start();
+    this.services.checkpointCoordinator.notifyLatestCompleted();
     this.checkTermination();
   }
 

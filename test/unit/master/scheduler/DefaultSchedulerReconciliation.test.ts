@@ -90,6 +90,8 @@ t.test('a subtask that failed while no JobManager led: every reported attempt is
   t.equal(job.status, 'RUNNING');
   t.equal(job.numRestarts, 0, 'the loss of the leader is no failure of the job');
   t.equal(h.currentDescriptors().length, 6, 'every subtask deployed anew');
+  const triggers = await h.triggerCheckpoint(1, 1000 + CHECKPOINT_TICK_MS);
+  t.equal(triggers.length, 2, 'and checkpointed');
   t.same(
     h.executions().map((e) => [e.subtaskIndex, e.attemptNumber]),
     graph.vertices.flatMap(() => [[0, 4], [1, 1]]),
