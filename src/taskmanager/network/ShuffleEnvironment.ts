@@ -4,6 +4,8 @@ import type { ChannelMessage } from '../task/thread-protocol.js';
 /** A local subtask's end of channels: the ShuffleEnvironment posts messages to it. */
 export interface ChannelEndpointOwner {
   deliver(message: ChannelMessage): void;
+  /** The subtask cannot go on: a channel it consumes is lost (Flink's failExternally). */
+  failExternally(failure: { name: string; message: string; stack: string }): void;
 }
 
 /** What the transport hands to the ShuffleEnvironment. */
@@ -16,6 +18,11 @@ export interface ShuffleTransportListener {
   onCredit(channelId: string, credits: number): void;
   /** A remote consumer released a channel (it ended): nothing more is sent on it. */
   onChannelReleased(channelId: string): void;
+  /**
+   * The connection to the remote producer at `producerAddress` ended while `channelIds` (requested, not at their end
+   * of partition) were still open on it: nothing more comes on them.
+   */
+  onProducerLost(producerAddress: string, channelIds: readonly string[], reason: string): void;
   /**
    * The transport dropped what a peer sent: a message for a channel not subscribed on its stream (`message`), or a
    * subscription with a malformed channel id, a wrong secret, or beyond the bounds (`subscription`). Counted here.
@@ -175,6 +182,21 @@ export class ShuffleEnvironment implements ShuffleTransportListener {
   }
 
   // --- ShuffleTransportListener -------------------------------------------------------------------------------------
+
+  /**
+   * As Flink's RemoteTransportException: a consumer whose remote producer's connection ended mid-stream fails (its
+   * TaskManager is most likely lost; waiting on would hold the job — and a new leader's reconciliation — up).
+   */
+  onProducerLost(producerAddress: string, channelIds: readonly string[], reason: string): void {
+    const failed = new Set<ChannelEndpointOwner>();
+    for (const channelId of channelIds) {
+      const consumer = this.consumers.get(channelId);
+      if (!consumer || consumer.producerAddress !== producerAddress || failed.has(consumer.owner)) continue;
+      failed.add(consumer.owner);
+      const message = `Connection unexpectedly closed by remote task manager '${producerAddress}' (${reason}). This might indicate that the remote task manager was lost.`;
+      consumer.owner.failExternally({ name: 'RemoteTransportException', message, stack: `RemoteTransportException: ${message}` });
+    }
+  }
 
   onMessageForConsumer(message: ChannelMessage): void {
     const consumer = this.consumers.get(message.channel);

@@ -30,6 +30,8 @@ export class Task implements ChannelEndpointOwner {
   private readonly peerOf = new Map<string, string>();
   private result: TaskThreadResult | undefined;
   private threadDone = false;
+  /** Why the subtask was failed from outside: it ends FAILED with it, however its thread ends. */
+  private externalFailure: SerializedFailure | undefined;
 
   constructor(
     readonly descriptor: TaskThreadDescriptor,
@@ -83,6 +85,14 @@ export class Task implements ChannelEndpointOwner {
     this.port.postMessage({ type: 'cancel' });
   }
 
+  /** Fails the subtask from outside (Flink's failExternally): it is cancelled and ends FAILED with `failure`. */
+  failExternally(failure: SerializedFailure): void {
+    if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED' || this.externalFailure) return;
+    this.log.warn(`${this.displayName} fails: ${failure.message}`);
+    this.externalFailure = failure;
+    if (this.state !== 'CANCELING') this.port.postMessage({ type: 'cancel' });
+  }
+
   deliver(message: ChannelMessage): void {
     this.port.postMessage(message);
   }
@@ -129,6 +139,10 @@ export class Task implements ChannelEndpointOwner {
 
   private finish(state: 'FINISHED' | 'CANCELED' | 'FAILED', failure?: SerializedFailure): void {
     if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED') return;
+    if (this.externalFailure && state !== 'FAILED') {
+      state = 'FAILED';
+      failure = this.externalFailure;
+    }
     this.shuffle.unregister(this.peerOf.keys(), this, { finished: state === 'FINISHED' });
     this.port.close();
     this.transition(state, failure);

@@ -54,6 +54,11 @@ export class TestingShuffleTransport implements ShuffleTransport {
     this.credits.record({ producerAddress, channelId, credits });
   }
 
+  /** The connection to the remote producer at `producerAddress` ended with `channelIds` open on it. */
+  loseProducer(producerAddress: string, channelIds: readonly string[], reason: string): void {
+    this.listener!.onProducerLost(producerAddress, channelIds, reason);
+  }
+
   releaseChannel(producerAddress: string, channelId: string): void {
     this.released.record({ producerAddress, channelId });
   }

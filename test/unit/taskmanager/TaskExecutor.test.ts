@@ -270,7 +270,7 @@ t.test('a finished subtask frees its slot once no other subtask of the allocatio
 t.test('what a subtask sent before it ended is handled before its end is reported', async (t) => {
   const h = setup(t);
   const downstream: unknown[] = [];
-  h.shuffle.registerConsumer(`${ATTEMPT[1]}-${SINK}`, { deliver: (m) => downstream.push(m) }, DATA_ADDRESS);
+  h.shuffle.registerConsumer(`${ATTEMPT[1]}-${SINK}`, { deliver: (m) => downstream.push(m), failExternally: () => undefined }, DATA_ADDRESS);
   const subtask = await deploy(h, deployment(ATTEMPT[1]!));
   subtask.running();
   subtask.send({ type: 'end', channel: `${ATTEMPT[1]}-${SINK}`, drained: true });
@@ -279,6 +279,20 @@ t.test('what a subtask sent before it ended is handled before its end is reporte
   await h.jobMaster.awaitState(ATTEMPT[1]!, 'FINISHED');
   t.same(h.jobMaster.acknowledgedCheckpoints.items.map((a) => a.checkpointId), [9], 'the acknowledgement came first');
   t.same(downstream, [{ type: 'end', channel: `${ATTEMPT[1]}-${SINK}`, drained: true }], 'the end of its partition was routed first');
+});
+
+t.test('a subtask whose remote producer is lost is cancelled and ends FAILED with a RemoteTransportException', async (t) => {
+  const h = setup(t);
+  h.taskExecutor.start();
+  await settle();
+  const subtask = await deploy(h, deployment(ATTEMPT[1]!));
+  subtask.running();
+  h.transport.loseProducer(OTHER_TM, [`${SRC}-${ATTEMPT[1]}`], 'Connection dropped');
+  await subtask.received.waitFor((m) => m.type === 'cancel');
+  subtask.finish({ state: 'CANCELED' });
+  const failed = await h.jobMaster.awaitState(ATTEMPT[1]!, 'FAILED');
+  t.equal(failed.failure?.name, 'RemoteTransportException');
+  t.match(failed.failure?.message, `Connection unexpectedly closed by remote task manager '${OTHER_TM}' (Connection dropped). This might indicate that the remote task manager was lost.`);
 });
 
 t.test('a failed subtask reports FAILED with its failure', async (t) => {

@@ -228,6 +228,7 @@ export class GrpcShuffleTransport implements ShuffleTransport {
           continue;
         }
         const decoded = fromWire(message);
+        if (decoded?.type === 'end') channels.delete(message.channelId);
         if (decoded) this.listener.onMessageForConsumer(decoded);
       }
     });
@@ -236,6 +237,7 @@ export class GrpcShuffleTransport implements ShuffleTransport {
       this.streams.delete(producerAddress);
       client.close();
       this.log.warn(`The data connection to TaskExecutor ${producerAddress} ended: ${reason}`);
+      if (channels.size > 0) this.listener.onProducerLost(producerAddress, [...channels], reason);
     };
     call.on('error', (error: Error & { details?: string }) => lost(error.details || error.message));
     call.on('end', () => lost('the producer closed it'));

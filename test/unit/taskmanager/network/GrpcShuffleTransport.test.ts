@@ -5,9 +5,9 @@ import t, { type Test } from 'tap';
 import { MAX_WATERMARK } from '../../../../src/job/watermarks.js';
 import { bindServer, shutdownServer } from '../../../../src/rpc/RpcService.js';
 import { GrpcShuffleTransport, SHUFFLE_FLOW_CONTROL_WINDOW } from '../../../../src/taskmanager/network/rpc/GrpcShuffleTransport.js';
-import { ShuffleEnvironment, type ChannelEndpointOwner } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
+import { ShuffleEnvironment } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
 import type { ChannelMessage } from '../../../../src/taskmanager/task/thread-protocol.js';
-import { RecordedCalls } from '../../../testing/runtime/RecordedCalls.js';
+import { TestingChannelEndpoint } from '../../../testing/runtime/TestingChannelEndpoint.js';
 import { testingLogger } from '../../../testing/runtime/TestingLogger.js';
 import { testingClusterSecurity } from '../../../testing/rpc/testingRpcSecurity.js';
 
@@ -16,14 +16,6 @@ t.setTimeout(10_000);
 /** Both TaskExecutors are members of one cluster: the data plane is mutual TLS with its certificate. */
 const security = testingClusterSecurity();
 
-/** A local subtask's end of channels. */
-class TestingEndpoint implements ChannelEndpointOwner {
-  readonly delivered = new RecordedCalls<ChannelMessage>();
-
-  deliver(message: ChannelMessage): void {
-    this.delivered.record(message);
-  }
-}
 
 interface TaskExecutorNode {
   name: string;
@@ -79,8 +71,8 @@ function view(message: ChannelMessage): unknown {
 
 t.test('a consumer on B requests a channel produced on A: its messages arrive in order, credits arrive at the producer', async (t) => {
   const { a, b } = await startTwo(t);
-  const producer = new TestingEndpoint();
-  const consumer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
+  const consumer = new TestingChannelEndpoint();
   a.shuffle.registerProducer(C1, producer, SECRET);
 
   // Before B asked for the channel: held on A.
@@ -116,12 +108,35 @@ t.test('a consumer on B requests a channel produced on A: its messages arrive in
   t.same(consumer.delivered.items.length, 7, 'nothing else arrived at the consumer');
 });
 
-t.test('two channels from A to B share the connection, each in its own order', async (t) => {
+t.test('the producer’s TaskExecutor gone: a consumer with a channel still open on it fails, one whose channels ended does not', async (t) => {
   const { a, b } = await startTwo(t);
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   a.shuffle.registerProducer(C1, producer, SECRET);
   a.shuffle.registerProducer(C2, producer, SECRET);
-  const consumers = { c1: new TestingEndpoint(), c2: new TestingEndpoint() };
+  const open = new TestingChannelEndpoint();
+  const ended = new TestingChannelEndpoint();
+  b.shuffle.registerConsumer(C1, open, a.address, SECRET);
+  b.shuffle.registerConsumer(C2, ended, a.address, SECRET);
+  a.shuffle.route(data(C1, bytes(1)), b.address);
+  a.shuffle.route({ type: 'end', channel: C2, drained: false }, b.address);
+  await open.delivered.waitForCount(1);
+  await ended.delivered.waitForCount(1);
+
+  // A's data server goes away, as with a killed TaskManager.
+  a.shuffle.close();
+  await shutdownServer(a.server);
+  await open.failures.waitForCount(1);
+  t.equal(open.failures.items[0]!.name, 'RemoteTransportException');
+  t.match(open.failures.items[0]!.message, `Connection unexpectedly closed by remote task manager '${a.address}'`);
+  t.same(ended.failures.items, [], 'a channel at its end of partition is not lost');
+});
+
+t.test('two channels from A to B share the connection, each in its own order', async (t) => {
+  const { a, b } = await startTwo(t);
+  const producer = new TestingChannelEndpoint();
+  a.shuffle.registerProducer(C1, producer, SECRET);
+  a.shuffle.registerProducer(C2, producer, SECRET);
+  const consumers = { c1: new TestingChannelEndpoint(), c2: new TestingChannelEndpoint() };
   b.shuffle.registerConsumer(C1, consumers.c1, a.address, SECRET);
   b.shuffle.registerConsumer(C2, consumers.c2, a.address, SECRET);
   for (let i = 0; i < 5; i++) {
@@ -136,10 +151,10 @@ t.test('two channels from A to B share the connection, each in its own order', a
 
 t.test('a channel B released is no longer sent by A', async (t) => {
   const { a, b } = await startTwo(t);
-  const producers = { c1: new TestingEndpoint(), c2: new TestingEndpoint() };
+  const producers = { c1: new TestingChannelEndpoint(), c2: new TestingChannelEndpoint() };
   a.shuffle.registerProducer(C1, producers.c1, SECRET);
   a.shuffle.registerProducer(C2, producers.c2, SECRET);
-  const consumers = { c1: new TestingEndpoint(), c2: new TestingEndpoint() };
+  const consumers = { c1: new TestingChannelEndpoint(), c2: new TestingChannelEndpoint() };
   b.shuffle.registerConsumer(C1, consumers.c1, a.address, SECRET);
   b.shuffle.registerConsumer(C2, consumers.c2, a.address, SECRET);
   a.shuffle.route(data(C1, bytes(1)), b.address);
@@ -228,8 +243,8 @@ async function allSockets(): Promise<SocketInfo[]> {
 
 t.test('the data receiver of the connection between A and B is B’s client socket, with the 4 MiB shuffle window', async (t) => {
   const { a, b } = await startTwo(t);
-  const producer = new TestingEndpoint();
-  const consumer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
+  const consumer = new TestingChannelEndpoint();
   a.shuffle.registerProducer(C1, producer, SECRET);
   b.shuffle.registerConsumer(C1, consumer, a.address, SECRET);
   const messages = 12;

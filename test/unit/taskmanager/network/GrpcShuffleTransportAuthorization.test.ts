@@ -10,9 +10,8 @@ import {
 } from '../../../../src/generated/tsflink/shuffle/v1/shuffle.js';
 import { bindServer, shutdownServer } from '../../../../src/rpc/RpcService.js';
 import { GrpcShuffleTransport, MAX_SUBSCRIPTIONS_PER_STREAM } from '../../../../src/taskmanager/network/rpc/GrpcShuffleTransport.js';
-import { ShuffleEnvironment, type ChannelEndpointOwner } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
-import type { ChannelMessage } from '../../../../src/taskmanager/task/thread-protocol.js';
-import { RecordedCalls } from '../../../testing/runtime/RecordedCalls.js';
+import { ShuffleEnvironment } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
+import { TestingChannelEndpoint } from '../../../testing/runtime/TestingChannelEndpoint.js';
 import { testingLogger } from '../../../testing/runtime/TestingLogger.js';
 import { testingClusterSecurity } from '../../../testing/rpc/testingRpcSecurity.js';
 
@@ -24,12 +23,6 @@ const C2 = `${'b'.repeat(32)}-${'1'.repeat(32)}`;
 const SECRET = '5'.repeat(32);
 const WRONG = '6'.repeat(32);
 
-class TestingEndpoint implements ChannelEndpointOwner {
-  readonly delivered = new RecordedCalls<ChannelMessage>();
-  deliver(message: ChannelMessage): void {
-    this.delivered.record(message);
-  }
-}
 
 async function startNode(t: Test, name: string) {
   const server = security.createServer();
@@ -80,8 +73,8 @@ const until = async (what: string, condition: () => boolean) => {
 t.test('a subscription with a wrong secret or a malformed channel id is refused and counted; the real consumer keeps the channel', async (t) => {
   const a = await startNode(t, 'A');
   const b = await startNode(t, 'B');
-  const producer = new TestingEndpoint();
-  const consumer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
+  const consumer = new TestingChannelEndpoint();
   a.shuffle.registerProducer(C1, producer, SECRET);
   b.shuffle.registerConsumer(C1, consumer, a.address, SECRET);
   const rogue = rogueConsumer(t, a.address);
@@ -99,13 +92,13 @@ t.test('a subscription with a wrong secret or a malformed channel id is refused 
 t.test('a request before the producer is deployed waits for it: the right secret gets the channel, a wrong one is refused then', async (t) => {
   const a = await startNode(t, 'A');
   const b = await startNode(t, 'B');
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   const rogue = rogueConsumer(t, a.address);
   rogue.subscribe(C1, WRONG);
   b.shuffle.registerConsumer(C1, consumer, a.address, SECRET);
   b.shuffle.route({ type: 'credit', channel: C1, credits: 5 }, a.address);
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   a.shuffle.registerProducer(C1, producer, SECRET);
   await producer.delivered.waitForCount(1);
   t.same(producer.delivered.items, [{ type: 'credit', channel: C1, credits: 5 }], 'credits granted while waiting reach the producer');
@@ -118,7 +111,7 @@ t.test('a request before the producer is deployed waits for it: the right secret
 t.test('a finished producer’s leftovers reach a consumer that requests late, with the secret', async (t) => {
   const a = await startNode(t, 'A');
   const b = await startNode(t, 'B');
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   a.shuffle.registerProducer(C1, producer, SECRET);
   a.shuffle.route({ type: 'watermark', channel: C1, timestamp: 1 }, b.address);
   a.shuffle.route({ type: 'end', channel: C1, drained: true }, b.address);
@@ -126,7 +119,7 @@ t.test('a finished producer’s leftovers reach a consumer that requests late, w
   const rogue = rogueConsumer(t, a.address);
   rogue.subscribe(C1, WRONG);
   await until('the rogue refused', () => a.shuffle.refused.subscription === 1);
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   b.shuffle.registerConsumer(C1, consumer, a.address, SECRET);
   await consumer.delivered.waitForCount(2);
   t.same(consumer.delivered.items, [
@@ -164,9 +157,9 @@ t.test('a consumer takes from a stream only the channels it requested there: a p
     },
   });
   t.teardown(() => shutdownServer(rogueServer));
-  const onC1 = new TestingEndpoint();
-  const onC2 = new TestingEndpoint();
-  honest.shuffle.registerProducer(C2, new TestingEndpoint(), SECRET);
+  const onC1 = new TestingChannelEndpoint();
+  const onC2 = new TestingChannelEndpoint();
+  honest.shuffle.registerProducer(C2, new TestingChannelEndpoint(), SECRET);
   b.shuffle.registerConsumer(C2, onC2, honest.address, SECRET);
   b.shuffle.registerConsumer(C1, onC1, `127.0.0.1:${roguePort}`, SECRET);
   await onC1.delivered.waitForCount(1);

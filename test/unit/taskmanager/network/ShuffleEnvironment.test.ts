@@ -3,23 +3,15 @@ import {
   MAX_HELD_PER_CHANNEL,
   MAX_RETAINED_LEFTOVERS,
   ShuffleEnvironment,
-  type ChannelEndpointOwner,
 } from '../../../../src/taskmanager/network/ShuffleEnvironment.js';
 import type { ChannelMessage } from '../../../../src/taskmanager/task/thread-protocol.js';
 import { testingLogger } from '../../../testing/runtime/TestingLogger.js';
+import { TestingChannelEndpoint } from '../../../testing/runtime/TestingChannelEndpoint.js';
 import { TestingShuffleTransport } from '../../../testing/runtime/TestingShuffleTransport.js';
 
 const HERE = '127.0.0.1:6121';
 const THERE = '10.0.0.2:6121';
 
-/** A local subtask's end of its channels: what the ShuffleEnvironment delivered to it. */
-class TestingEndpoint implements ChannelEndpointOwner {
-  readonly delivered: ChannelMessage[] = [];
-
-  deliver(message: ChannelMessage): void {
-    this.delivered.push(message);
-  }
-}
 
 function setup(now: () => number = () => 0) {
   const transport = new TestingShuffleTransport();
@@ -35,51 +27,51 @@ const end = (channel: string): ChannelMessage => ({ type: 'end', channel, draine
 
 t.test('between two local subtasks, messages go to the consumer and credits to the producer directly', async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
-  const consumer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
+  const consumer = new TestingChannelEndpoint();
   shuffle.registerProducer('c1', producer);
   shuffle.registerConsumer('c1', consumer, HERE);
 
   shuffle.route(data('c1', 1), HERE);
   shuffle.route(watermark('c1', 1000), HERE);
   shuffle.route(credit('c1', 2), HERE);
-  t.same(consumer.delivered, [data('c1', 1), watermark('c1', 1000)]);
-  t.same(producer.delivered, [credit('c1', 2)]);
+  t.same(consumer.delivered.items, [data('c1', 1), watermark('c1', 1000)]);
+  t.same(producer.delivered.items, [credit('c1', 2)]);
   t.equal(transport.requested.length, 0, 'a local channel is not requested over the network');
   t.equal(transport.credits.length + transport.sent.length, 0, 'nothing goes through the transport');
 });
 
 t.test('a message for a local consumer that has not registered yet is held and delivered in order when it registers', async (t) => {
   const { shuffle } = setup();
-  const consumer = new TestingEndpoint();
-  const other = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
+  const other = new TestingChannelEndpoint();
   shuffle.registerConsumer('other', other, HERE);
   shuffle.route(data('c1', 1), HERE);
   shuffle.route(watermark('c1', 1000), HERE);
   shuffle.route(data('c1', 2), HERE);
   shuffle.route(data('other', 9), HERE);
-  t.same(other.delivered, [data('other', 9)], 'held per channel: another channel is not held up');
+  t.same(other.delivered.items, [data('other', 9)], 'held per channel: another channel is not held up');
 
   shuffle.registerConsumer('c1', consumer, HERE);
-  t.same(consumer.delivered, [data('c1', 1), watermark('c1', 1000), data('c1', 2)]);
+  t.same(consumer.delivered.items, [data('c1', 1), watermark('c1', 1000), data('c1', 2)]);
   shuffle.route(end('c1'), HERE);
-  t.same(consumer.delivered, [data('c1', 1), watermark('c1', 1000), data('c1', 2), end('c1')], 'later ones after the held ones');
+  t.same(consumer.delivered.items, [data('c1', 1), watermark('c1', 1000), data('c1', 2), end('c1')], 'later ones after the held ones');
 });
 
 t.test('credits for a local producer that has not registered yet are held (added up) and delivered when it registers', async (t) => {
   const { shuffle } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.route(credit('c1', 10), HERE);
   shuffle.route(credit('c1', 1), HERE);
   shuffle.registerProducer('c1', producer);
-  t.same(producer.delivered, [credit('c1', 11)]);
+  t.same(producer.delivered.items, [credit('c1', 11)]);
   shuffle.route(credit('c1', 3), HERE);
-  t.same(producer.delivered, [credit('c1', 11), credit('c1', 3)]);
+  t.same(producer.delivered.items, [credit('c1', 11), credit('c1', 3)]);
 });
 
 t.test('a remote consumer’s channel: held until the consumer requests it, then flushed in order, later messages sent directly', async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('c1', producer);
   shuffle.route(data('c1', 1), THERE);
   shuffle.route(watermark('c1', 1000), THERE);
@@ -92,7 +84,7 @@ t.test('a remote consumer’s channel: held until the consumer requests it, then
   shuffle.route(data('c1', 3), THERE);
   shuffle.route(end('c1'), THERE);
   t.same(transport.sent.items, [data('c1', 1), watermark('c1', 1000), data('c1', 2), data('c1', 3), end('c1')]);
-  t.same(producer.delivered, [], 'the producer gets nothing back but credits');
+  t.same(producer.delivered.items, [], 'the producer gets nothing back but credits');
 });
 
 t.test('a channel requested before its first message: messages go out directly', async (t) => {
@@ -104,14 +96,14 @@ t.test('a channel requested before its first message: messages go out directly',
 
 t.test('credits from a remote consumer reach the local producer; a local consumer’s credits go to the remote producer', async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('out', producer);
   transport.consumerRequests('out');
   transport.consumerGrantsCredit('out', 10);
   transport.consumerGrantsCredit('out', 1);
-  t.same(producer.delivered, [credit('out', 10), credit('out', 1)]);
+  t.same(producer.delivered.items, [credit('out', 10), credit('out', 1)]);
 
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   shuffle.registerConsumer('in', consumer, THERE, 'the-secret');
   t.same(transport.requested.items, [{ producerAddress: THERE, channelId: 'in', secret: 'the-secret' }], 'registering a remote consumer requests its channel with its secret');
   shuffle.route(credit('in', 4), THERE);
@@ -121,23 +113,23 @@ t.test('credits from a remote consumer reach the local producer; a local consume
 t.test('a credit from a remote consumer for a producer that has not registered yet is held for it', async (t) => {
   const { shuffle, transport } = setup();
   transport.consumerGrantsCredit('out', 10);
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('out', producer);
-  t.same(producer.delivered, [credit('out', 10)]);
+  t.same(producer.delivered.items, [credit('out', 10)]);
 });
 
 t.test('messages from a remote producer reach the local consumer of the channel', async (t) => {
   const { shuffle, transport } = setup();
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   shuffle.registerConsumer('in', consumer, THERE);
   transport.producerSends(data('in', 1));
   transport.producerSends(watermark('in', 5));
-  t.same(consumer.delivered, [data('in', 1), watermark('in', 5)]);
+  t.same(consumer.delivered.items, [data('in', 1), watermark('in', 5)]);
 });
 
 t.test('unregister releases the subtask’s remote input channels and drops the credits that waited for it', async (t) => {
   const { shuffle, transport } = setup();
-  const task = new TestingEndpoint();
+  const task = new TestingChannelEndpoint();
   shuffle.registerConsumer('in', task, THERE);
   shuffle.registerConsumer('local-in', task, HERE);
   shuffle.route(credit('late-out', 1), HERE); // a credit for a local producer that has not registered
@@ -145,69 +137,69 @@ t.test('unregister releases the subtask’s remote input channels and drops the 
   shuffle.unregister(['in', 'local-in', 'late-out'], task);
   t.same(transport.released.items, [{ producerAddress: THERE, channelId: 'in' }], 'only the remote input channel is released');
 
-  const next = new TestingEndpoint();
+  const next = new TestingChannelEndpoint();
   shuffle.registerProducer('late-out', next);
-  t.same(next.delivered, [], 'the held credit was dropped');
+  t.same(next.delivered.items, [], 'the held credit was dropped');
   transport.producerSends(data('in', 1));
   shuffle.route(data('local-in', 1), HERE);
-  t.same(task.delivered, [], 'nothing reaches the unregistered consumer any more');
+  t.same(task.delivered.items, [], 'nothing reaches the unregistered consumer any more');
 });
 
 t.test('a producer that ended before its consumer registered: its end of partition still reaches the consumer', async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('to-local', producer);
   shuffle.registerProducer('to-remote', producer);
   shuffle.route(end('to-local'), HERE);
   shuffle.route(end('to-remote'), THERE);
   shuffle.unregister(['to-local', 'to-remote'], producer, { finished: true }); // the producer's Task finished
 
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   shuffle.registerConsumer('to-local', consumer, HERE);
-  t.same(consumer.delivered, [end('to-local')], 'the local consumer gets the end of partition');
+  t.same(consumer.delivered.items, [end('to-local')], 'the local consumer gets the end of partition');
   transport.consumerRequests('to-remote');
   t.same(transport.sent.items, [end('to-remote')], 'the remote consumer gets the end of partition');
 });
 
 t.test("a cancelled producer's leftovers are dropped, and credits for an ended producer are not held", async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('to-local', producer);
   shuffle.registerProducer('to-remote', producer);
   shuffle.route(end('to-local'), HERE);
   shuffle.route(end('to-remote'), THERE);
   shuffle.unregister(['to-local', 'to-remote'], producer); // cancelled
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   shuffle.registerConsumer('to-local', consumer, HERE);
-  t.same(consumer.delivered, [], 'nothing of the cancelled producer reaches a late local consumer');
+  t.same(consumer.delivered.items, [], 'nothing of the cancelled producer reaches a late local consumer');
   transport.consumerRequests('to-remote');
   t.same(transport.sent.items, [], 'nor a late remote one');
   transport.consumerGrantsCredit('to-remote', 3);
-  const next = new TestingEndpoint();
+  const next = new TestingChannelEndpoint();
   shuffle.registerProducer('to-remote', next);
-  t.same(next.delivered, [], 'a credit that came after the producer ended was dropped, not held');
+  t.same(next.delivered.items, [], 'a credit that came after the producer ended was dropped, not held');
 });
 
 t.test('unregister only removes the channels the owner holds', async (t) => {
   const { shuffle, transport } = setup();
-  const consumer = new TestingEndpoint();
-  const stranger = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
+  const stranger = new TestingChannelEndpoint();
   shuffle.registerConsumer('in', consumer, THERE);
   shuffle.unregister(['in'], stranger);
   t.equal(transport.released.length, 0);
   transport.producerSends(data('in', 1));
-  t.same(consumer.delivered, [data('in', 1)]);
+  t.same(consumer.delivered.items, [data('in', 1)]);
 });
 
 t.test('messages for a consumer that ended are dropped', async (t) => {
   const { shuffle, transport } = setup();
-  const consumer = new TestingEndpoint();
+  const consumer = new TestingChannelEndpoint();
   shuffle.registerConsumer('in', consumer, THERE);
   transport.producerSends(data('in', 1));
   shuffle.unregister(['in'], consumer);
   transport.producerSends(data('in', 2));
   transport.producerSends(end('in'));
-  t.same(consumer.delivered, [data('in', 1)]);
+  t.same(consumer.delivered.items, [data('in', 1)]);
   transport.producerSends(data('never-registered', 1));
   t.pass('a message for a channel no consumer here ever had does not throw');
 });
@@ -228,7 +220,7 @@ t.test('close() closes the transport', async (t) => {
 
 t.test('a producer registers its channel with its subscription secret; a cancelled producer revokes it, a finished one keeps it for its leftovers', async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('a', producer, 'secret-a');
   shuffle.registerProducer('b', producer, 'secret-b');
   t.same([...transport.accepting], [['a', 'secret-a'], ['b', 'secret-b']]);
@@ -241,7 +233,7 @@ t.test('a producer registers its channel with its subscription secret; a cancell
 
 t.test('held messages are bounded: consecutive watermarks coalesce, and a channel holding too many is dropped', async (t) => {
   const { shuffle, transport, sink } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   shuffle.registerProducer('out', producer, 's');
   for (let i = 1; i <= 50_000; i++) shuffle.route(watermark('out', i), THERE);
   shuffle.route(data('out', 1), THERE);
@@ -257,7 +249,7 @@ t.test('held messages are bounded: consecutive watermarks coalesce, and a channe
 
 t.test('leftovers of finished producers are bounded: beyond the bound the oldest channel’s are dropped and revoked', async (t) => {
   const { shuffle, transport } = setup();
-  const producer = new TestingEndpoint();
+  const producer = new TestingChannelEndpoint();
   const ids = Array.from({ length: MAX_RETAINED_LEFTOVERS + 1 }, (_, i) => `ch-${i}`);
   for (const id of ids) {
     shuffle.registerProducer(id, producer, 's');
