@@ -225,6 +225,10 @@ export class DefaultScheduler {
     const execution = this.graph.execution(attemptId);
     if (!execution) return false;
     if (execution.isTerminal()) return true;
+    if (execution.state === 'CANCELING' && state === 'FAILED') {
+      // As Flink's Execution: a subtask failing while being cancelled completes its cancellation; it is no new failure.
+      state = 'CANCELED';
+    }
     this.transitionExecution(execution, state);
     if (state === 'FAILED') execution.failure = failure ?? { name: 'Error', message: 'unknown failure', stack: 'unknown failure' };
     if (this.status === 'RECONCILING') {

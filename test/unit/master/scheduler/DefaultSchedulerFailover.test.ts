@@ -241,3 +241,21 @@ t.test('a TaskManager that leaves between the slot allocation and the deployment
     'on TaskManagers that are registered',
   );
 });
+
+t.test('a subtask that fails while being cancelled completes its cancellation: no second failure, the restart goes on', async (t) => {
+  const h = JobMasterTestHarness.create(t);
+  await h.registerTaskManager('tm-1', 2);
+  const job = h.startJob(await jobGraphOf(clickEventCountShape(), 2), { configuration: FIXED_DELAY });
+  await h.runAll();
+  await h.fail(h.executionsOf(0)[0]!, 'The TaskManager is lost');
+  const cancelling = h.executions().filter((e) => e.state === 'CANCELING');
+  // A consumer of the lost producer fails on its own before its cancellation ends (a RemoteTransportException).
+  await h.fail(cancelling[0]!, 'Connection unexpectedly closed by remote task manager');
+  t.equal(cancelling[0]!.state, 'CANCELED');
+  t.equal(job.exceptions.length, 1, 'the root cause stays the only exception');
+  await h.reportCanceled();
+  h.executor.advanceTime(2000);
+  await h.runAll();
+  t.equal(job.status, 'RUNNING');
+  t.equal(job.numRestarts, 1);
+});
