@@ -6,7 +6,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster, type ClusterProcess } from '../testing/TestingCluster.js';
-import { completedCheckpoints, createTopics, kafka, parseWindows, readCommitted, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
+import { completedCheckpoints, createTopics, kafka, lostTaskManager, parseWindows, readCommitted, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -49,7 +49,7 @@ t.test('kill -9 a TaskManager mid-run: the job restarts from its checkpoint, eve
   t.equal(checkpoints.latest.restored.is_savepoint, false);
   t.match(checkpoints.latest.restored.external_path, new RegExp(`${jobId}/chk-\\d+$`));
   const { body: exceptions } = await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`);
-  t.match(exceptions['root-exception'], `TaskManager with id ${tm1.resourceId}`);
+  t.match(exceptions['root-exception'], lostTaskManager(tm1.resourceId));
   t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '1' }]);
   t.match((await getJson(`${jm.restUrl}/jobs/${jobId}/config`)).body['execution-config']['restart-strategy'], /^ExponentialDelayRestartBackoffTimeStrategy\(initialBackoffMS=1000/);
   const log = cluster.logFiles().filter((f) => f.includes('standalonesession')).map((f) => cluster.readLog(f)).join('\n');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { clusterProcessEnv, TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, jobStatus, readTopicUntil, submitJob, uploadJob } from '../testing/jobs.js';
+import { createTopics, jobStatus, lostTaskManager, readTopicUntil, submitJob, uploadJob } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -157,7 +157,7 @@ t.test('without checkpointing, killing a TaskManager fails the job (as in Flink:
   await waitFor('job FAILED', async () => (await jobStatus(jm.restUrl, jobId)) === 'FAILED', { timeoutMs: 30_000 });
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.timestamps.RESTARTING, 0, 'never restarted');
   const { body } = await getJson(`${jm.restUrl}/jobs/${jobId}/exceptions`);
-  t.match(body['root-exception'], `TaskManager with id ${tm1.resourceId}`);
+  t.match(body['root-exception'], lostTaskManager(tm1.resourceId));
   const details = (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body;
   t.equal(details['status-counts'].RUNNING, 0, 'no task is left running');
   t.ok(details['end-time'] > 0);

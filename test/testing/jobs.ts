@@ -176,3 +176,12 @@ export async function waitForRunning(restUrl: string, jobId: string, subtasks: n
 export async function completedCheckpoints(restUrl: string, jobId: string): Promise<number> {
   return (await getJson(`${restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
 }
+
+/**
+ * What the root exception says when TaskManager `resourceId` was killed: the JobManager lost it, or — if their report
+ * came first — a consumer of its subtasks lost the data connection to it (Flink's RemoteTransportException).
+ */
+export function lostTaskManager(resourceId: string): RegExp {
+  const escaped = resourceId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`TaskManager with id ${escaped}|RemoteTransportException: Connection unexpectedly closed by remote task manager`);
+}
