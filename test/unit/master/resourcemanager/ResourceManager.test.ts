@@ -367,3 +367,58 @@ t.test('the gateway of a registration is connected with its fencing tokens', asy
   if (response.kind !== 'success') throw new Error(response.reason);
   t.same(tokens, [{ resourceManagerId: resourceManager.resourceManagerId, registrationId: response.success.registrationId }]);
 });
+
+t.test('registrations are answered once the leadership’s jobs are recovered (they take over what TaskManagers report)', async (t) => {
+  const { resourceManager, register, registered } = resourceManagerFixture();
+  let recovered = () => {};
+  resourceManager.grantLeadership('leader-2', new Promise<void>((resolve) => (recovered = resolve)));
+  let answered = false;
+  const response = register('tm-1').then((r) => {
+    answered = true;
+    return r;
+  });
+  await flush();
+  t.notOk(answered, 'not before the jobs are recovered');
+  t.same(registered, []);
+  recovered();
+  t.equal((await response).kind, 'success');
+  t.equal(registered.length, 1);
+
+  resourceManager.grantLeadership('leader-3', Promise.reject(new Error('ZooKeeper is gone')));
+  t.same(await register('tm-2'), { kind: 'rejection', reason: 'This JobManager could not recover its jobs.' });
+  let never = () => {};
+  resourceManager.grantLeadership('leader-4', new Promise<void>((resolve) => (never = resolve)));
+  const pending = register('tm-3');
+  resourceManager.revokeLeadership();
+  never();
+  t.same(await pending, { kind: 'rejection', reason: 'This ResourceManager no longer leads.' }, 'a leadership that ended meanwhile takes no registration');
+});
+
+t.test('a slot report with subtasks not of tsflink’s form is refused', async (t) => {
+  const { resourceManager } = resourceManagerFixture();
+  const registration: TaskExecutorRegistration = {
+    resourceId: 'tm-1',
+    address: '10.0.0.7:6122',
+    hostname: 'worker-7',
+    dataPort: 6121,
+    numberOfSlots: 1,
+    hardware: { cpuCores: 4, physicalMemory: 1 << 30, freeMemory: 1 << 29, managedMemory: 0 },
+    pid: 4242,
+  };
+  const id = (c: string) => c.repeat(32);
+  const task = { attemptId: id('a'), vertexId: id('b'), subtaskIndex: 0, attemptNumber: 0, state: 'RUNNING' as const };
+  const slot = { slotIndex: 0, allocationId: id('c'), jobId: id('d') };
+  const refused = async (slots: Parameters<ResourceManager['registerTaskExecutor']>[1], reason: RegExp, what: string) => {
+    const response = await resourceManager.registerTaskExecutor(registration, slots, 0);
+    t.match(response, { kind: 'rejection', reason }, what);
+  };
+  await refused([{ ...slot, allocationId: '../x' }], /Slot 0: an allocated slot names its allocation and job by ids of 32 hex digits\./, 'an allocation id of another form');
+  await refused([{ slotIndex: 0, allocationId: '', jobId: '', tasks: [task] }], /ids of 32 hex digits/, 'subtasks in a free slot');
+  await refused([{ ...slot, tasks: [{ ...task, attemptId: 'x' }] }], /a subtask is named by attempt and vertex ids of 32 hex digits/, 'an attempt id of another form');
+  await refused([{ ...slot, tasks: [{ ...task, subtaskIndex: -1 }] }], /non-negative integers/, 'a negative subtask index');
+  await refused([{ ...slot, tasks: [{ ...task, state: 'SLEEPING' as 'RUNNING' }] }], /"SLEEPING" is no execution state/, 'an unknown state');
+  await refused([{ ...slot, tasks: Array(257).fill(task) }], /at most 256 subtasks per slot/, 'too many subtasks');
+  await refused([{ ...slot, tasks: [{ ...task, state: 'FAILED', failure: { name: 'E', message: 'x'.repeat(70_000), stack: '' } }] }], /three texts of at most 65536 characters/, 'a huge failure');
+  t.equal((await resourceManager.registerTaskExecutor(registration, [{ ...slot, tasks: [task] }], 0)).kind, 'success', 'a well-formed report registers');
+  t.equal(resourceManager.getNumberFreeSlots(), 0, 'its reported slot is taken');
+});
