@@ -35,7 +35,8 @@ async function environment(name, extraConfig, withKafka) {
   process.on('exit', () => {
     for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
     if (withKafka) try { execFileSync(join(root, 'bin', 'kafka.sh'), ['stop'], { env: kafkaEnv, stdio: 'ignore' }); } catch {}
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.TSFLINK_KEEP_BENCH === '1') console.log(`kept the bench's directory ${dir} (TSFLINK_KEEP_BENCH)`);
+    else rmSync(dir, { recursive: true, force: true });
   });
   process.on('SIGINT', () => process.exit(130));
 

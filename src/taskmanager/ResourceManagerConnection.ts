@@ -48,7 +48,7 @@ export class ResourceManagerConnection {
   private closed = false;
   private closeCause = '';
   private current: ResourceManagerGatewayConnection | undefined;
-  private session: { registration: RegistrationSuccess; end(reason: string): void } | undefined;
+  private session: { registration: RegistrationSuccess; end(reason: string): void; sendNow(): void } | undefined;
   /** The id of the newest registration this connection received (it proves the TaskExecutor's identity when registering again). */
   private lastRegistrationId = '';
   /** Settles when the registration attempt under way has been answered (and, if successful, is held). */
@@ -93,6 +93,11 @@ export class ResourceManagerConnection {
   /** The id of the newest registration received, '' before the first: the sender's credential in reports to JobMasters. */
   get registrationId(): string {
     return this.lastRegistrationId;
+  }
+
+  /** Sends a heartbeat (with the slot report) now instead of at the next interval, if a registration is held. */
+  heartbeatNow(): void {
+    this.session?.sendNow();
   }
 
   /** Resolves once no registration attempt is under way (at once if none is), so its answer has been taken in. */
@@ -228,13 +233,13 @@ export class ResourceManagerConnection {
         held();
         return;
       }
-      this.session = { registration, end };
-      this.reporter.onRegistered(this.address);
-      held();
       const opened = session;
       const send = () => {
         if (!ended) opened.send(this.reporter.heartbeatPayload());
       };
+      this.session = { registration, end, sendNow: send };
+      this.reporter.onRegistered(this.address);
+      held();
       resetWatchdog();
       sender = this.executor.scheduleAtFixedRate(registration.heartbeatIntervalMs, registration.heartbeatIntervalMs, send);
       send();

@@ -279,11 +279,17 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
     );
   }
 
-  /** An ended subtask goes, and its slot with it once no other subtask runs in it. */
+  /**
+   * An ended subtask goes, and its slot with it once no other subtask runs in it. A freed slot is reported at once: the
+   * ResourceManager holds a slot this TaskExecutor registered with as taken until it hears it is free.
+   */
   private remove(task: Task): void {
     this.tasks.delete(task.attemptId);
     this.failures.delete(task);
-    if (![...this.tasks.values()].some((t) => t.allocationId === task.allocationId)) this.slotTable.free(task.allocationId);
+    if (![...this.tasks.values()].some((t) => t.allocationId === task.allocationId)) {
+      this.slotTable.free(task.allocationId);
+      this.connection.heartbeatNow();
+    }
     if (![...this.tasks.values()].some((t) => t.descriptor.jobId === task.descriptor.jobId)) this.jobMasterAddresses.delete(task.descriptor.jobId);
   }
 

@@ -192,7 +192,7 @@ t.test('up --ha: ZooKeeper and two JobManagers; kill jobmanager kills the leader
   t.match(ps.stdout, /^jobmanager-1 +\d+ +running +127\.0\.0\.1:\d+ \(rest\), 127\.0\.0\.1:\d+ \(rpc\)$/m);
   t.match(ps.stdout, /^jobmanager-2 +\d+ +running/m);
 
-  // The leader dies: the standby takes the job over from its latest checkpoint; the verifier stays clean.
+  // The leader dies: the standby takes the job and its running subtasks over; the verifier stays clean.
   const killed = await playground('kill', 'jobmanager');
   t.equal(killed.code, 0, killed.stderr);
   const victim = /^Killed (jobmanager-\d) \(pid \d+\)$/m.exec(killed.stdout)?.[1];
@@ -200,6 +200,7 @@ t.test('up --ha: ZooKeeper and two JobManagers; kill jobmanager kills the leader
   const second = await leader();
   t.not(second, first, 'the other JobManager leads');
   await waitForRunning(second, jobId!, 3);
+  t.same((await getJson(`${second}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '0' }], 'the job never restarted');
   const list = await playground('flink', 'list', '-r');
   t.match(list.stdout, `: ${jobId} : Click Event Count (RUNNING)`, 'the flink CLI finds the new leader');
   const again = await playground('up', 'jobmanager');

@@ -113,10 +113,13 @@ export class SlotManager {
     return result;
   }
 
-  /** Frees every slot a job holds, those it adopted or was reported to hold included. */
+  /**
+   * Frees every slot a job holds, those it adopted included. Slots only reported allocated to it stay taken until their
+   * TaskManager reports them free: their subtasks may still be running there.
+   */
   freeSlots(jobId: string): void {
     for (const slots of this.allocations.values()) {
-      for (const [index, allocation] of slots) if (allocation.jobId === jobId) slots.delete(index);
+      for (const [index, allocation] of slots) if (allocation.jobId === jobId && !allocation.reported) slots.delete(index);
     }
   }
 }

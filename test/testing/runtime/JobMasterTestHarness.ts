@@ -168,11 +168,14 @@ export class JobMasterTestHarness {
     return this.gateways.get(resourceId)!;
   }
 
-  /** Opens a heartbeat session for a registered TaskManager; call the result to send a heartbeat. */
-  heartbeats(resourceId: string): () => void {
+  /**
+   * Opens a heartbeat session for a registered TaskManager; call the result to send a heartbeat, with the slots as the
+   * ResourceManager sees them or as given (what the TaskManager reports).
+   */
+  heartbeats(resourceId: string): (slots?: SlotStatus[]) => void {
     const { registrationId } = this.resourceManager.getTaskManager(resourceId)!;
     const session = this.resourceManager.openHeartbeatSession(resourceId, registrationId, { onHeartbeatAnswer: () => undefined, onClose: () => undefined });
-    return () => session.send({ slots: this.resourceManager.slotManager.slotsOf(resourceId), metricDumps: undefined });
+    return (slots = this.resourceManager.slotManager.slotsOf(resourceId)) => session.send({ slots, metricDumps: undefined });
   }
 
   /** Starts a JobMaster for `jobGraph`; TaskManagers that register or leave from now on are routed to it. */

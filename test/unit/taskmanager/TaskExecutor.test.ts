@@ -417,6 +417,7 @@ t.test('with a grace period, subtasks run on while no JobManager leads; the new 
   await h.jobMaster.awaitState(ATTEMPT[2]!, 'FAILED');
   t.same(h.jobMasters.connected.at(-1), { address: 'jobmanager-2:6123', jobId: JOB_ID }, 'the failure goes to the JobMaster of the new leader');
   t.same(slotReport(h).map((s) => s.allocationId), [ALLOC[0], ''], 'its slot is free once it was reported');
+  t.same(h.rm.sessions.items.at(-1)!.sent.last!.slots.map((s) => s.allocationId), [ALLOC[0], ''], 'and the ResourceManager hears so at once');
 
   h.executor.advanceTime(60_000);
   t.notOk(first.received.items.some((m) => m.type === 'cancel'), 'the grace period ended with the registration');

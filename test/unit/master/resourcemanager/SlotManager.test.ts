@@ -111,10 +111,13 @@ t.test('slots a TaskManager registers with still allocated stay taken until a jo
   t.equal(slotManager.reportSlots('tm-1', freeSlots(2)), 1, 'released once the TaskManager reports it free');
   t.equal(slotManager.getNumberFreeSlots(), 2);
 
+  slotManager.registerTaskManager('tm-3', [{ slotIndex: 0, allocationId: 'e'.repeat(32), jobId: JOB_A }]);
+  slotManager.freeSlots(JOB_A);
+  t.equal(slotManager.freeSlotsOf('tm-3'), 0, 'freeing the job’s slots leaves one only reported: its subtasks may still run');
   slotManager.registerTaskManager('tm-2', [{ slotIndex: 0, allocationId: allocation, jobId: JOB_A }]);
   t.ok(slotManager.adoptSlot(JOB_A, { resourceId: 'tm-2', slotIndex: 0, allocationId: allocation }), 'its job adopts it');
   t.equal(slotManager.reportSlots('tm-2', freeSlots(1)), 0, 'an adopted slot is the job’s: a slot report does not free it');
   t.same(slotManager.slotsOf('tm-2'), [{ slotIndex: 0, allocationId: allocation, jobId: JOB_A }]);
   slotManager.freeSlots(JOB_A);
-  t.equal(slotManager.getNumberFreeSlots(), 3, 'the job frees it as any of its slots');
+  t.equal(slotManager.freeSlotsOf('tm-2'), 1, 'the job frees it as any of its slots');
 });

@@ -86,6 +86,9 @@ t.test('a subtask that failed while no JobManager led: every reported attempt is
   await h.reportCanceled();
   h.executor.advanceTime(0);
   await h.registerTaskManager('tm-2', 1);
+  await flush();
+  t.equal(h.submitted().length, 0, 'the slot tm-1 reported stays taken while its subtasks may still run');
+  h.heartbeats('tm-1')([{ slotIndex: 0, allocationId: '', jobId: '' }]);
   await h.runAll();
   t.equal(job.status, 'RUNNING');
   t.equal(job.numRestarts, 0, 'the loss of the leader is no failure of the job');
@@ -113,6 +116,7 @@ t.test('subtasks not reported within the reconciliation timeout: the job restart
   await h.reportCanceled();
   h.executor.advanceTime(0);
   await h.registerTaskManager('tm-2', 1);
+  h.heartbeats('tm-1')([{ slotIndex: 0, allocationId: '', jobId: '' }]);
   await h.runAll();
   t.equal(job.status, 'RUNNING');
   t.equal(h.currentDescriptors().length, 6);
