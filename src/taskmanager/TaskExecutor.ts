@@ -387,7 +387,6 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
   }
 }
 
-
 function isEnded(state: TaskState): boolean {
   return state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED';
 }

@@ -157,10 +157,11 @@ export class DefaultScheduler {
   private checkReconciliation(): void {
     const reconciliation = this.reconciliation!;
     const executions = this.graph.allExecutions();
-    const ended = executions.find((e) => e.state === 'FAILED' || e.state === 'CANCELED');
+    const ended = executions.find((e) => e.state === 'FAILED' || e.state === 'CANCELED' || e.state === 'CANCELING');
     if (ended) {
       const cause = ended.failure ? `: ${ended.failure.message}` : '.';
-      this.abandonReconciliation(`${ended.displayName} ended ${ended.state} while no JobManager led${cause}`, ended);
+      const what = ended.state === 'CANCELING' ? 'was being cancelled' : `ended ${ended.state}`;
+      this.abandonReconciliation(`${ended.displayName} ${what} while no JobManager led${cause}`, ended);
       return;
     }
     if (executions.some((e) => e.state === 'RECONCILING')) return;
