@@ -73,6 +73,8 @@ export class Dispatcher {
   private recovered = false;
   /** Runs programs' main() in threads of their own (plan, run, rescale). */
   private readonly programs: ProgramCompiler;
+  /** How long a recovered job waits for its running subtasks to be reported; undefined: it does not (without HA, or 0). */
+  private readonly reconciliationTimeoutMs: number | undefined;
 
   constructor(
     private readonly services: JobMasterServices,
@@ -82,6 +84,8 @@ export class Dispatcher {
     private readonly programDirectory: string,
     private readonly log: Logger,
   ) {
+    const reconciliationTimeoutMs = services.configuration.get(HighAvailabilityOptions.RECONCILIATION_TIMEOUT);
+    this.reconciliationTimeoutMs = highAvailabilityMode(services.configuration) !== 'NONE' && reconciliationTimeoutMs > 0 ? reconciliationTimeoutMs : undefined;
     this.programs = new ProgramCompiler(programLimits(services.configuration), services.clock, services.executor, log.child('ProgramCompiler'));
     const rm = resourceManager;
     rm.on('taskManagerRegistered', (taskManager) => this.onTaskManagerRegistered(taskManager));
@@ -253,15 +257,8 @@ export class Dispatcher {
       stopListening();
       void this.jobReachedGloballyTerminalState(ha, job);
     });
-    job.start(recovered ? this.reconciliationTimeoutMs() : undefined);
+    job.start(recovered ? this.reconciliationTimeoutMs : undefined);
     return job;
-  }
-
-  /** How long a recovered job waits for its running subtasks to be reported; undefined: it does not (without HA, or 0). */
-  private reconciliationTimeoutMs(): number | undefined {
-    const config = this.services.configuration;
-    const timeout = config.get(HighAvailabilityOptions.RECONCILIATION_TIMEOUT);
-    return highAvailabilityMode(config) !== 'NONE' && timeout > 0 ? timeout : undefined;
   }
 
   /** Flink's order: the result is recorded (dirty) first, then the job's HA data goes, then the result is clean. */
