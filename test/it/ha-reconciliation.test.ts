@@ -5,10 +5,8 @@
 // and a replacement TaskManager. Every window is exactly 1000, once, for a read_committed reader.
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
-import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, restRole } from '../testing/ha.js';
-import { completedCheckpoints, createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
-import { testRun } from '../testing/testRun.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haClusterRunningClickEventCount, haOptions, restRole } from '../testing/ha.js';
+import { expectExactWindows, parseWindows, waitForRunning } from '../testing/jobs.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
@@ -18,24 +16,11 @@ t.test('the leader and a TaskManager die at once: the new leader cannot reconcil
   t.teardown(() => zooKeeper.close());
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
-  configureCluster(cluster, { ...haOptions(cluster, zooKeeper.quorum, '/ha-reconciliation'), 'taskmanager.numberOfTaskSlots': '1' });
-  const topics = await createTopics('ha-reconciliation');
-
-  const first = await cluster.startJobManager();
-  await waitFor('the first JobManager leads', async () => (await restRole(first.restUrl)) === 'leader');
-  const second = await cluster.startJobManager();
-  const taskManagers = [];
-  for (let i = 0; i < 2; i++) taskManagers.push(await cluster.startTaskManager(first.rpcPort));
-  await waitFor('both TaskManagers registered', async () => (await getJson(`${first.restUrl}/overview`)).body.taskmanagers === 2);
-  const bootstrap = testRun().kafka.bootstrapServers;
-  const args = ['--bootstrap.servers', bootstrap, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
-  const jobId = await submitJob(first.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
-  await waitForRunning(first.restUrl, jobId, 6);
-  t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 3 }), 3 * EVENTS_PER_WINDOW);
-  await waitFor('checkpoints under the first leader', async () => (await completedCheckpoints(first.restUrl, jobId)) >= 3, { timeoutMs: 60_000 });
+  configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/ha-reconciliation'));
+  const { first, second, taskManagers, topics, bootstrap, jobId } = await haClusterRunningClickEventCount(cluster, 'ha-reconciliation', 3);
 
   first.process.kill('SIGKILL');
-  taskManagers[0]!.process.kill('SIGKILL');
+  taskManagers[0]!.kill('SIGKILL');
   await cluster.startTaskManager(second.rpcPort);
   await waitFor('the standby leads', async () => (await restRole(second.restUrl)) === 'leader', { timeoutMs: 60_000 });
   await waitForRunning(second.restUrl, jobId, 6);

@@ -3,10 +3,8 @@
 // leader, the job is not restarted by it, no checkpoint of its own completes, and the output stays exactly once.
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
-import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haOptions, restRole } from '../testing/ha.js';
-import { completedCheckpoints, createTopics, expectExactWindows, parseWindows, submitJob, waitForRunning } from '../testing/jobs.js';
-import { testRun } from '../testing/testRun.js';
+import { committedWindows, configureCluster, EVENTS_PER_WINDOW, haClusterRunningClickEventCount, haOptions, restRole } from '../testing/ha.js';
+import { completedCheckpoints, expectExactWindows, parseWindows, waitForRunning } from '../testing/jobs.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
@@ -20,18 +18,7 @@ t.test('SIGSTOP the leader past the session timeout, a standby takes over, SIGCO
     await cluster.close();
   });
   configureCluster(cluster, haOptions(cluster, zooKeeper.quorum, '/ha-zombie'));
-  const topics = await createTopics('ha-zombie');
-  const old = await cluster.startJobManager();
-  await waitFor('the first JobManager leads', async () => (await restRole(old.restUrl)) === 'leader');
-  const next = await cluster.startJobManager();
-  for (let i = 0; i < 2; i++) await cluster.startTaskManager(old.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
-  await waitFor('TaskManagers registered', async () => (await getJson(`${old.restUrl}/overview`)).body.taskmanagers === 2);
-  const bootstrap = testRun().kafka.bootstrapServers;
-  const args = ['--bootstrap.servers', bootstrap, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
-  const jobId = await submitJob(old.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
-  await waitForRunning(old.restUrl, jobId, 6);
-  t.equal(await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 3 }), 3 * EVENTS_PER_WINDOW);
-  await waitFor('checkpoints under the old leader', async () => (await completedCheckpoints(old.restUrl, jobId)) >= 2, { timeoutMs: 60_000 });
+  const { first: old, second: next, topics, bootstrap, jobId } = await haClusterRunningClickEventCount(cluster, 'ha-zombie', 2);
 
   old.process.kill('SIGSTOP');
   await waitFor('the standby leads', async () => (await restRole(next.restUrl)) === 'leader', { timeoutMs: 60_000 });

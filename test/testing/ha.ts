@@ -1,8 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PAGES, readCommitted } from './jobs.js';
-import type { TestingCluster } from './TestingCluster.js';
-import { waitFor } from './waitFor.js';
+import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
+import { CLICK_EVENT_COUNT_JOB } from './clickEventCountUnderAttack.js';
+import { completedCheckpoints, createTopics, PAGES, readCommitted, submitJob, waitForRunning } from './jobs.js';
+import { testRun } from './testRun.js';
+import type { ClusterProcess, TestingCluster } from './TestingCluster.js';
+import { getJson, waitFor } from './waitFor.js';
 
 /** Click events of one 15 s window: 1000 per page. */
 export const EVENTS_PER_WINDOW = PAGES.length * 1000;
@@ -65,4 +68,33 @@ export async function committedWindows(topic: string, windows: number, bootstrap
     },
     { timeoutMs: 180_000, intervalMs: 1000 },
   );
+}
+
+type JobManager = Awaited<ReturnType<TestingCluster['startJobManager']>>;
+
+/**
+ * Where the HA tests start from, on a `cluster` configured for HA: two JobManagers (the first leads, the second stands
+ * by), two one-slot TaskManagers, ClickEventCount -p 2 exactly-once on topics of its own (`prefix`), three windows of
+ * input written, and `checkpoints` checkpoints completed under the first leader.
+ */
+export async function haClusterRunningClickEventCount(
+  cluster: TestingCluster,
+  prefix: string,
+  checkpoints: number,
+): Promise<{ first: JobManager; second: JobManager; taskManagers: ClusterProcess[]; topics: { input: string; output: string }; bootstrap: string; jobId: string }> {
+  const topics = await createTopics(prefix);
+  const first = await cluster.startJobManager();
+  await waitFor('the first JobManager leads', async () => (await restRole(first.restUrl)) === 'leader');
+  const second = await cluster.startJobManager();
+  const taskManagers: ClusterProcess[] = [];
+  for (let i = 0; i < 2; i++) taskManagers.push((await cluster.startTaskManager(first.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1'])).process);
+  await waitFor('both TaskManagers registered', async () => (await getJson(`${first.restUrl}/overview`)).body.taskmanagers === 2);
+  const bootstrap = testRun().kafka.bootstrapServers;
+  const args = ['--bootstrap.servers', bootstrap, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing', '--delivery-guarantee', 'exactly-once'];
+  const jobId = await submitJob(first.restUrl, CLICK_EVENT_COUNT_JOB, args, 2);
+  await waitForRunning(first.restUrl, jobId, 6);
+  const written = await runGenerator({ bootstrapServers: bootstrap, topic: topics.input, rate: 0, maxWindows: 3 });
+  if (written !== 3 * EVENTS_PER_WINDOW) throw new Error(`The generator wrote ${written} events, not ${3 * EVENTS_PER_WINDOW}.`);
+  await waitFor('checkpoints under the first leader', async () => (await completedCheckpoints(first.restUrl, jobId)) >= checkpoints, { timeoutMs: 60_000 });
+  return { first, second, taskManagers, topics, bootstrap, jobId };
 }

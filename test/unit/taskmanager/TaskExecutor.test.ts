@@ -379,7 +379,8 @@ t.test('losing the ResourceManager cancels every task, frees the slots and regis
   t.same(h.jobMaster.statesOf(ATTEMPT[2]!), ['INITIALIZING', 'CANCELED']);
 });
 
-t.test('with a grace period, subtasks run on while no JobManager leads; the new leader gets them in the slot report, and their reports', async (t) => {
+/** A TaskExecutor with a 60 s grace period, registered with jobmanager-1:6123, running attempts 1 and 2 in slots 0 and 1. */
+async function runningWithGracePeriod(t: Test) {
   const retrieval = new TestingLeaderRetrieval();
   const h = setup(t, { gracePeriodMs: 60_000, retrieval });
   h.taskExecutor.start();
@@ -390,6 +391,11 @@ t.test('with a grace period, subtasks run on while no JobManager leads; the new 
   first.running();
   second.running();
   await h.jobMaster.awaitState(ATTEMPT[2]!, 'RUNNING');
+  return { h, retrieval, first, second };
+}
+
+t.test('with a grace period, subtasks run on while no JobManager leads; the new leader gets them in the slot report, and their reports', async (t) => {
+  const { h, retrieval, first, second } = await runningWithGracePeriod(t);
 
   retrieval.set(undefined);
   await settle();
@@ -427,20 +433,14 @@ t.test('with a grace period, subtasks run on while no JobManager leads; the new 
 });
 
 t.test('with a grace period that ends before a JobManager leads again, the subtasks are cancelled and the slots freed', async (t) => {
-  const retrieval = new TestingLeaderRetrieval();
-  const h = setup(t, { gracePeriodMs: 60_000, retrieval });
-  h.taskExecutor.start();
-  retrieval.set('jobmanager-1:6123');
-  await settle();
-  const first = await deploy(h, deployment(ATTEMPT[1]!));
-  first.running();
+  const { h, retrieval, first } = await runningWithGracePeriod(t);
   retrieval.set(undefined);
   await settle();
   h.executor.advanceTime(59_999);
   t.notOk(first.received.items.some((m) => m.type === 'cancel'));
   h.executor.advanceTime(1);
   await first.received.waitFor((m) => m.type === 'cancel');
-  t.equal(h.sink.matching(/Cancelling 1 task\(s\): no JobManager took them over within 60000 ms\./).length, 1);
+  t.equal(h.sink.matching(/Cancelling 2 task\(s\): no JobManager took them over within 60000 ms\./).length, 1);
   t.same(slotReport(h).map((s) => s.allocationId), ['', '']);
 });
 
