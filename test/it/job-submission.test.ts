@@ -2,7 +2,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/connectors/kafka/kafkajs.js';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { clusterProcessEnv, TestingCluster } from '../testing/TestingCluster.js';
 import { createTopics, jobStatus, lostTaskManager, readTopicUntil, submitJob, uploadJob } from '../testing/jobs.js';

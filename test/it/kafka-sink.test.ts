@@ -3,7 +3,7 @@
 // at-least-once snapshot. Readers are kafkajs consumers with read_committed (their default).
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import type { Producer } from 'kafkajs';
+import type { Producer } from '../../src/connectors/kafka/kafkajs.js';
 import { DeliveryGuarantee, KafkaRecordSerializationSchema, KafkaSink, markerGroupOf, type KafkaWriterState } from '../../src/connectors/kafka/index.js';
 import type { ConnectorContext, RestoredSinkState, SinkWriter } from '../../src/job/connectors.js';
 import { ComponentMetricGroup } from '../../src/metrics/MetricGroup.js';

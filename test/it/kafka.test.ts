@@ -2,7 +2,7 @@
 // produced with kafkajs all come back to a kafkajs consumer, in order within each partition.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/connectors/kafka/kafkajs.js';
 import { testRun } from '../testing/testRun.js';
 
 t.test('10 000 records round-trip through the broker in per-partition order', async (t) => {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/connectors/kafka/kafkajs.js';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { createTopics, readTopicUntil, submitJob, windowStartText, type WindowCount } from '../testing/jobs.js';

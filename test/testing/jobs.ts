@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from '../../src/connectors/kafka/kafkajs.js';
 import type { Test } from 'tap';
 import { clusterProcessEnv, type TestingCluster } from './TestingCluster.js';
 import { REPO_ROOT, testRun } from './testRun.js';

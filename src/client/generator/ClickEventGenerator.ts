@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Producer } from '../../connectors/kafka/kafkajs.js';
 import { sleep } from '../../common/time/sleep.js';
 
 /** Flink's ClickEventGenerator constants. */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../connectors/kafka/kafkajs.js';
 import { pollUntil } from '../../common/retry.js';
 import { JOB_MANAGER_ROLE_HEADER } from '../../common/http/jobManagerRole.js';
 import type { ComponentName } from './commandLine.js';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from './kafkajs.js';
 
 /** The slice of kafkajs's internal Cluster and Broker this module uses (kafkajs 2.2.4, pinned in package-lock.json). */
 interface InternalCluster {

@@ -1,4 +1,4 @@
-import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from './kafkajs.js';
 import { GroupOffsetCommitter } from './GroupOffsetCommitter.js';
 import { emitRecords, recordLocation } from './KafkaRecordEmitter.js';
 import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';

@@ -1,4 +1,4 @@
-import type { logCreator } from 'kafkajs';
+import type { logCreator } from './kafkajs.js';
 
 /** The kafkajs protocol error types that mean another producer with the same transactional id took over. */
 export const FENCED_ERRORS: readonly string[] = ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING', 'INVALID_TXN_STATE'];

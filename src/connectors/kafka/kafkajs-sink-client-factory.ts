@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.js';
 import { stderrLogCreator } from './kafka-errors.js';
 import type { KafkaSinkClientFactory } from './KafkaSinkClient.js';
 
