@@ -51,7 +51,9 @@ async function environment(name, extraConfig, withKafka) {
     await admin.disconnect();
   };
   await createTopics('input', 'output');
-  return { dir, brokers, kafka, createTopics, ...clusterOf(dir, children, extraConfig) };
+  /** `bin/kafka.sh args` against this broker, its stdout. */
+  const kafkaTool = (args) => execFileSync(join(root, 'bin', 'kafka.sh'), args, { env: kafkaEnv, encoding: 'utf8' });
+  return { dir, brokers, kafka, createTopics, kafkaTool, children, ...clusterOf(dir, children, extraConfig) };
 }
 
 /** Starting cluster processes and running `bin/flink` with the benchmark's configuration. */
@@ -72,4 +74,23 @@ function clusterOf(dir, children, extraConfig) {
   /** `bin/flink args`, its stdout. */
   const flink = (args) => execFileSync(join(root, 'bin', 'flink'), args, { env, encoding: 'utf8' });
   return { start, flink };
+}
+
+/**
+ * The peak resident set (VmHWM, MiB) of every process of the given children's process groups (each started detached:
+ * the script and the Node process it runs), by process group leader; 0 once a group is gone.
+ */
+export function peakRssMiB(children) {
+  const peaks = new Map(children.map((c) => [c.pid, 0]));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (!peaks.has(group)) continue;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (hwm) peaks.set(group, Math.max(peaks.get(group), Math.round(Number(hwm[1]) / 1024)));
+    } catch {}
+  }
+  return peaks;
 }

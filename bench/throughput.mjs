@@ -1,26 +1,39 @@
-// End-to-end throughput of ClickEventCount on a real cluster, next to raw kafkajs on the same topic.
+// End-to-end throughput of ClickEventCount on a real cluster, next to the raw read of the same topic.
 //   npm run bench [-- --windows 167]     (167 windows = 1 002 000 events)
-// Starts its own Kafka and cluster on free loopback ports, preloads the backlog, then measures
-//  1. raw kafkajs: one consumer (eachBatch) reading the whole topic, events/s;
-//  2. ClickEventCount -p 2 --event-time on 2 TaskManagers with 1 slot each: events/s from submission until the last
-//     window the backlog closes is in the output topic — without checkpointing, with --checkpointing (1 s,
-//     at-least-once sink) and with --checkpointing --delivery-guarantee exactly-once; for the checkpointing runs also
-//     the checkpoints' duration and size (p50, p99) from /jobs/:id/checkpoints.
+// Starts its own Kafka and cluster on free loopback ports, preloads the backlog, then measures in one run
+//  1. the Java read: Kafka's own kafka-consumer-perf-test (bin/kafka.sh consumer-perf-test, full JIT), fetch events/s;
+//  2. raw kafkajs: one consumer (eachBatch) reading the whole topic, events/s; and tsflink's own source path: one
+//     KafkaSource reader (kafkajs underneath, JSON-deserializing each click event, as the job's source) in this process;
+//  3. ClickEventCount -p 2 --event-time on 2 TaskManagers × 1 slot: the first job on fresh TaskManagers, then warm,
+//     then warm with --checkpointing (1 s, at-least-once sink) and with --checkpointing --delivery-guarantee
+//     exactly-once (with the checkpoints' duration and size, p50/p99, from /jobs/:id/checkpoints);
+//  4. the same -p 2 on 1 TaskManager × 2 slots, first job and warm;
+// each as events/s from the moment every subtask runs until the last window the backlog closes is in the output topic,
+// and as a ratio to the Java read; and the peak RSS (VmHWM) of every process.
 import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
-import { argument, benchEnvironment, json, root, until } from './harness.mjs';
+import { KafkaSource } from '../dist/connectors/kafka/index.js';
+import { ComponentMetricGroup } from '../dist/metrics/MetricGroup.js';
+import { argument, benchEnvironment, json, peakRssMiB, root, until } from './harness.mjs';
 
 const WINDOWS = argument('--windows', 167);
 const EVENTS = WINDOWS * 6000;
 
 try {
-  const { brokers, kafka, createTopics, start, flink } = await benchEnvironment('throughput');
+  const { brokers, kafka, createTopics, kafkaTool, start, flink } = await benchEnvironment('throughput');
   let t0 = performance.now();
   await runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 0, maxWindows: WINDOWS });
   const produceSeconds = (performance.now() - t0) / 1000;
   console.log(`preloaded ${EVENTS} events in ${produceSeconds.toFixed(1)} s (${Math.round(EVENTS / produceSeconds)} events/s with the generator)`);
 
-  // 1. Raw kafkajs.
+  // 1. Kafka's own Java consumer: the physical read limit here.
+  const perf = kafkaTool(['consumer-perf-test', '--topic', 'input', '--messages', String(EVENTS), '--group', 'bench-java', '--timeout', '120000']);
+  const [header, values] = perf.trim().split('\n').slice(-2).map((line) => line.split(',').map((field) => field.trim()));
+  const field = (name) => Number(values[header.indexOf(name)]);
+  const javaRate = field('fetch.nMsg.sec');
+  console.log(`Java read (kafka-consumer-perf-test): ${Math.round(javaRate)} events/s in the fetch phase (${field('nMsg.sec').toFixed(0)} events/s overall, ${field('data.consumed.in.nMsg')} events)`);
+
+  // 2. Raw kafkajs.
   const consumer = kafka.consumer({ groupId: 'bench-raw' });
   await consumer.connect();
   await consumer.subscribe({ topic: 'input', fromBeginning: true });
@@ -33,24 +46,40 @@ try {
   const rawSeconds = (performance.now() - rawStart) / 1000;
   await consumer.disconnect();
   const rawRate = EVENTS / rawSeconds;
-  console.log(`raw kafkajs (1 consumer, eachBatch): ${Math.round(rawRate)} events/s (${rawSeconds.toFixed(1)} s after the first batch)`);
+  console.log(`raw kafkajs (1 consumer, eachBatch): ${Math.round(rawRate)} events/s (${rawSeconds.toFixed(1)} s after the first batch), ${(rawRate / javaRate).toFixed(2)} × the Java read`);
 
-  // 2. The job on a cluster.
-  const jm = (await start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0'])).ports;
+  // 2b. tsflink's source path: a KafkaSource reader alone, deserializing as the job does.
+  const source = KafkaSource.builder().setBootstrapServers(brokers).setTopics('input').setGroupId('bench-source').setValueOnlyDeserializer((value) => JSON.parse(value.toString('utf8'))).build();
+  const reader = source.createReader(
+    { metricGroup: new ComponentMetricGroup(), jobId: '0'.repeat(32), attemptId: '1'.repeat(32), attemptNumber: 0, subtaskIndex: 0, parallelism: 1, operatorName: 'Source: Kafka', operatorId: '2'.repeat(32) },
+    [],
+  );
+  let read = 0;
+  let readStart;
+  let readAll;
+  const allRead = new Promise((r) => (readAll = r));
+  await reader.start({
+    addSplit: () => undefined,
+    collect: () => { readStart ??= performance.now(); if (++read >= EVENTS) readAll(); },
+    reportError: () => undefined,
+    fail: (error) => { throw error; },
+  });
+  await allRead;
+  const sourceSeconds = (performance.now() - readStart) / 1000;
+  await reader.close();
+  const sourceRate = EVENTS / sourceSeconds;
+  console.log(`tsflink's source path (one KafkaSource reader, JSON per event): ${Math.round(sourceRate)} events/s, ${(sourceRate / javaRate).toFixed(2)} × the Java read`);
+
+  // 3./4. The job on a cluster.
+  const jobManager = await start('jobmanager.sh', ['-D', 'rest.port=0', '-D', 'jobmanager.rpc.port=0']);
+  const jm = jobManager.ports;
   const rest = `http://127.0.0.1:${jm.rest}`;
-  for (let i = 0; i < 2; i++) await start('taskmanager.sh', ['-D', `jobmanager.rpc.port=${jm.rpc}`, '-D', 'taskmanager.numberOfTaskSlots=1']);
-  await until(async () => (await json(`${rest}/overview`)).taskmanagers === 2);
-
-  const variants = [
-    { label: 'no checkpointing', args: [] },
-    { label: '--checkpointing (at-least-once sink)', args: ['--checkpointing'] },
-    { label: '--checkpointing --delivery-guarantee exactly-once', args: ['--checkpointing', '--delivery-guarantee', 'exactly-once'] },
-  ];
-  for (const [i, variant] of variants.entries()) {
-    const outputTopic = `output-${i}`;
+  let runs = 0;
+  const runJob = async (cluster, label, args) => {
+    const outputTopic = `output-${runs++}`;
     await createTopics(outputTopic);
     t0 = performance.now();
-    const submit = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), '--bootstrap.servers', brokers, '--event-time', '--output-topic', outputTopic, ...variant.args]);
+    const submit = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), '--bootstrap.servers', brokers, '--event-time', '--output-topic', outputTopic, ...args]);
     const jobId = /JobID ([0-9a-f]{32})/.exec(submit)[1];
     // When every subtask is RUNNING: the sources start reading then (the Kafka consumers have joined their groups).
     let allRunningAt;
@@ -59,7 +88,7 @@ try {
       if (d['status-counts'].RUNNING === 6) return (allRunningAt = performance.now());
     });
     const expected = (WINDOWS - 1) * 6;
-    const out = kafka.consumer({ groupId: `bench-output-${i}` });
+    const out = kafka.consumer({ groupId: `bench-${outputTopic}` });
     await out.connect();
     await out.subscribe({ topic: outputTopic, fromBeginning: true });
     let outputs = 0;
@@ -71,16 +100,41 @@ try {
     const jobSeconds = (performance.now() - t0) / 1000;
     await out.disconnect();
     const runningSeconds = (performance.now() - allRunningAt) / 1000;
-    console.log(`ClickEventCount -p 2 on 2 TaskManagers, ${variant.label}: ${Math.round(EVENTS / jobSeconds)} events/s from submission (${jobSeconds.toFixed(1)} s to the last closed window), ${Math.round(EVENTS / runningSeconds)} events/s once all subtasks ran (${runningSeconds.toFixed(1)} s); ${outputs} windows, ${wrong} not 1000`);
-    console.log(`  ratio job (running) / raw kafkajs: ${(EVENTS / runningSeconds / rawRate).toFixed(2)}`);
-    if (variant.args.length > 0) {
+    const rate = EVENTS / runningSeconds;
+    console.log(
+      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${runningSeconds.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read, ${(rate / rawRate).toFixed(2)} × raw kafkajs), ${Math.round(EVENTS / jobSeconds)} events/s from submission; ${outputs} windows, ${wrong} not 1000`,
+    );
+    if (args.includes('--checkpointing')) {
       const cp = await json(`${rest}/jobs/${jobId}/checkpoints`);
       const s = cp.summary;
       console.log(`  checkpoints: ${cp.counts.completed} completed, ${cp.counts.failed} failed; duration p50 ${s.end_to_end_duration.p50} ms, p99 ${s.end_to_end_duration.p99} ms, max ${s.end_to_end_duration.max} ms; size p50 ${s.state_size.p50} B, p99 ${s.state_size.p99} B`);
     }
     flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId]);
     await until(async () => (await json(`${rest}/overview`))['slots-available'] === 2);
-  }
+  };
+  const peaks = (cluster, taskManagers) => {
+    const rss = peakRssMiB([jobManager.child, ...taskManagers]);
+    const tms = taskManagers.map((tm) => rss.get(tm.pid));
+    const total = rss.get(jobManager.child.pid) + tms.reduce((a, b) => a + b, 0);
+    console.log(`peak RSS, ${cluster}: JobManager ${rss.get(jobManager.child.pid)} MiB, TaskManagers ${tms.map((m) => `${m} MiB`).join(' + ')}; all tsflink processes ${total} MiB`);
+  };
+
+  const twoByOne = [];
+  for (let i = 0; i < 2; i++) twoByOne.push((await start('taskmanager.sh', ['-D', `jobmanager.rpc.port=${jm.rpc}`, '-D', 'taskmanager.numberOfTaskSlots=1'])).child);
+  await until(async () => (await json(`${rest}/overview`)).taskmanagers === 2);
+  await runJob('2 TaskManagers × 1 slot', 'first job', []);
+  await runJob('2 TaskManagers × 1 slot', 'warm', []);
+  await runJob('2 TaskManagers × 1 slot', 'warm, --checkpointing (at-least-once sink)', ['--checkpointing']);
+  await runJob('2 TaskManagers × 1 slot', 'warm, --checkpointing --delivery-guarantee exactly-once', ['--checkpointing', '--delivery-guarantee', 'exactly-once']);
+  peaks('2 TaskManagers × 1 slot', twoByOne);
+  for (const tm of twoByOne) process.kill(-tm.pid, 'SIGTERM');
+  await until(async () => (await json(`${rest}/overview`)).taskmanagers === 0);
+
+  const oneByTwo = [(await start('taskmanager.sh', ['-D', `jobmanager.rpc.port=${jm.rpc}`, '-D', 'taskmanager.numberOfTaskSlots=2'])).child];
+  await until(async () => (await json(`${rest}/overview`)).taskmanagers === 1);
+  await runJob('1 TaskManager × 2 slots', 'first job', []);
+  await runJob('1 TaskManager × 2 slots', 'warm', []);
+  peaks('1 TaskManager × 2 slots', oneByTwo);
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

@@ -5,6 +5,7 @@
 #   bin/kafka.sh create-topics [name:partitions ...]    (default: input:2 output:2, the playground's topics)
 #   bin/kafka.sh topics <kafka-topics.sh arguments>      (e.g. --list, --describe --topic input)
 #   bin/kafka.sh console-consumer <arguments>            (e.g. --topic output --from-beginning)
+#   bin/kafka.sh consumer-perf-test <arguments>          (Kafka's kafka-consumer-perf-test, e.g. --topic input --messages N)
 #
 # Environment:
 #   KAFKA_PORT             broker port (default 9092)
@@ -127,7 +128,10 @@ run_tool() {
   printf 'log4j.rootLogger=WARN, stderr\nlog4j.appender.stderr=org.apache.log4j.ConsoleAppender\nlog4j.appender.stderr.Target=System.err\nlog4j.appender.stderr.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stderr.layout.ConversionPattern=[%%d] %%p %%m (%%c)%%n\n' > "$DATA_DIR/tools-log4j.properties"
   local bootstrap=()
   [[ " $* " == *" --bootstrap-server "* ]] || bootstrap=(--bootstrap-server "$HOST:$PORT")
-  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Dlog4j.configuration=file:$DATA_DIR/tools-log4j.properties" \
+  # The tools start fast with the client compiler only; a performance tool gets the JVM's full JIT and more heap.
+  local jvm=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1)
+  [[ "${KAFKA_TOOL_FULL_JIT:-}" == 1 ]] && jvm=(-Xmx1g)
+  java "${jvm[@]}" "-Dlog4j.configuration=file:$DATA_DIR/tools-log4j.properties" \
     -cp "$LIBS/*" "$main" "${bootstrap[@]}" "$@"
 }
 
@@ -151,5 +155,6 @@ case "$command" in
   create-topics) create_topics "$@" ;;
   topics) run_tool org.apache.kafka.tools.TopicCommand "$@" ;;
   console-consumer) run_tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
-  *) echo "Usage: bin/kafka.sh start|stop|status|fetch|create-topics [name:partitions ...]|topics ...|console-consumer ..." >&2; exit 1 ;;
+  consumer-perf-test) KAFKA_TOOL_FULL_JIT=1 run_tool org.apache.kafka.tools.ConsumerPerformance "$@" ;;
+  *) echo "Usage: bin/kafka.sh start|stop|status|fetch|create-topics [name:partitions ...]|topics ...|console-consumer ...|consumer-perf-test ..." >&2; exit 1 ;;
 esac
