@@ -1,7 +1,7 @@
 /**
- * kafkajs, as tsflink uses it: with its `read_committed` filter replaced (kafkajs-read-committed.ts) before any of it
- * loads. Everything that reads or writes Kafka with kafkajs imports it from here.
+ * kafkajs, as tsflink uses it: with its `read_committed` filter and its record decoder replaced (kafkajs-overrides.ts)
+ * before any of it loads. Everything that reads or writes Kafka with kafkajs imports it from here.
  */
-import './kafkajs-read-committed.js';
+import './kafkajs-overrides.js';
 
 export * from 'kafkajs';
