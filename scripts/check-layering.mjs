@@ -73,7 +73,7 @@ export const IMPORT_RULES = {
     },
   },
   R5: {
-    title: 'kafkajs only in src/connectors/kafka/kafkajs.ts (it installs tsflink's overrides of kafkajs first); classic-level only under src/state/**',
+    title: 'kafkajs only in src/connectors/kafka/kafkajs.ts (it installs the overrides of kafkajs first); classic-level only under src/state/**',
     check(imp) {
       if (imp.kind !== 'package') return undefined;
       const allowed = PACKAGE_HOMES[imp.pkg];
