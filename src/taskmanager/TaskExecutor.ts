@@ -19,7 +19,7 @@ import { ProcessMetricGroup } from '../metrics/ProcessMetricGroup.js';
 import type { ShuffleEnvironment } from './network/ShuffleEnvironment.js';
 import { ResourceManagerConnection, type RegistrationTimeouts, type ResourceManagerGatewayConnection } from './ResourceManagerConnection.js';
 import { TaskSlotTable } from './slot/TaskSlotTable.js';
-import { Task, type TaskState } from './task/Task.js';
+import { isEnded, Task, type TaskState } from './task/Task.js';
 import type { TaskThreadPool } from './task/TaskThreadPool.js';
 import type { SerializedFailure, TaskThreadDescriptor } from './task/thread-protocol.js';
 import type { ChannelDescriptor, CheckpointTrigger, FencedTaskExecutorGateway, LogFileRequest, LogInfo, TaskDeploymentDescriptor } from './TaskExecutorGateway.js';
@@ -81,7 +81,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
   private readonly jobMasterAddresses = new Map<string, string>();
   /** Why a subtask failed, until its end is reported. */
   private readonly failures = new Map<Task, SerializedFailure>();
-  /** While the JobManager is lost and subtasks run on: the end of the grace period. */
+  /** While the JobManager is lost and subtasks run on (set from the loss until a registration holds): the end of the grace period. */
   private graceTimer: ScheduledTask | undefined;
   /** The process's `Status.*` metrics (Flink's TaskManager metric group). */
   readonly processMetrics: ProcessMetricGroup;
@@ -262,7 +262,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
 
   private onTaskState(task: Task, state: TaskState, failure?: SerializedFailure): void {
     if (failure) this.failures.set(task, failure);
-    if (isEnded(state) && !this.connection.isRegistered && this.graceTimer) {
+    if (isEnded(state) && this.graceTimer) {
       // No JobManager to tell: the end is reported with the slot when one is registered with (or dropped with the grace period).
       return;
     }
@@ -350,7 +350,7 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
       this.log.info(`Keeping ${this.tasks.size} task(s) running for up to ${gracePeriodMs} ms: the JobManager is lost (${reason}); its successor takes them over.`);
       this.graceTimer = this.services.executor.schedule(gracePeriodMs, () => {
         this.graceTimer = undefined;
-        if (!this.connection.isRegistered) this.dropTasks(`no JobManager took them over within ${gracePeriodMs} ms`);
+        this.dropTasks(`no JobManager took them over within ${gracePeriodMs} ms`);
       });
       return;
     }
@@ -385,8 +385,4 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
       this.remove(task);
     }
   }
-}
-
-function isEnded(state: TaskState): boolean {
-  return state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED';
 }

@@ -39,18 +39,21 @@ const Long = kafkajs('utils/long') as LongClass;
 const HeaderDecoder = kafkajs('protocol/recordBatch/header/v0/decoder') as (decoder: KafkajsDecoder) => { key: string; value: Buffer };
 const TimestampTypes = kafkajs('protocol/timestampTypes') as { LOG_APPEND_TIME: number };
 
-/** The batch's first offset and timestamp as numbers, once per batch (the batch context is shared by its records). */
-const bases = new WeakMap<BatchContext, { offset: number; timestamp: number } | null>();
+/**
+ * The batch's first offset and timestamp as numbers, parsed once per batch: kafkajs decodes a batch's records one
+ * after the other with one context object, so the last context seen is the only one worth remembering.
+ */
+let lastContext: BatchContext | undefined;
+let lastBase: { offset: number; timestamp: number } | null = null;
 
 function basesOf(context: BatchContext): { offset: number; timestamp: number } | null {
-  let base = bases.get(context);
-  if (base === undefined) {
+  if (context !== lastContext) {
     const offset = Number(context.firstOffset);
     const timestamp = Number(context.firstTimestamp);
-    base = Number.isSafeInteger(offset) && Number.isSafeInteger(timestamp) ? { offset, timestamp } : null;
-    bases.set(context, base);
+    lastBase = Number.isSafeInteger(offset) && Number.isSafeInteger(timestamp) ? { offset, timestamp } : null;
+    lastContext = context;
   }
-  return base;
+  return lastBase;
 }
 
 /** A zigzag varint as a number; undefined (nothing consumed) if it is longer than 7 bytes (beyond 2^49). */

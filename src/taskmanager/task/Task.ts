@@ -8,6 +8,11 @@ import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, 
 
 export type TaskState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
 
+/** FINISHED, CANCELED and FAILED: the subtask's thread is done. */
+export function isEnded(state: TaskState): boolean {
+  return state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED';
+}
+
 export interface TaskStateListener {
   (task: Task, state: TaskState, failure?: SerializedFailure): void;
 }
@@ -80,14 +85,14 @@ export class Task implements ChannelEndpointOwner {
 
   /** Asks the subtask to stop; it closes its resources and ends CANCELED. */
   cancel(): void {
-    if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED' || this.state === 'CANCELING') return;
+    if (isEnded(this.state) || this.state === 'CANCELING') return;
     this.transition('CANCELING');
     this.port.postMessage({ type: 'cancel' });
   }
 
   /** Fails the subtask from outside (Flink's failExternally): it is cancelled and ends FAILED with `failure`. */
   failExternally(failure: SerializedFailure): void {
-    if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED' || this.externalFailure) return;
+    if (isEnded(this.state) || this.externalFailure) return;
     this.log.warn(`${this.displayName} fails: ${failure.message}`);
     this.externalFailure = failure;
     if (this.state !== 'CANCELING') this.port.postMessage({ type: 'cancel' });
@@ -138,7 +143,7 @@ export class Task implements ChannelEndpointOwner {
   }
 
   private finish(state: 'FINISHED' | 'CANCELED' | 'FAILED', failure?: SerializedFailure): void {
-    if (this.state === 'FINISHED' || this.state === 'CANCELED' || this.state === 'FAILED') return;
+    if (isEnded(this.state)) return;
     if (this.externalFailure && state !== 'FAILED') {
       state = 'FAILED';
       failure = this.externalFailure;
