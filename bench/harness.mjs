@@ -94,3 +94,49 @@ export function peakRssMiB(children) {
   }
   return peaks;
 }
+
+/**
+ * Runs `program` -p 2 on the cluster at `rest` with `args` (its output going to `outputTopic`, created here) until
+ * `expected` records are there, each checked with `isRight(value)`, then cancels it and waits for its slots. Resolves
+ * with the seconds from submission and from the moment every one of `subtasks` was RUNNING (the sources start reading
+ * then: their Kafka consumers have joined), the output counted, and — when it checkpointed — a line summing up its
+ * checkpoints.
+ */
+export async function runJobToOutput({ kafka, createTopics, flink, rest, program, args, outputTopic, subtasks, expected, isRight }) {
+  await createTopics(outputTopic);
+  const master = rest.replace(/^http:\/\//, '');
+  const submitted = performance.now();
+  const jobId = /JobID ([0-9a-f]{32})/.exec(flink(['run', '-d', '-p', '2', '-m', master, program, '--output-topic', outputTopic, ...args]))[1];
+  let allRunningAt;
+  void until(async () => {
+    if ((await json(`${rest}/jobs/${jobId}`))['status-counts'].RUNNING === subtasks) return (allRunningAt = performance.now());
+  });
+  const out = kafka.consumer({ groupId: `bench-${outputTopic}` });
+  await out.connect();
+  await out.subscribe({ topic: outputTopic, fromBeginning: true });
+  let outputs = 0;
+  let wrong = 0;
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await out.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        outputs++;
+        if (!isRight(m.value.toString())) wrong++;
+      }
+      if (outputs >= expected) done();
+    },
+  });
+  await finished;
+  const now = performance.now();
+  await out.disconnect();
+  let checkpoints;
+  const cp = await json(`${rest}/jobs/${jobId}/checkpoints`);
+  if (cp.counts) {
+    const s = cp.summary;
+    checkpoints = `checkpoints: ${cp.counts.completed} completed, ${cp.counts.failed} failed; duration p50 ${s.end_to_end_duration.p50} ms, p99 ${s.end_to_end_duration.p99} ms, max ${s.end_to_end_duration.max} ms; size p50 ${s.state_size.p50} B, p99 ${s.state_size.p99} B, max ${s.state_size.max} B`;
+  }
+  flink(['cancel', '-m', master, jobId]);
+  await until(async () => (await json(`${rest}/overview`))['slots-available'] === 2);
+  return { fromSubmission: (now - submitted) / 1000, fromRunning: (now - allRunningAt) / 1000, outputs, wrong, checkpoints };
+}

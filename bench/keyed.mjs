@@ -7,7 +7,7 @@
 // the moment every subtask is RUNNING until every window is in the output (each must sum to its share), the
 // checkpoints' duration and size, and the peak RSS of every process.
 import { join } from 'node:path';
-import { argument, benchEnvironment, json, peakRssMiB, root, until } from './harness.mjs';
+import { argument, benchEnvironment, json, peakRssMiB, root, runJobToOutput, until } from './harness.mjs';
 
 const EVENTS = argument('--events', 2_000_000);
 const KEYS = 100_000;
@@ -18,7 +18,7 @@ try {
   await createTopics('keyed-input');
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  let t0 = performance.now();
+  const t0 = performance.now();
   const PER_SEND = 1000;
   for (let start = 0; start < EVENTS; start += PER_SEND * 8) {
     const sends = [];
@@ -43,44 +43,20 @@ try {
 
   let runs = 0;
   for (const [label, args] of [['no checkpointing', []], ['--checkpointing (1 s, at-least-once)', ['--checkpointing']]]) {
-    const outputTopic = `keyed-output-${runs++}`;
-    await createTopics(outputTopic);
-    t0 = performance.now();
-    const submit = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'bench', 'jobs', 'KeyedSums.ts'), '--bootstrap.servers', brokers, '--output-topic', outputTopic, ...args]);
-    const jobId = /JobID ([0-9a-f]{32})/.exec(submit)[1];
-    let allRunningAt;
-    void until(async () => {
-      const d = await json(`${rest}/jobs/${jobId}`);
-      if (d['status-counts'].RUNNING === 6) return (allRunningAt = performance.now());
+    const { fromRunning, outputs, wrong, checkpoints } = await runJobToOutput({
+      kafka,
+      createTopics,
+      flink,
+      rest,
+      program: join(root, 'bench', 'jobs', 'KeyedSums.ts'),
+      args: ['--bootstrap.servers', brokers, ...args],
+      outputTopic: `keyed-output-${runs++}`,
+      subtasks: 6,
+      expected: KEYS * WINDOWS,
+      isRight: (value) => Number(value.split(',')[2]) === EVENTS / KEYS / WINDOWS,
     });
-    const expected = KEYS * WINDOWS;
-    const out = kafka.consumer({ groupId: `bench-${outputTopic}` });
-    await out.connect();
-    await out.subscribe({ topic: outputTopic, fromBeginning: true });
-    let outputs = 0;
-    let wrong = 0;
-    let done;
-    const finished = new Promise((r) => (done = r));
-    await out.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          outputs++;
-          if (Number(m.value.toString().split(',')[2]) !== EVENTS / KEYS / WINDOWS) wrong++;
-        }
-        if (outputs >= expected) done();
-      },
-    });
-    await finished;
-    await out.disconnect();
-    const seconds = (performance.now() - allRunningAt) / 1000;
-    console.log(`KeyedSums -p 2 on 2 TaskManagers × 1 slot, ${label}: ${Math.round(EVENTS / seconds)} events/s once all subtasks ran (${seconds.toFixed(1)} s); ${outputs} windows, ${wrong} with a wrong sum`);
-    if (args.length > 0) {
-      const cp = await json(`${rest}/jobs/${jobId}/checkpoints`);
-      const s = cp.summary;
-      console.log(`  checkpoints: ${cp.counts.completed} completed, ${cp.counts.failed} failed; duration p50 ${s.end_to_end_duration.p50} ms, p99 ${s.end_to_end_duration.p99} ms, max ${s.end_to_end_duration.max} ms; size p50 ${s.state_size.p50} B, p99 ${s.state_size.p99} B, max ${s.state_size.max} B`);
-    }
-    flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId]);
-    await until(async () => (await json(`${rest}/overview`))['slots-available'] === 2);
+    console.log(`KeyedSums -p 2 on 2 TaskManagers × 1 slot, ${label}: ${Math.round(EVENTS / fromRunning)} events/s once all subtasks ran (${fromRunning.toFixed(1)} s); ${outputs} windows, ${wrong} with a wrong sum`);
+    if (checkpoints) console.log(`  ${checkpoints}`);
   }
   const rss = peakRssMiB([jobManager.child, ...taskManagers]);
   console.log(`peak RSS: JobManager ${rss.get(jobManager.child.pid)} MiB, TaskManagers ${taskManagers.map((tm) => `${rss.get(tm.pid)} MiB`).join(' + ')}`);

@@ -15,14 +15,14 @@ import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
 import { KafkaSource } from '../dist/connectors/kafka/index.js';
 import { ComponentMetricGroup } from '../dist/metrics/MetricGroup.js';
-import { argument, benchEnvironment, json, peakRssMiB, root, until } from './harness.mjs';
+import { argument, benchEnvironment, json, peakRssMiB, root, runJobToOutput, until } from './harness.mjs';
 
 const WINDOWS = argument('--windows', 167);
 const EVENTS = WINDOWS * 6000;
 
 try {
   const { brokers, kafka, createTopics, kafkaTool, start, flink } = await benchEnvironment('throughput');
-  let t0 = performance.now();
+  const t0 = performance.now();
   await runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 0, maxWindows: WINDOWS });
   const produceSeconds = (performance.now() - t0) / 1000;
   console.log(`preloaded ${EVENTS} events in ${produceSeconds.toFixed(1)} s (${Math.round(EVENTS / produceSeconds)} events/s with the generator)`);
@@ -77,41 +77,23 @@ try {
   const rest = `http://127.0.0.1:${jm.rest}`;
   let runs = 0;
   const runJob = async (cluster, label, args) => {
-    const outputTopic = `output-${runs++}`;
-    await createTopics(outputTopic);
-    t0 = performance.now();
-    const submit = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.rest}`, join(root, 'examples', 'streaming', 'ClickEventCount.ts'), '--bootstrap.servers', brokers, '--event-time', '--output-topic', outputTopic, ...args]);
-    const jobId = /JobID ([0-9a-f]{32})/.exec(submit)[1];
-    // When every subtask is RUNNING: the sources start reading then (the Kafka consumers have joined their groups).
-    let allRunningAt;
-    void until(async () => {
-      const d = await json(`${rest}/jobs/${jobId}`);
-      if (d['status-counts'].RUNNING === 6) return (allRunningAt = performance.now());
+    const { fromSubmission, fromRunning, outputs, wrong, checkpoints } = await runJobToOutput({
+      kafka,
+      createTopics,
+      flink,
+      rest,
+      program: join(root, 'examples', 'streaming', 'ClickEventCount.ts'),
+      args: ['--bootstrap.servers', brokers, '--event-time', ...args],
+      outputTopic: `output-${runs++}`,
+      subtasks: 6,
+      expected: (WINDOWS - 1) * 6,
+      isRight: (value) => JSON.parse(value).count === 1000,
     });
-    const expected = (WINDOWS - 1) * 6;
-    const out = kafka.consumer({ groupId: `bench-${outputTopic}` });
-    await out.connect();
-    await out.subscribe({ topic: outputTopic, fromBeginning: true });
-    let outputs = 0;
-    let wrong = 0;
-    let jobDone;
-    const jobFinished = new Promise((r) => (jobDone = r));
-    await out.run({ eachBatch: async ({ batch }) => { for (const m of batch.messages) { outputs++; if (JSON.parse(m.value.toString()).count !== 1000) wrong++; } if (outputs >= expected) jobDone(); } });
-    await jobFinished;
-    const jobSeconds = (performance.now() - t0) / 1000;
-    await out.disconnect();
-    const runningSeconds = (performance.now() - allRunningAt) / 1000;
-    const rate = EVENTS / runningSeconds;
+    const rate = EVENTS / fromRunning;
     console.log(
-      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${runningSeconds.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read, ${(rate / rawRate).toFixed(2)} × kafkajs), ${Math.round(EVENTS / jobSeconds)} events/s from submission; ${outputs} windows, ${wrong} not 1000`,
+      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${fromRunning.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read, ${(rate / rawRate).toFixed(2)} × kafkajs), ${Math.round(EVENTS / fromSubmission)} events/s from submission; ${outputs} windows, ${wrong} not 1000`,
     );
-    if (args.includes('--checkpointing')) {
-      const cp = await json(`${rest}/jobs/${jobId}/checkpoints`);
-      const s = cp.summary;
-      console.log(`  checkpoints: ${cp.counts.completed} completed, ${cp.counts.failed} failed; duration p50 ${s.end_to_end_duration.p50} ms, p99 ${s.end_to_end_duration.p99} ms, max ${s.end_to_end_duration.max} ms; size p50 ${s.state_size.p50} B, p99 ${s.state_size.p99} B`);
-    }
-    flink(['cancel', '-m', `127.0.0.1:${jm.rest}`, jobId]);
-    await until(async () => (await json(`${rest}/overview`))['slots-available'] === 2);
+    if (checkpoints) console.log(`  ${checkpoints}`);
   };
   const peaks = (cluster, taskManagers) => {
     const rss = peakRssMiB([jobManager.child, ...taskManagers]);
