@@ -40,27 +40,36 @@ export function formatTimestamp(ms: number): string {
   return `${p2(d.getUTCDate())}-${p2(d.getUTCMonth() + 1)}-${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}:${p3(d.getUTCMilliseconds())}`;
 }
 
-/** Parses `dd-MM-yyyy HH:mm:ss:SSS` (UTC) by hand: seven times faster than a regular expression. */
+/** Character codes of the separators of `dd-MM-yyyy HH:mm:ss:SSS`, by position; 0 where a digit belongs. */
+const SEPARATORS = new Uint8Array(23);
+for (const [at, ch] of [[2, '-'], [5, '-'], [10, ' '], [13, ':'], [16, ':'], [19, ':']] as const) SEPARATORS[at] = ch.charCodeAt(0);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Parses `dd-MM-yyyy HH:mm:ss:SSS` (UTC) by hand, in one pass over the characters and without allocating: it runs for
+ * every record the source reads.
+ */
 export function parseTimestamp(text: string): number {
   if (typeof text !== 'string' || text.length !== 23) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
-  const digits = (start: number, count: number): number => {
-    let value = 0;
-    for (let i = start; i < start + count; i++) {
-      const c = text.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
-      value = value * 10 + c;
+  // The 17 digits as one field value at a time: day, month, year, hour, minute, second, milli.
+  let day = 0, month = 0, year = 0, hour = 0, minute = 0, second = 0, milli = 0;
+  for (let i = 0; i < 23; i++) {
+    const c = text.charCodeAt(i);
+    const separator = SEPARATORS[i]!;
+    if (separator !== 0) {
+      if (c !== separator) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
+      continue;
     }
-    return value;
-  };
-  const separators: Array<[number, string]> = [[2, '-'], [5, '-'], [10, ' '], [13, ':'], [16, ':'], [19, ':']];
-  for (const [at, ch] of separators) if (text[at] !== ch) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
-  const day = digits(0, 2);
-  const month = digits(3, 2);
-  const year = digits(6, 4);
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
-  const milli = digits(20, 3);
+    const d = c - 48;
+    if (d < 0 || d > 9) throw new Error(`Timestamp '${text}' does not match ${TIMESTAMP_PATTERN}.`);
+    if (i < 2) day = day * 10 + d;
+    else if (i < 5) month = month * 10 + d;
+    else if (i < 10) year = year * 10 + d;
+    else if (i < 13) hour = hour * 10 + d;
+    else if (i < 16) minute = minute * 10 + d;
+    else if (i < 19) second = second * 10 + d;
+    else milli = milli * 10 + d;
+  }
   // Date.UTC would roll 31-02 over into March: a day the month does not have is an error, not another window.
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     throw new Error(`Timestamp '${text}' is out of range.`);
@@ -68,8 +77,10 @@ export function parseTimestamp(text: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second, milli);
 }
 
+/** Days of `month` (1–12) in `year` of the proleptic Gregorian calendar (as Date.UTC counts). */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return DAYS_IN_MONTH[month - 1]!;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 /**

@@ -35,3 +35,23 @@ t.test('everything else throws', async (t) => {
   t.equal(parseTimestamp('30-04-2024 00:00:00:000'), Date.UTC(2024, 3, 30));
   t.throws(() => parseTimestamp('31-04-2024 00:00:00:000'), /out of range/);
 });
+
+t.test('parseTimestamp agrees with Date.UTC on every day of leap and common years, and rejects what Date.UTC would roll over', async (t) => {
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  for (const year of [1900, 1970, 2000, 2023, 2024]) {
+    for (let month = 1; month <= 12; month++) {
+      const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      for (let day = 1; day <= 31; day++) {
+        const text = `${p2(day)}-${p2(month)}-${year} 23:59:58:007`;
+        if (day <= days) t.equal(parseTimestamp(text), Date.UTC(year, month - 1, day, 23, 59, 58, 7), text);
+        else t.throws(() => parseTimestamp(text), /out of range/, text);
+      }
+    }
+  }
+  for (const text of ['01-01-1970 00:00:00:00a', '01/01/1970 00:00:00:000', '01-01-1970T00:00:00:000', '01-01-1970 00:00:00.000', '0a-01-1970 00:00:00:000', '01-01-1970 00:00:00:0000']) {
+    t.throws(() => parseTimestamp(text), /does not match/, text);
+  }
+  t.throws(() => parseTimestamp('00-01-1970 00:00:00:000'), /out of range/);
+  t.throws(() => parseTimestamp('01-13-1970 00:00:00:000'), /out of range/);
+  t.throws(() => parseTimestamp('01-01-1970 00:60:00:000'), /out of range/);
+});
