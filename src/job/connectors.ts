@@ -19,6 +19,12 @@ export interface ConnectorContext {
   operatorId: string;
 }
 
+/**
+ * Where a split resumes, as its reader gives it: a string, or a number (e.g. a Kafka offset) that the runtime keeps as
+ * a number while records flow and stores as its decimal text in a checkpoint's SplitState.
+ */
+export type SplitPosition = string | number;
+
 /** A source split and where its reader resumes (e.g. a Kafka partition and its next offset). */
 export interface SplitState {
   splitId: string;
@@ -37,14 +43,14 @@ export interface ReaderOutput<T> {
    * bounding what is buffered; 0 if unknown), and the split's position after it (what a checkpoint stores once the
    * record is processed, so a restore resumes right after it).
    */
-  collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes: number, position: string): void;
+  collect(record: T, splitId: string, recordTimestamp: number | undefined, sizeBytes: number, position: SplitPosition): void;
   /**
    * A record that could not be read (e.g. malformed): counted in `numRecordsInErrors` and logged (the first few per
    * subtask), never silently dropped, and skipped. `message` says where it was (e.g. topic, partition and offset) and
    * why; `position` is the split's position after it, stored by the next checkpoint once the records before it are
    * processed, so a restore does not read it again.
    */
-  reportError(splitId: string, message: string, position?: string): void;
+  reportError(splitId: string, message: string, position?: SplitPosition): void;
   /** The reader cannot go on (e.g. its client gave up): the subtask fails with this error. */
   fail(error: Error): void;
 }
@@ -61,7 +67,7 @@ export interface SourceReader<T> {
    * Where the record a split's `position` follows was read, in the source's words, for the log line of a record that
    * goes to the error path after the reader emitted it (e.g. `topic input, partition 0, offset 41`).
    */
-  describeRecord?(splitId: string, position: string): string;
+  describeRecord?(splitId: string, position: SplitPosition): string;
   /** Backpressure: stop fetching until `resume()`. */
   pause(): void;
   resume(): void;

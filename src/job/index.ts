@@ -36,6 +36,6 @@ export {
   type AggregatingState,
   type RuntimeContext,
 } from './state.js';
-export type { RestoredSinkState, ConnectorContext, ReaderOutput, Sink, SinkWriter, Source, SourceReader } from './connectors.js';
+export type { RestoredSinkState, ConnectorContext, ReaderOutput, Sink, SinkWriter, Source, SourceReader, SplitPosition, SplitState } from './connectors.js';
 export type { Counter, GaugeValue, MetricGroup } from './metrics.js';
 export type { JobExecutionResult } from './transformations.js';

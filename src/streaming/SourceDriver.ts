@@ -1,26 +1,15 @@
-import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../job/connectors.js';
+import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitPosition, SplitState } from '../job/connectors.js';
 import { MIN_WATERMARK, type WatermarkStrategy } from '../job/watermarks.js';
 
 /** Flink's default auto-watermark interval. */
 export const WATERMARK_INTERVAL_MS = 200;
-/** Records read but not yet processed before the reader is paused. */
 /** Bytes read but not yet processed before the reader is paused (records of unknown size count as 64 bytes). */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const UNKNOWN_RECORD_SIZE = 64;
 
-interface QueuedRecord<T> {
-  record: T;
-  split: string;
-  timestamp: number | undefined;
-  /** The split's position after this entry (a record that could not be read may leave it where it was). */
-  position: string | undefined;
-  /** Set for a record the reader could not read: why, and where. */
-  error: string | undefined;
-}
-
 interface SplitProgress {
   /** Where the split resumes after the records emitted so far. */
-  position: string;
+  position: SplitPosition;
   maxTimestamp: number;
   lastActivity: number;
   idle: boolean;
@@ -46,8 +35,16 @@ export interface SourceDriverCallbacks {
  */
 export class SourceDriver<T> {
   private readonly reader: SourceReader<T>;
-  /** What the reader delivered, in order: records, and records it could not read (`error`, no record). */
-  private queue: Array<QueuedRecord<T>> = [];
+  /**
+   * What the reader delivered and the task has not processed, in order, as parallel arrays (no object per record):
+   * each entry's record, its timestamp from the reader, its split and the split's position after it. An entry the
+   * reader could not read has no record and its reason in `queuedErrors`, by index.
+   */
+  private queuedRecords: T[] = [];
+  private queuedTimestamps: Array<number | undefined> = [];
+  private queuedSplits: string[] = [];
+  private queuedPositions: Array<SplitPosition | undefined> = [];
+  private queuedErrors: Map<number, string> | undefined;
   private queuedBytes = 0;
   private scheduled = false;
   private paused = false;
@@ -72,12 +69,13 @@ export class SourceDriver<T> {
         if (!this.splits.has(splitId)) this.splits.set(splitId, { position, maxTimestamp: MIN_WATERMARK, lastActivity: this.now(), idle: false });
       },
       collect: (record, split, timestamp, sizeBytes, position) => {
-        this.enqueue({ record, split, timestamp, position, error: undefined }, sizeBytes);
+        this.enqueue(record, split, timestamp, position, sizeBytes);
       },
       // Queued like a record: the split's position moves past it only after the records before it are processed, so
       // a checkpoint never skips a record that was read before the bad one, and never reads the bad one again.
       reportError: (split, message, position) => {
-        this.enqueue({ record: undefined as T, split, timestamp: undefined, position, error: message }, 0);
+        (this.queuedErrors ??= new Map()).set(this.queuedRecords.length, message);
+        this.enqueue(undefined as T, split, undefined, position, 0);
       },
       fail: (error) => this.callbacks.onFatalError(error),
     };
@@ -88,8 +86,11 @@ export class SourceDriver<T> {
     for (const state of this.splits.values()) state.lastActivity = now;
   }
 
-  private enqueue(entry: QueuedRecord<T>, sizeBytes: number): void {
-    this.queue.push(entry);
+  private enqueue(record: T, split: string, timestamp: number | undefined, position: SplitPosition | undefined, sizeBytes: number): void {
+    this.queuedRecords.push(record);
+    this.queuedTimestamps.push(timestamp);
+    this.queuedSplits.push(split);
+    this.queuedPositions.push(position);
     this.queuedBytes += sizeBytes || UNKNOWN_RECORD_SIZE;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -105,16 +106,27 @@ export class SourceDriver<T> {
    * Hands every queued record to `emit` with its event timestamp (as the watermark strategy assigns it), and records
    * each split's progress. Split bookkeeping happens once per run of records from the same split, not per record.
    */
-  emitQueued(emit: (record: T, timestamp: number | undefined, split: string, position: string) => void): void {
-    const batch = this.queue;
-    this.queue = [];
+  emitQueued(emit: (record: T, timestamp: number | undefined, split: string, position: SplitPosition) => void): void {
+    const records = this.queuedRecords;
+    const timestamps = this.queuedTimestamps;
+    const splits = this.queuedSplits;
+    const positions = this.queuedPositions;
+    const errors = this.queuedErrors;
+    this.queuedRecords = [];
+    this.queuedTimestamps = [];
+    this.queuedSplits = [];
+    this.queuedPositions = [];
+    this.queuedErrors = undefined;
     this.queuedBytes = 0;
     this.scheduled = false;
     const assigner = this.strategy.timestampAssigner;
     const now = this.now();
     let currentSplit: string | undefined;
     let state: SplitProgress | undefined;
-    for (const { record, split, timestamp: recordTimestamp, position, error } of batch) {
+    for (let i = 0; i < records.length; i++) {
+      const split = splits[i]!;
+      const position = positions[i];
+      const error = errors?.get(i);
       if (error !== undefined) {
         // Past it, but not activity: a split that delivers nothing but unreadable records still goes idle, so it
         // cannot hold back event time.
@@ -131,6 +143,8 @@ export class SourceDriver<T> {
           state.idle = false;
         }
       }
+      const record = records[i]!;
+      const recordTimestamp = timestamps[i];
       const timestamp = assigner ? assigner(record, recordTimestamp ?? MIN_WATERMARK) : recordTimestamp;
       if (state) {
         if (timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
@@ -174,7 +188,7 @@ export class SourceDriver<T> {
     const idleness = this.strategy.idlenessMs;
     let min = Number.POSITIVE_INFINITY;
     for (const state of this.splits.values()) {
-      if (idleness !== undefined && !this.paused && this.queue.length === 0 && now - state.lastActivity >= idleness) state.idle = true;
+      if (idleness !== undefined && !this.paused && this.queuedRecords.length === 0 && now - state.lastActivity >= idleness) state.idle = true;
       if (!state.idle && state.maxTimestamp !== MIN_WATERMARK) min = Math.min(min, state.maxTimestamp);
       else if (!state.idle) min = Math.min(min, MIN_WATERMARK);
     }
@@ -195,13 +209,13 @@ export class SourceDriver<T> {
   }
 
   /** Where the record before `position` of a split was read, for log lines (the reader's words if it has any). */
-  describeRecord(splitId: string, position: string): string {
+  describeRecord(splitId: string, position: SplitPosition): string {
     return this.reader.describeRecord?.(splitId, position) ?? `the record before position ${position}`;
   }
 
   /** Every split with the position after the records emitted so far (a checkpoint's source state). */
   snapshotSplits(): SplitState[] {
-    return [...this.splits].map(([splitId, progress]) => ({ splitId, position: progress.position }));
+    return [...this.splits].map(([splitId, progress]) => ({ splitId, position: String(progress.position) }));
   }
 
   notifyCheckpointComplete(checkpointId: number, splits: readonly SplitState[]): Promise<void> {

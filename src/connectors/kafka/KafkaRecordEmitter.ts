@@ -26,8 +26,9 @@ export function emitRecords<T>(
   output: ReaderOutput<T>,
 ): void {
   const split = `${topic}-${partition}`;
-  for (const record of records) {
-    const next = String(Number(record.offset) + 1);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    const next = Number(record.offset) + 1;
     const value = record.value;
     let element: T;
     try {

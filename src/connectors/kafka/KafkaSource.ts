@@ -1,7 +1,7 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from './kafkajs.js';
 import { GroupOffsetCommitter } from './GroupOffsetCommitter.js';
 import { emitRecords, recordLocation } from './KafkaRecordEmitter.js';
-import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitState } from '../../job/connectors.js';
+import type { ConnectorContext, ReaderOutput, Source, SourceReader, SplitPosition, SplitState } from '../../job/connectors.js';
 import type { Counter, MetricGroup } from '../../job/metrics.js';
 
 /** Turns a record value into the stream's type (Flink's DeserializationSchema). */
@@ -238,7 +238,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   /** `topic t, partition p, offset o` of the record before `position` (the next offset) of a split. */
-  describeRecord(splitId: string, position: string): string {
+  describeRecord(splitId: string, position: SplitPosition): string {
     const owned = this.owned.find(({ topic, partition }) => `${topic}-${partition}` === splitId);
     return owned ? recordLocation(owned.topic, owned.partition, Number(position) - 1) : `split ${splitId}, offset ${Number(position) - 1}`;
   }

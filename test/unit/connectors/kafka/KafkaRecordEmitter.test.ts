@@ -2,11 +2,11 @@
 // path with its topic, partition, offset, the schema's message and the start of its value, and the position after it.
 import t from 'tap';
 import { emitRecords, MAX_LOGGED_VALUE_BYTES, type FetchedRecord } from '../../../../src/connectors/kafka/KafkaRecordEmitter.js';
-import type { ReaderOutput } from '../../../../src/job/connectors.js';
+import type { ReaderOutput, SplitPosition } from '../../../../src/job/connectors.js';
 
 function recordingOutput() {
-  const collected: Array<{ record: unknown; split: string; timestamp: number | undefined; size: number; position: string }> = [];
-  const errors: Array<{ split: string; message: string; position: string | undefined }> = [];
+  const collected: Array<{ record: unknown; split: string; timestamp: number | undefined; size: number; position: SplitPosition }> = [];
+  const errors: Array<{ split: string; message: string; position: SplitPosition | undefined }> = [];
   const output: ReaderOutput<unknown> = {
     addSplit() {},
     collect: (record, split, timestamp, size, position) => collected.push({ record, split, timestamp, size, position }),
@@ -23,12 +23,12 @@ const records = (values: Array<Buffer | null>, firstOffset = 100): FetchedRecord
 
 const json = (value: Buffer) => JSON.parse(value.toString('utf8')) as unknown;
 
-t.test('good records are collected with their timestamp, size and the next offset', async (t) => {
+t.test('good records are collected with their timestamp, size and the next offset (a number)', async (t) => {
   const { output, collected, errors } = recordingOutput();
   emitRecords('input', 1, records([Buffer.from('{"a":1}'), Buffer.from('"x"')]), json, output);
   t.same(collected, [
-    { record: { a: 1 }, split: 'input-1', timestamp: 5000, size: 7, position: '101' },
-    { record: 'x', split: 'input-1', timestamp: 5001, size: 3, position: '102' },
+    { record: { a: 1 }, split: 'input-1', timestamp: 5000, size: 7, position: 101 },
+    { record: 'x', split: 'input-1', timestamp: 5001, size: 3, position: 102 },
   ]);
   t.same(errors, []);
 });
@@ -46,8 +46,8 @@ t.test('a record the schema cannot read goes to the error path, in order, with t
     },
     output,
   );
-  t.same(collected.map((c) => [c.record, c.position]), [[{ a: 1 }, '101'], [{ a: 2 }, '105']], 'the good records around the bad ones');
-  t.same(errors.map((e) => [e.split, e.position]), [['input-0', '102'], ['input-0', '103'], ['input-0', '104'], ['input-0', '106']]);
+  t.same(collected.map((c) => [c.record, c.position]), [[{ a: 1 }, 101], [{ a: 2 }, 105]], 'the good records around the bad ones');
+  t.same(errors.map((e) => [e.split, e.position]), [['input-0', 102], ['input-0', 103], ['input-0', 104], ['input-0', 106]]);
   t.match(errors[0]!.message, /^topic input, partition 0, offset 101: .*JSON.*; value: "\{\\"a\\":" \(5 bytes\)$/);
   t.equal(errors[1]!.message, 'topic input, partition 0, offset 102: The record has a null value (a tombstone).; value: null');
   t.match(errors[2]!.message, /^topic input, partition 0, offset 103: .*JSON.*; value: "z+"… \(1048576 bytes\)$/, 'a 1 MiB value is cut');
