@@ -82,17 +82,34 @@ function clusterOf(dir, children, extraConfig) {
  */
 export function peakRssMiB(children) {
   const peaks = new Map(children.map((c) => [c.pid, 0]));
+  forEachProcessOf(children, (pid, group) => {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (hwm) peaks.set(group, Math.max(peaks.get(group), Math.round(Number(hwm[1]) / 1024)));
+  });
+  return peaks;
+}
+
+/** CPU seconds (user + system, all threads) used so far by every process of the given children's process groups. */
+export function cpuSeconds(children) {
+  let ticks = 0;
+  forEachProcessOf(children, (_pid, _group, fields) => (ticks += Number(fields[11]) + Number(fields[12])));
+  return ticks / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** Calls `action(pid, group, statFields)` for each process whose process group is one of the children's. */
+function forEachProcessOf(children, action) {
+  const groups = new Set(children.map((c) => c.pid));
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (!peaks.has(group)) continue;
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      if (hwm) peaks.set(group, Math.max(peaks.get(group), Math.round(Number(hwm[1]) / 1024)));
+      // Fields after the command: state, ppid, pgrp, …; utime and stime are the 12th and 13th of them.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const group = Number(fields[2]);
+      if (groups.has(group)) action(Number(entry), group, fields);
     } catch {}
   }
-  return peaks;
 }
 
 /**

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { runGenerator } from '../dist/client/generator/ClickEventGenerator.js';
 import { KafkaSource } from '../dist/connectors/kafka/index.js';
 import { ComponentMetricGroup } from '../dist/metrics/MetricGroup.js';
-import { argument, benchEnvironment, json, peakRssMiB, root, runJobToOutput, until } from './harness.mjs';
+import { argument, benchEnvironment, cpuSeconds, json, peakRssMiB, root, runJobToOutput, until } from './harness.mjs';
 
 const WINDOWS = argument('--windows', 167);
 /** --quick: the Java read, then only the 2 × 1 jobs without checkpointing (first and three warm ones), for profiling work. */
@@ -81,7 +81,8 @@ try {
   const jm = jobManager.ports;
   const rest = `http://127.0.0.1:${jm.rest}`;
   let runs = 0;
-  const runJob = async (cluster, label, args) => {
+  const runJob = async (cluster, taskManagers, label, args) => {
+    const cpuBefore = cpuSeconds([jobManager.child, ...taskManagers]);
     const { fromSubmission, fromRunning, outputs, wrong, checkpoints } = await runJobToOutput({
       kafka,
       createTopics,
@@ -95,8 +96,11 @@ try {
       isRight: (value) => JSON.parse(value).count === 1000,
     });
     const rate = EVENTS / fromRunning;
+    // CPU is steadier than a rate on a shared machine: what the JobManager and TaskManagers spent per event, from
+    // submission to the last window (the broker, the bench and the flink CLI not counted).
+    const cpuPerEvent = ((cpuSeconds([jobManager.child, ...taskManagers]) - cpuBefore) / EVENTS) * 1e6;
     console.log(
-      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${fromRunning.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read${QUICK ? '' : `, ${(rate / rawRate).toFixed(2)} × kafkajs`}), ${Math.round(EVENTS / fromSubmission)} events/s from submission; ${outputs} windows, ${wrong} not 1000`,
+      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${fromRunning.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read${QUICK ? '' : `, ${(rate / rawRate).toFixed(2)} × kafkajs`}), ${Math.round(EVENTS / fromSubmission)} events/s from submission; CPU ${cpuPerEvent.toFixed(2)} µs per event; ${outputs} windows, ${wrong} not 1000`,
     );
     if (checkpoints) console.log(`  ${checkpoints}`);
   };
@@ -110,24 +114,24 @@ try {
   const twoByOne = [];
   for (let i = 0; i < 2; i++) twoByOne.push((await start('taskmanager.sh', ['-D', `jobmanager.rpc.port=${jm.rpc}`, '-D', 'taskmanager.numberOfTaskSlots=1'])).child);
   await until(async () => (await json(`${rest}/overview`)).taskmanagers === 2);
-  await runJob('2 TaskManagers × 1 slot', 'first job', []);
-  await runJob('2 TaskManagers × 1 slot', 'warm', []);
+  await runJob('2 TaskManagers × 1 slot', twoByOne, 'first job', []);
+  await runJob('2 TaskManagers × 1 slot', twoByOne, 'warm', []);
   if (QUICK) {
-    await runJob('2 TaskManagers × 1 slot', 'warm', []);
-    await runJob('2 TaskManagers × 1 slot', 'warm', []);
+    await runJob('2 TaskManagers × 1 slot', twoByOne, 'warm', []);
+    await runJob('2 TaskManagers × 1 slot', twoByOne, 'warm', []);
     peaks('2 TaskManagers × 1 slot', twoByOne);
     process.exit();
   }
-  await runJob('2 TaskManagers × 1 slot', 'warm, --checkpointing (at-least-once sink)', ['--checkpointing']);
-  await runJob('2 TaskManagers × 1 slot', 'warm, --checkpointing --delivery-guarantee exactly-once', ['--checkpointing', '--delivery-guarantee', 'exactly-once']);
+  await runJob('2 TaskManagers × 1 slot', twoByOne, 'warm, --checkpointing (at-least-once sink)', ['--checkpointing']);
+  await runJob('2 TaskManagers × 1 slot', twoByOne, 'warm, --checkpointing --delivery-guarantee exactly-once', ['--checkpointing', '--delivery-guarantee', 'exactly-once']);
   peaks('2 TaskManagers × 1 slot', twoByOne);
   for (const tm of twoByOne) process.kill(-tm.pid, 'SIGTERM');
   await until(async () => (await json(`${rest}/overview`)).taskmanagers === 0);
 
   const oneByTwo = [(await start('taskmanager.sh', ['-D', `jobmanager.rpc.port=${jm.rpc}`, '-D', 'taskmanager.numberOfTaskSlots=2'])).child];
   await until(async () => (await json(`${rest}/overview`)).taskmanagers === 1);
-  await runJob('1 TaskManager × 2 slots', 'first job', []);
-  await runJob('1 TaskManager × 2 slots', 'warm', []);
+  await runJob('1 TaskManager × 2 slots', oneByTwo, 'first job', []);
+  await runJob('1 TaskManager × 2 slots', oneByTwo, 'warm', []);
   peaks('1 TaskManager × 2 slots', oneByTwo);
 } catch (error) {
   console.error(error);

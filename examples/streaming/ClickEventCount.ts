@@ -88,8 +88,45 @@ function daysInMonth(year: number, month: number): number {
  * Flink's ClickEvent schema does). Throws on anything else — invalid UTF-8, malformed JSON, not an object, a missing or
  * non-string `page`, a missing, non-string or impossible `timestamp` — so the record goes to the source's error path
  * (numRecordsInErrors and the task log) and never into a count.
+ *
+ * Records written exactly as the generator writes them (that shape, a plain ASCII page) are read from their bytes
+ * without JSON.parse; anything else goes through JSON.parse, so both read the same and fail the same.
  */
 export function deserializeClickEvent(value: Buffer): ClickEvent {
+  return readGeneratorShape(value) ?? readJson(value);
+}
+
+const SHAPE_HEAD = Buffer.from('{"timestamp":"');
+const SHAPE_MIDDLE = Buffer.from('","page":"');
+const TIMESTAMP_AT = SHAPE_HEAD.length;
+const MIDDLE_AT = TIMESTAMP_AT + 23;
+const PAGE_AT = MIDDLE_AT + SHAPE_MIDDLE.length;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** `{"timestamp":"<dd-MM-yyyy HH:mm:ss:SSS>","page":"<printable ASCII, no escapes>"}`, or undefined. */
+function readGeneratorShape(value: Buffer): ClickEvent | undefined {
+  const end = value.length - 2;
+  if (end < PAGE_AT || value[end] !== QUOTE || value[end + 1] !== 0x7d) return undefined;
+  for (let i = 0; i < TIMESTAMP_AT; i++) if (value[i] !== SHAPE_HEAD[i]) return undefined;
+  for (let i = 0; i < SHAPE_MIDDLE.length; i++) if (value[MIDDLE_AT + i] !== SHAPE_MIDDLE[i]) return undefined;
+  for (let i = TIMESTAMP_AT; i < MIDDLE_AT; i++) {
+    const c = value[i]!;
+    if (c < 0x20 || c > 0x7e) return undefined;
+  }
+  for (let i = PAGE_AT; i < end; i++) {
+    const c = value[i]!;
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return undefined;
+  }
+  const timestamp = value.toString('latin1', TIMESTAMP_AT, MIDDLE_AT);
+  try {
+    return { timestamp: parseTimestamp(timestamp), page: value.toString('latin1', PAGE_AT, end) };
+  } catch {
+    return undefined; // JSON.parse's path says what is wrong with it
+  }
+}
+
+function readJson(value: Buffer): ClickEvent {
   // Strict UTF-8: decoding invalid bytes to U+FFFD would merge distinct pages into one.
   if (!isUtf8(value)) throw new Error('Click event is not valid UTF-8.');
   const json = JSON.parse(value.toString('utf8')) as unknown;

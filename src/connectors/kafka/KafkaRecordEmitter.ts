@@ -3,11 +3,16 @@ import type { ReaderOutput } from '../../job/connectors.js';
 /** Bytes of a record's value shown in the log line of a record that could not be deserialized. */
 export const MAX_LOGGED_VALUE_BYTES = 256;
 
-/** What the emitter needs of a fetched Kafka record (kafkajs' KafkaMessage has these). */
+/**
+ * What the emitter needs of a fetched Kafka record (kafkajs' KafkaMessage has these); tsflink's record decoder also
+ * gives offset and timestamp as numbers (NaN where a number would not be exact).
+ */
 export interface FetchedRecord {
   offset: string;
   timestamp: string;
   value: Buffer | null;
+  offsetNumber?: number;
+  timestampNumber?: number;
 }
 
 /**
@@ -28,7 +33,9 @@ export function emitRecords<T>(
   const split = `${topic}-${partition}`;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
-    const next = Number(record.offset) + 1;
+    const offset = record.offsetNumber ?? Number(record.offset);
+    // Beyond 2^53 a number is not exact: the position is the offset's text then.
+    const next = Number.isSafeInteger(offset) ? offset + 1 : String(BigInt(record.offset) + 1n);
     const value = record.value;
     let element: T;
     try {
@@ -40,7 +47,8 @@ export function emitRecords<T>(
       output.reportError(split, `${recordLocation(topic, partition, record.offset)}: ${reason}; value: ${describeValue(value)}`, next);
       continue;
     }
-    output.collect(element, split, Number(record.timestamp), value.length, next);
+    const timestamp = record.timestampNumber ?? Number(record.timestamp);
+    output.collect(element, split, Number.isNaN(timestamp) ? Number(record.timestamp) : timestamp, value.length, next);
   }
 }
 

@@ -34,11 +34,11 @@ interface FetchedBatch<M> {
 type BatchConstructor = new <M extends FetchedMessage>(topic: string, fetchedOffset: string, partitionData: PartitionData<M>) => FetchedBatch<M>;
 
 /** Records at or beyond `fetchedOffset` (a fetch may start before the offset asked for, e.g. in a compressed batch). */
-export function recordsFrom<M extends { offset: string }>(messages: M[], fetchedOffset: string): M[] {
+export function recordsFrom<M extends { offset: string; offsetNumber?: number }>(messages: M[], fetchedOffset: string): M[] {
   const fetched = Number(fetchedOffset);
   let fetchedLong: LongLike | undefined;
   return messages.filter((message) => {
-    const offset = Number(message.offset);
+    const offset = message.offsetNumber ?? Number(message.offset);
     if (Number.isSafeInteger(offset) && Number.isSafeInteger(fetched)) return offset >= fetched;
     fetchedLong ??= Long.fromValue(fetchedOffset);
     return Long.fromValue(message.offset).gte(fetchedLong);

@@ -99,11 +99,8 @@ function readZigZag(decoder: KafkajsDecoder): number | undefined {
 
 type Headers = Record<string, Buffer | Buffer[]>;
 
+/** Headers of a record that has some (a record without headers reads none: see KafkaRecord.headers). */
 function readHeaders(decoder: KafkajsDecoder): Headers {
-  if (decoder.buffer[decoder.offset] === 0) {
-    decoder.offset++;
-    return {};
-  }
   // kafkajs's way: a repeated key collects its values in an array.
   return decoder.readVarIntArray(HeaderDecoder).reduce<Headers>((headers, { key, value }) => {
     const seen = headers[key];
@@ -111,21 +108,81 @@ function readHeaders(decoder: KafkajsDecoder): Headers {
   }, {});
 }
 
-export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext = {} as BatchContext) {
+/**
+ * A fetched record with the fields of kafkajs's message objects. Its offset and timestamp are kept as numbers where
+ * they are exact and turned into kafkajs's decimal strings only when read as `offset` and `timestamp`; tsflink's reader
+ * reads the numbers (`offsetNumber`, `timestampNumber`), so a record costs two objects (itself and its value's buffer
+ * view) instead of kafkajs's five. A record without headers has its `{}` made when `headers` is first read.
+ */
+export class KafkaRecord {
+  private headersValue: Headers | undefined;
+
+  constructor(
+    readonly magicByte: number | undefined,
+    readonly attributes: number,
+    private readonly timestampValue: number | string,
+    private readonly offsetValue: number | string,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    headers: Headers | undefined,
+    readonly isControlRecord: boolean,
+    readonly batchContext: BatchContext,
+  ) {
+    this.headersValue = headers;
+  }
+
+  get offset(): string {
+    return String(this.offsetValue);
+  }
+
+  get timestamp(): string {
+    return String(this.timestampValue);
+  }
+
+  /** The offset as a number; NaN beyond 2^53 (read `offset` then). */
+  get offsetNumber(): number {
+    return typeof this.offsetValue === 'number' ? this.offsetValue : Number.NaN;
+  }
+
+  /** The timestamp (epoch milliseconds) as a number; NaN beyond 2^53 (read `timestamp` then). */
+  get timestampNumber(): number {
+    return typeof this.timestampValue === 'number' ? this.timestampValue : Number.NaN;
+  }
+
+  get headers(): Headers {
+    return (this.headersValue ??= {});
+  }
+
+  /** kafkajs's plain message object (for comparisons and logs). */
+  toJSON(): Record<string, unknown> {
+    const { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } = this;
+    return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext };
+  }
+}
+
+export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext = {} as BatchContext): KafkaRecord {
   const { firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp } = batchContext;
   const base = basesOf(batchContext);
   const attributes = decoder.readInt8();
   const timestampDelta: number | LongLike = readZigZag(decoder) ?? decoder.readVarLong();
-  let timestamp: string;
-  if (timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp) timestamp = maxTimestamp;
-  else if (base && typeof timestampDelta === 'number') timestamp = String(base.timestamp + timestampDelta);
-  else timestamp = Long.fromValue(firstTimestamp).add(timestampDelta).toString();
+  let timestamp: number | string;
+  if (timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp) timestamp = exactNumber(maxTimestamp);
+  else if (base && typeof timestampDelta === 'number') timestamp = base.timestamp + timestampDelta;
+  else timestamp = exactNumber(Long.fromValue(firstTimestamp).add(timestampDelta).toString());
   const offsetDelta = readZigZag(decoder) ?? Number(decoder.readVarLong().toString());
-  const offset = base ? String(base.offset + offsetDelta) : Long.fromValue(firstOffset).add(offsetDelta).toString();
+  const offset = base ? base.offset + offsetDelta : exactNumber(Long.fromValue(firstOffset).add(offsetDelta).toString());
   const key = decoder.readVarIntBytes();
   const value = decoder.readVarIntBytes();
-  const headers = readHeaders(decoder);
-  return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord: isControlBatch, batchContext };
+  let headers: Headers | undefined;
+  if (decoder.buffer[decoder.offset] === 0) decoder.offset++;
+  else headers = readHeaders(decoder);
+  return new KafkaRecord(magicByte, attributes, timestamp, offset, key, value, headers, isControlBatch, batchContext);
+}
+
+/** A decimal integer as a number where that is exact, else its text. */
+function exactNumber(text: string): number | string {
+  const value = Number(text);
+  return Number.isSafeInteger(value) && String(value) === text ? value : text;
 }
 
 /**
@@ -167,7 +224,7 @@ export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder) {
   };
   const count = decoder.readInt32();
   const codec = lookupCodecByAttributes(attributes);
-  let records: Array<ReturnType<typeof decodeRecord>> = [];
+  let records: KafkaRecord[] = [];
   if (codec === null) {
     records = decodeRecords(decoder, count, { ...recordContext, magicByte });
   } else if (count > 0) {
@@ -177,8 +234,8 @@ export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder) {
 }
 
 /** `count` length-prefixed records from the decoder's position, each decoded in place. */
-function decodeRecords(decoder: KafkajsDecoder, count: number, batchContext: BatchContext): Array<ReturnType<typeof decodeRecord>> {
-  const records = new Array<ReturnType<typeof decodeRecord>>(Math.max(0, count));
+function decodeRecords(decoder: KafkajsDecoder, count: number, batchContext: BatchContext): KafkaRecord[] {
+  const records = new Array<KafkaRecord>(Math.max(0, count));
   const end = decoder.buffer.length;
   for (let i = 0; i < count; i++) {
     const length = decoder.readVarInt();

@@ -1,6 +1,7 @@
 // ClickEventCount's deserialization schema: a record is a click event exactly when it has the playground's shape;
 // anything else throws (and so goes to the source's error path), never a count under a wrong page or window.
 // The example imports 'tsflink', which resolves to dist/ (built by `npm install`'s prepare step).
+import { isUtf8 } from 'node:buffer';
 import t from 'tap';
 import { deserializeClickEvent, parseTimestamp } from '../../../examples/streaming/ClickEventCount.js';
 
@@ -54,4 +55,41 @@ t.test('parseTimestamp agrees with Date.UTC on every day of leap and common year
   t.throws(() => parseTimestamp('00-01-1970 00:00:00:000'), /out of range/);
   t.throws(() => parseTimestamp('01-13-1970 00:00:00:000'), /out of range/);
   t.throws(() => parseTimestamp('01-01-1970 00:60:00:000'), /out of range/);
+});
+
+t.test('records of the generator’s shape, and every one-byte change of them, read as JSON.parse reads them', async (t) => {
+  /** The schema's rules on JSON.parse alone: what deserializeClickEvent must do on every input. */
+  const reference = (record: Buffer): { timestamp: number; page: string } => {
+    if (!isUtf8(record)) throw new Error('Click event is not valid UTF-8.');
+    const json = JSON.parse(record.toString('utf8')) as { timestamp?: unknown; page?: unknown } | null;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('Click event is not a JSON object.');
+    if (typeof json.page !== 'string') throw new Error('Click event without a "page" string.');
+    if (typeof json.timestamp !== 'string') throw new Error('Click event without a "timestamp" string.');
+    return { timestamp: parseTimestamp(json.timestamp), page: json.page };
+  };
+  const outcome = (read: () => unknown) => {
+    try {
+      return { value: read() };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  const records = ['{"timestamp":"31-12-2024 23:59:59:999","page":"/help"}', '{"timestamp":"01-01-1970 00:00:00:015","page":""}'];
+  const replacements = [0x00, 0x1f, 0x20, 0x22, 0x2f, 0x30, 0x39, 0x3a, 0x5c, 0x7b, 0x7d, 0x7e, 0x7f, 0x80, 0xc3, 0xff];
+  let checked = 0;
+  for (const text of records) {
+    const record = value(text);
+    t.same(deserializeClickEvent(record), reference(record), text);
+    for (let at = 0; at < record.length; at++) {
+      for (const byte of replacements) {
+        const changed = Buffer.from(record);
+        changed[at] = byte;
+        t.strictSame(outcome(() => deserializeClickEvent(changed)), outcome(() => reference(changed)), `${text} with byte ${at} = ${byte}`);
+        checked++;
+      }
+      const shorter = Buffer.concat([record.subarray(0, at), record.subarray(at + 1)]);
+      t.strictSame(outcome(() => deserializeClickEvent(shorter)), outcome(() => reference(shorter)), `${text} without byte ${at}`);
+    }
+  }
+  t.ok(checked > 1500);
 });

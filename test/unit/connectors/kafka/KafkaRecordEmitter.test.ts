@@ -68,3 +68,10 @@ t.test('invalid UTF-8 in a logged value shows as U+FFFD; a value that is not an 
   );
   t.same(errors, [{ split: 't-3', message: 'topic t, partition 3, offset 7: plain string; value: "a\ufffd" (2 bytes)', position: '8' }]);
 });
+
+t.test('numbers from tsflink’s record decoder are used as they are; beyond 2^53 the position is the offset’s text', async (t) => {
+  const { output, collected } = recordingOutput();
+  emitRecords('input', 0, [{ offset: '7', timestamp: '8', offsetNumber: 7, timestampNumber: 8, value: Buffer.from('1') }], json, output);
+  emitRecords('input', 0, [{ offset: '9007199254740993', timestamp: '9', offsetNumber: Number.NaN, timestampNumber: Number.NaN, value: Buffer.from('2') }], json, output);
+  t.same(collected.map((c) => [c.record, c.timestamp, c.position]), [[1, 8, 8], [2, 9, '9007199254740994']]);
+});
