@@ -4,7 +4,7 @@ import { MIN_WATERMARK, type WatermarkStrategy } from '../job/watermarks.js';
 /** Flink's default auto-watermark interval. */
 export const WATERMARK_INTERVAL_MS = 200;
 /** Bytes read but not yet processed before the reader is paused (records of unknown size count as 64 bytes). */
-const MAX_QUEUED_BYTES = Number(process.env.TSF_MQB ?? 8 * 1024 * 1024);
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const UNKNOWN_RECORD_SIZE = 64;
 
 interface SplitProgress {

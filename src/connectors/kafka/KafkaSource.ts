@@ -210,7 +210,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     });
     // A short fetch wait: kafkajs only notices resume() after its current fetch wait, and a paused reader must pick up
     // quickly once backpressure eases.
-    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false, maxWaitTimeInMs: 250, maxBytesPerPartition: Number(process.env.TSF_MBPP ?? 1048576) });
+    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       // Every (re)join starts each partition where fetching left off: nothing is read twice, nothing skipped.

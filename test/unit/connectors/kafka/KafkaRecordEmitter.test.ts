@@ -66,7 +66,7 @@ t.test('invalid UTF-8 in a logged value shows as U+FFFD; a value that is not an 
     },
     output,
   );
-  t.same(errors, [{ split: 't-3', message: 'topic t, partition 3, offset 7: plain string; value: "a\ufffd" (2 bytes)', position: '8' }]);
+  t.strictSame(errors, [{ split: 't-3', message: 'topic t, partition 3, offset 7: plain string; value: "a\ufffd" (2 bytes)', position: 8 }]);
 });
 
 t.test('numbers from tsflink’s record decoder are used as they are; beyond 2^53 the position is the offset’s text', async (t) => {
