@@ -33,16 +33,31 @@ interface FetchedBatch<M> {
 
 type BatchConstructor = new <M extends FetchedMessage>(topic: string, fetchedOffset: string, partitionData: PartitionData<M>) => FetchedBatch<M>;
 
-/** Records at or beyond `fetchedOffset` (a fetch may start before the offset asked for, e.g. in a compressed batch). */
+/**
+ * Records at or beyond `fetchedOffset` (a fetch may start before the offset asked for, e.g. in a compressed batch):
+ * `messages` itself when that is all of them (the usual case: no copy of a fetch's array).
+ */
 export function recordsFrom<M extends { offset: string; offsetNumber?: number }>(messages: M[], fetchedOffset: string): M[] {
   const fetched = Number(fetchedOffset);
   let fetchedLong: LongLike | undefined;
-  return messages.filter((message) => {
+  const isFrom = (message: M): boolean => {
     const offset = message.offsetNumber ?? Number(message.offset);
     if (Number.isSafeInteger(offset) && Number.isSafeInteger(fetched)) return offset >= fetched;
     fetchedLong ??= Long.fromValue(fetchedOffset);
     return Long.fromValue(message.offset).gte(fetchedLong);
-  });
+  };
+  return everyOne(messages, isFrom) ? messages : messages.filter(isFrom);
+}
+
+/** The records that are not control records (transaction markers): `messages` itself when none is one. */
+export function withoutControlRecords<M extends { isControlRecord?: boolean }>(messages: M[]): M[] {
+  const isData = (message: M) => !message.isControlRecord;
+  return everyOne(messages, isData) ? messages : messages.filter(isData);
+}
+
+function everyOne<M>(messages: M[], test: (message: M) => boolean): boolean {
+  for (let i = 0; i < messages.length; i++) if (!test(messages[i]!)) return false;
+  return true;
 }
 
 /** A constructor for kafkajs's consumer that builds batches this way, with `KafkajsBatch`'s methods. */
@@ -56,7 +71,7 @@ export function createFetchedBatchClass(KafkajsBatch: BatchConstructor): BatchCo
     this.messagesWithinOffset = recordsFrom(partitionData.messages, fetchedOffset);
     // Neither records of aborted transactions nor control records (transaction markers) are handed out.
     const committed = filterAbortedMessages({ messages: this.messagesWithinOffset, abortedTransactions: partitionData.abortedTransactions });
-    this.messages = committed.filter((message) => !message.isControlRecord);
+    this.messages = withoutControlRecords(committed);
   }
   Batch.prototype = Object.create(KafkajsBatch.prototype, { constructor: { value: Batch, writable: true, configurable: true } }) as object;
   return Batch as unknown as BatchConstructor;

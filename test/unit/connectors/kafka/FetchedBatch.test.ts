@@ -63,3 +63,10 @@ for (const [what, fetchedOffset, partitionData] of cases) {
 t.test('recordsFrom compares offsets beyond 2^53 exactly', async (t) => {
   t.same(recordsFrom([{ offset: '9007199254740992' }, { offset: '9007199254740993' }], '9007199254740993'), [{ offset: '9007199254740993' }]);
 });
+
+t.test('a fetch with nothing to leave out is handed on without a copy', async (t) => {
+  const messages = ['5', '6', '7'].map((o) => message(o));
+  const batch = new Ours('input', '5', { partition: 0, highWatermark: '8', messages });
+  t.equal(batch.messagesWithinOffset, messages);
+  t.equal(batch.messages, messages);
+});
