@@ -20,6 +20,8 @@ import { argument, benchEnvironment, cpuSeconds, json, peakRssMiB, root, runJobT
 const WINDOWS = argument('--windows', 167);
 /** --quick: the Java read, then only the 2 × 1 jobs without checkpointing (first and three warm ones), for profiling work. */
 const QUICK = process.argv.includes('--quick');
+/** --fetch-bytes N: the job's source fetches at most N bytes of a partition at a time (Kafka's default: 1 MiB). */
+const FETCH_BYTES = process.argv.includes('--fetch-bytes') ? ['--max-partition-fetch-bytes', String(argument('--fetch-bytes', 1048576))] : [];
 const EVENTS = WINDOWS * 6000;
 
 try {
@@ -89,7 +91,7 @@ try {
       flink,
       rest,
       program: join(root, 'examples', 'streaming', 'ClickEventCount.ts'),
-      args: ['--bootstrap.servers', brokers, '--event-time', ...args],
+      args: ['--bootstrap.servers', brokers, '--event-time', ...FETCH_BYTES, ...args],
       outputTopic: `output-${runs++}`,
       subtasks: 6,
       expected: (WINDOWS - 1) * 6,

@@ -8,7 +8,8 @@
  * (a slow "Backpressure" map in even minutes), --chaining (operator chaining; off by default, as in the playground),
  * --delivery-guarantee exactly-once|at-least-once (at-least-once; exactly-once writes in Kafka transactions that commit
  * with each completed checkpoint, transactional id prefix `click-event-count-<output topic>`: use it with
- * --checkpointing and read the output with isolation.level=read_committed).
+ * --checkpointing and read the output with isolation.level=read_committed). tsflink's own: --max-partition-fetch-bytes
+ * (the source's Kafka max.partition.fetch.bytes, 1 MiB by default).
  */
 import { isUtf8 } from 'node:buffer';
 import { ParameterTool, StreamExecutionEnvironment, TumblingEventTimeWindows, TumblingProcessingTimeWindows, WatermarkStrategy } from 'tsflink';
@@ -179,11 +180,12 @@ export async function main(args: string[]): Promise<void> {
   const deliveryGuarantee = parseDeliveryGuarantee(params.get('delivery-guarantee', DeliveryGuarantee.AT_LEAST_ONCE));
   const kafkaProps = { 'bootstrap.servers': brokers, 'group.id': 'click-event-count' };
 
-  const source = KafkaSource.builder<ClickEvent>()
+  const sourceBuilder = KafkaSource.builder<ClickEvent>()
     .setTopics(params.get('input-topic', 'input'))
     .setValueOnlyDeserializer(deserializeClickEvent)
-    .setProperties(kafkaProps)
-    .build();
+    .setProperties(kafkaProps);
+  if (params.has('max-partition-fetch-bytes')) sourceBuilder.setProperty('max.partition.fetch.bytes', params.get('max-partition-fetch-bytes', ''));
+  const source = sourceBuilder.build();
   const watermarkStrategy = WatermarkStrategy.forBoundedOutOfOrderness<ClickEvent>(200)
     .withIdleness(5000)
     .withTimestampAssigner((event) => event.timestamp);

@@ -22,7 +22,12 @@ export interface KafkaSourceConfig<T> {
   groupId: string;
   startingOffsets: OffsetsInitializer;
   deserializer: (value: Buffer) => T;
+  /** Kafka's `max.partition.fetch.bytes`: the most one fetch returns of a partition. */
+  maxPartitionFetchBytes: number;
 }
+
+/** Kafka's default `max.partition.fetch.bytes` (1 MiB). */
+export const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
 
 /**
  * Reads Kafka topics (Flink's KafkaSource). Each subtask owns a fixed set of partitions (Flink's split assignment);
@@ -48,6 +53,7 @@ export class KafkaSourceBuilder<T> {
   private groupId: string | undefined;
   private startingOffsets = OffsetsInitializer.earliest();
   private deserializer: ((value: Buffer) => T) | undefined;
+  private maxPartitionFetchBytes = DEFAULT_MAX_PARTITION_FETCH_BYTES;
 
   setBootstrapServers(servers: string): this {
     this.bootstrapServers = servers.split(',').map((s) => s.trim()).filter(Boolean);
@@ -74,10 +80,34 @@ export class KafkaSourceBuilder<T> {
     return this;
   }
 
-  /** Kafka client properties; `bootstrap.servers` and `group.id` are read from them. */
+  /**
+   * Kafka consumer properties: `bootstrap.servers`, `group.id` and `max.partition.fetch.bytes` (the most one fetch
+   * returns of a partition; 1 MiB by default, as in Kafka. Every fetched record is a JavaScript object until the task
+   * has processed it, so a smaller fetch bounds a reader's memory: see docs/benchmarks.md). Other properties are not
+   * used.
+   */
   setProperties(properties: Record<string, string>): this {
-    if (properties['bootstrap.servers']) this.setBootstrapServers(properties['bootstrap.servers']);
-    if (properties['group.id']) this.groupId = properties['group.id'];
+    for (const [key, value] of Object.entries(properties)) this.setProperty(key, value);
+    return this;
+  }
+
+  setProperty(key: string, value: string): this {
+    switch (key) {
+      case 'bootstrap.servers':
+        if (value) this.setBootstrapServers(value);
+        break;
+      case 'group.id':
+        if (value) this.groupId = value;
+        break;
+      case 'max.partition.fetch.bytes': {
+        const bytes = Number(value);
+        if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(bytes) || bytes < 1) {
+          throw new Error(`KafkaSource: max.partition.fetch.bytes must be a positive number of bytes, not '${value}'.`);
+        }
+        this.maxPartitionFetchBytes = bytes;
+        break;
+      }
+    }
     return this;
   }
 
@@ -91,6 +121,7 @@ export class KafkaSourceBuilder<T> {
       groupId: this.groupId ?? 'KafkaSource',
       startingOffsets: this.startingOffsets,
       deserializer: this.deserializer,
+      maxPartitionFetchBytes: this.maxPartitionFetchBytes,
     });
   }
 }
@@ -210,7 +241,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     });
     // A short fetch wait: kafkajs only notices resume() after its current fetch wait, and a paused reader must pick up
     // quickly once backpressure eases.
-    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    const consumer = this.kafka.consumer({ groupId: this.privateGroupId, partitionAssigners: [assigner], allowAutoTopicCreation: false, maxWaitTimeInMs: 250, maxBytesPerPartition: this.config.maxPartitionFetchBytes });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       // Every (re)join starts each partition where fetching left off: nothing is read twice, nothing skipped.
