@@ -53,7 +53,9 @@ async function environment(name, extraConfig, withKafka) {
   await createTopics('input', 'output');
   /** `bin/kafka.sh args` against this broker, its stdout. */
   const kafkaTool = (args) => execFileSync(join(root, 'bin', 'kafka.sh'), args, { env: kafkaEnv, encoding: 'utf8' });
-  return { dir, brokers, kafka, createTopics, kafkaTool, children, ...clusterOf(dir, children, extraConfig) };
+  /** The broker's CPU seconds so far (its JVM's pid is in the data directory). */
+  const brokerCpuSeconds = () => processCpuSeconds(Number(readFileSync(join(dir, 'kafka', 'kafka.pid'), 'utf8')));
+  return { dir, brokers, kafka, createTopics, kafkaTool, brokerCpuSeconds, children, ...clusterOf(dir, children, extraConfig) };
 }
 
 /** Starting cluster processes and running `bin/flink` with the benchmark's configuration. */
@@ -94,6 +96,12 @@ export function cpuSeconds(children) {
   let ticks = 0;
   forEachProcessOf(children, (_pid, _group, fields) => (ticks += Number(fields[11]) + Number(fields[12])));
   return ticks / CLOCK_TICKS;
+}
+/** CPU seconds (user + system, all threads) used so far by one process. */
+export function processCpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 

@@ -25,7 +25,7 @@ const FETCH_BYTES = process.argv.includes('--fetch-bytes') ? ['--max-partition-f
 const EVENTS = WINDOWS * 6000;
 
 try {
-  const { brokers, kafka, createTopics, kafkaTool, start, flink } = await benchEnvironment('throughput');
+  const { brokers, kafka, createTopics, kafkaTool, brokerCpuSeconds, start, flink } = await benchEnvironment('throughput');
   const t0 = performance.now();
   await runGenerator({ bootstrapServers: brokers, topic: 'input', rate: 0, maxWindows: WINDOWS });
   const produceSeconds = (performance.now() - t0) / 1000;
@@ -85,6 +85,7 @@ try {
   let runs = 0;
   const runJob = async (cluster, taskManagers, label, args) => {
     const cpuBefore = cpuSeconds([jobManager.child, ...taskManagers]);
+    const brokerCpuBefore = brokerCpuSeconds();
     const { fromSubmission, fromRunning, outputs, wrong, checkpoints } = await runJobToOutput({
       kafka,
       createTopics,
@@ -99,10 +100,11 @@ try {
     });
     const rate = EVENTS / fromRunning;
     // CPU is steadier than a rate on a shared machine: what the JobManager and TaskManagers spent per event, from
-    // submission to the last window (the broker, the bench and the flink CLI not counted).
+    // submission to the last window (the bench and the flink CLI not counted), and the Kafka broker's CPU beside it.
     const cpuPerEvent = ((cpuSeconds([jobManager.child, ...taskManagers]) - cpuBefore) / EVENTS) * 1e6;
+    const brokerCpuPerEvent = ((brokerCpuSeconds() - brokerCpuBefore) / EVENTS) * 1e6;
     console.log(
-      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${fromRunning.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read${QUICK ? '' : `, ${(rate / rawRate).toFixed(2)} × kafkajs`}), ${Math.round(EVENTS / fromSubmission)} events/s from submission; CPU ${cpuPerEvent.toFixed(2)} µs per event; ${outputs} windows, ${wrong} not 1000`,
+      `ClickEventCount -p 2 on ${cluster}, ${label}: ${Math.round(rate)} events/s once all subtasks ran (${fromRunning.toFixed(1)} s; ${(rate / javaRate).toFixed(2)} × the Java read${QUICK ? '' : `, ${(rate / rawRate).toFixed(2)} × kafkajs`}), ${Math.round(EVENTS / fromSubmission)} events/s from submission; CPU ${cpuPerEvent.toFixed(2)} µs per event (the broker's ${brokerCpuPerEvent.toFixed(2)}); ${outputs} windows, ${wrong} not 1000`,
     );
     if (checkpoints) console.log(`  ${checkpoints}`);
   };

@@ -28,7 +28,7 @@ export interface OperatorChainServices {
   /** The task's event time: its inputs' combined watermark, or its source's. */
   currentWatermark(): number;
   /** How the chain's source reaches the task's mailbox (read errors the chain counts itself). */
-  sourceCallbacks: Omit<SourceDriverCallbacks, 'onReadError'>;
+  sourceCallbacks: Omit<SourceDriverCallbacks, 'onReadError' | 'onActive'>;
 }
 
 /** The chain's keyed state: only the head of a chain reads a keyed stream. */
@@ -315,7 +315,11 @@ export class OperatorChain {
             spec.source,
             connectorContext(node, i),
             spec.watermarkStrategy,
-            { ...this.services.sourceCallbacks, onReadError: (split, message) => this.recordErrors!.report(`Skipped a record of split ${split} that could not be read: ${message}`) },
+            {
+              ...this.services.sourceCallbacks,
+              onReadError: (split, message) => this.recordErrors!.report(`Skipped a record of split ${split} that could not be read: ${message}`),
+              onActive: () => this.broadcastIdle(false),
+            },
             restoreOf(node)?.splits ?? [],
             () => clock.now(),
           );

@@ -25,6 +25,11 @@ export interface SourceDriverCallbacks {
   onReadError(splitId: string, message: string): void;
   /** The reader failed for good: the subtask must fail. */
   onFatalError(error: Error): void;
+  /**
+   * The subtask was idle and emits a record now: its consumers must count its input again before the record reaches
+   * them. Otherwise event time that another input moved on while this one was idle would make the record late.
+   */
+  onActive(): void;
 }
 
 /**
@@ -149,6 +154,11 @@ export class SourceDriver<T> {
       if (state) {
         if (timestamp !== undefined && timestamp > state.maxTimestamp) state.maxTimestamp = timestamp;
         state.position = position!;
+      }
+      if (this.idle) {
+        // Active again from this record on, not from the next periodic watermark.
+        this.idle = false;
+        this.callbacks.onActive();
       }
       emit(record, timestamp, split, position!);
     }

@@ -7,7 +7,8 @@ import { WatermarkStrategy } from '../../../src/job/watermarks.js';
 import { ComponentMetricGroup } from '../../../src/metrics/MetricGroup.js';
 import { SourceDriver } from '../../../src/streaming/SourceDriver.js';
 
-async function startedDriver() {
+async function startedDriver(strategy = WatermarkStrategy.forBoundedOutOfOrderness<number>(0).withTimestampAssigner((value) => value * 10)) {
+  const clock = { now: 0 };
   const reader = { output: undefined as ReaderOutput<number> | undefined, pauses: 0, resumes: 0 };
   const events: string[] = [];
   const driver = new SourceDriver<number>(
@@ -24,13 +25,18 @@ async function startedDriver() {
       }),
     },
     { metricGroup: new ComponentMetricGroup(), jobId: 'j', attemptId: 'a', attemptNumber: 0, subtaskIndex: 0, parallelism: 1, operatorName: 'Source', operatorId: 'o' },
-    WatermarkStrategy.forBoundedOutOfOrderness<number>(0).withTimestampAssigner((value) => value * 10),
-    { schedule: () => events.push('schedule'), onReadError: (split, message) => events.push(`error ${split}: ${message}`), onFatalError: (error) => events.push(`fatal ${error.message}`) },
+    strategy,
+    {
+      schedule: () => events.push('schedule'),
+      onReadError: (split, message) => events.push(`error ${split}: ${message}`),
+      onFatalError: (error) => events.push(`fatal ${error.message}`),
+      onActive: () => events.push('active'),
+    },
     [],
-    () => 0,
+    () => clock.now,
   );
   await driver.start();
-  return { driver, output: reader.output!, reader, events };
+  return { driver, output: reader.output!, reader, events, clock };
 }
 
 t.test('records and read errors are emitted in order, with positions and timestamps', async (t) => {
@@ -68,4 +74,17 @@ t.test('beyond the buffer bound the reader is paused; it resumes once the task h
   driver.emitQueued(() => undefined);
   driver.resumeIfDrained();
   t.equal(reader.resumes, 1);
+});
+
+t.test('an idle subtask is active again before its next record goes out, not at the next periodic watermark', async (t) => {
+  const { driver, output, events, clock } = await startedDriver(WatermarkStrategy.forBoundedOutOfOrderness<number>(0).withIdleness(1000).withTimestampAssigner((value) => value * 10));
+  output.collect(1, 's-0', undefined, 10, 1);
+  driver.emitQueued((record) => events.push(`emit ${record}`));
+  t.same(driver.periodicWatermark(), { watermark: 9 });
+  clock.now = 1000;
+  t.same(driver.periodicWatermark(), { idle: true }, 'idle after a second without records');
+  output.collect(2, 's-0', undefined, 10, 2);
+  driver.emitQueued((record) => events.push(`emit ${record}`));
+  t.same(events, ['schedule', 'emit 1', 'schedule', 'active', 'emit 2'], 'active before the record');
+  t.same(driver.periodicWatermark(), { watermark: 19 }, 'no second status change at the next watermark');
 });
