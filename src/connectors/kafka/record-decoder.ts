@@ -62,21 +62,13 @@ const TIMESTAMP_TYPE_FLAG = 0x08;
 const TRANSACTIONAL_FLAG = 0x10;
 const CONTROL_FLAG = 0x20;
 
-/**
- * The batch's first offset and timestamp as numbers, parsed once per batch: kafkajs decodes a batch's records one
- * after the other with one context object, so the last context seen is the only one worth remembering.
- */
-let lastContext: BatchContext | undefined;
-let lastBase: { offset: number; timestamp: number } | null = null;
+/** A batch's first offset and timestamp as numbers; null where a number would not be exact. */
+type Bases = { offset: number; timestamp: number } | null;
 
-function basesOf(context: BatchContext): { offset: number; timestamp: number } | null {
-  if (context !== lastContext) {
-    const offset = Number(context.firstOffset);
-    const timestamp = Number(context.firstTimestamp);
-    lastBase = Number.isSafeInteger(offset) && Number.isSafeInteger(timestamp) ? { offset, timestamp } : null;
-    lastContext = context;
-  }
-  return lastBase;
+function basesOf(context: BatchContext): Bases {
+  const offset = Number(context.firstOffset);
+  const timestamp = Number(context.firstTimestamp);
+  return Number.isSafeInteger(offset) && Number.isSafeInteger(timestamp) ? { offset, timestamp } : null;
 }
 
 /** A zigzag varint as a number; undefined (nothing consumed) if it is longer than 7 bytes (beyond 2^49). */
@@ -160,9 +152,14 @@ export class KafkaRecord {
   }
 }
 
+/** One record at the decoder's position (kafkajs's `record/v0/decoder`). */
 export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext = {} as BatchContext): KafkaRecord {
+  return readRecord(decoder, batchContext, basesOf(batchContext));
+}
+
+/** A record of a batch whose bases were parsed once for all its records. */
+function readRecord(decoder: KafkajsDecoder, batchContext: BatchContext, base: Bases): KafkaRecord {
   const { firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp } = batchContext;
-  const base = basesOf(batchContext);
   const attributes = decoder.readInt8();
   const timestampDelta: number | LongLike = readZigZag(decoder) ?? decoder.readVarLong();
   let timestamp: number | string;
@@ -237,11 +234,12 @@ export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder) {
 function decodeRecords(decoder: KafkajsDecoder, count: number, batchContext: BatchContext): KafkaRecord[] {
   const records = new Array<KafkaRecord>(Math.max(0, count));
   const end = decoder.buffer.length;
+  const base = basesOf(batchContext);
   for (let i = 0; i < count; i++) {
     const length = decoder.readVarInt();
     const recordEnd = decoder.offset + length;
     if (length < 0 || recordEnd > end) throw new Error(`Corrupt record batch: record ${i} of ${count} claims ${length} bytes, ${end - decoder.offset} are left.`);
-    records[i] = decodeRecord(decoder, batchContext);
+    records[i] = readRecord(decoder, batchContext, base);
     if (decoder.offset > recordEnd) throw new Error(`Corrupt record batch: record ${i} of ${count} reads past its ${length} bytes.`);
     decoder.offset = recordEnd;
   }
