@@ -111,14 +111,11 @@ function readGeneratorShape(value: Buffer): ClickEvent | undefined {
   if (end < PAGE_AT || value[end] !== QUOTE || value[end + 1] !== 0x7d) return undefined;
   for (let i = 0; i < TIMESTAMP_AT; i++) if (value[i] !== SHAPE_HEAD[i]) return undefined;
   for (let i = 0; i < SHAPE_MIDDLE.length; i++) if (value[MIDDLE_AT + i] !== SHAPE_MIDDLE[i]) return undefined;
-  for (let i = TIMESTAMP_AT; i < MIDDLE_AT; i++) {
-    const c = value[i]!;
-    if (c < 0x20 || c > 0x7e) return undefined;
-  }
   for (let i = PAGE_AT; i < end; i++) {
     const c = value[i]!;
     if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return undefined;
   }
+  // Any byte but the timestamp's digits and separators makes parseTimestamp throw (latin1 keeps bytes as they are).
   const timestamp = value.toString('latin1', TIMESTAMP_AT, MIDDLE_AT);
   try {
     return { timestamp: parseTimestamp(timestamp), page: value.toString('latin1', PAGE_AT, end) };
