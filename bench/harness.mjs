@@ -93,29 +93,33 @@ export function peakRssMiB(children) {
 
 /** CPU seconds (user + system, all threads) used so far by every process of the given children's process groups. */
 export function cpuSeconds(children) {
-  let ticks = 0;
-  forEachProcessOf(children, (_pid, _group, fields) => (ticks += Number(fields[11]) + Number(fields[12])));
-  return ticks / CLOCK_TICKS;
+  let seconds = 0;
+  forEachProcessOf(children, (pid) => (seconds += processCpuSeconds(pid)));
+  return seconds;
 }
+
 /** CPU seconds (user + system, all threads) used so far by one process. */
 export function processCpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** The fields of `/proc/<pid>/stat` after the command: state, ppid, pgrp, …; utime and stime are the 12th and 13th. */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** Calls `action(pid, group, statFields)` for each process whose process group is one of the children's. */
+/** Calls `action(pid, group)` for each process whose process group is one of the children's. */
 function forEachProcessOf(children, action) {
   const groups = new Set(children.map((c) => c.pid));
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command: state, ppid, pgrp, …; utime and stime are the 12th and 13th of them.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(entry);
       const group = Number(fields[2]);
-      if (groups.has(group)) action(Number(entry), group, fields);
+      if (groups.has(group)) action(Number(entry), group);
     } catch {}
   }
 }
