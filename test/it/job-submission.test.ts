@@ -112,7 +112,7 @@ t.test('a job with too few slots waits with its tasks SCHEDULED, runs when a Tas
   t.equal(again.status, 202, 'cancelling an ended job is harmless');
   const unknown = await fetch(`${jm.restUrl}/jobs/${'0'.repeat(32)}?mode=cancel`, { method: 'PATCH' });
   t.equal(unknown.status, 404);
-  t.same(await unknown.json(), { errors: [`Job ${'0'.repeat(32)} not found`] });
+  t.same(await unknown.json(), { errors: ['Job could not be found.'] }, "Flink's JobCancellationHandler's words");
 });
 
 t.test('an exception in user code fails the job and shows in /jobs/:id/exceptions', async (t) => {

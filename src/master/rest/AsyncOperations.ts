@@ -1,4 +1,5 @@
 import { randomHex } from '../../common/ids.js';
+import { describeError, serializedThrowableJson } from './SerializedThrowable.js';
 
 /** How long a finished operation's result stays retrievable (Flink's `rest.async.store-duration`, 5 min). */
 const STORE_DURATION_MS = 5 * 60_000;
@@ -36,8 +37,7 @@ export class AsyncOperations {
   }
 }
 
-/** Flink's SerializedThrowable in JSON: the class and the stack trace (no Java-serialized bytes). */
+/** A failed operation's cause as Flink's REST API sends a SerializedThrowable (see SerializedThrowable.ts). */
 export function failureCause(error: Error): Record<string, unknown> {
-  const name = error.name === 'Error' ? 'org.apache.flink.util.FlinkException' : error.name;
-  return { class: name, 'stack-trace': `${name}: ${error.message}`, 'serialized-throwable': null };
+  return serializedThrowableJson(describeError(error));
 }

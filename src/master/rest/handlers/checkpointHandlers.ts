@@ -4,7 +4,7 @@ import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import { RequestBody } from '../requestBodies.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
-import { requireJob, requireRunningJob } from './pathParameters.js';
+import { parseJobId, requireJob, runningJobForOperation } from './pathParameters.js';
 
 /**
  * A job's checkpoints (Flink's CheckpointingStatisticsHandler, CheckpointConfigHandler, CheckpointStatisticDetailsHandler,
@@ -71,10 +71,10 @@ export function registerCheckpointHandlers(router: Router, services: JobManagerS
     const type = request.oneOf('checkpointType', ['CONFIGURED', 'FULL', 'INCREMENTAL'] as const) ?? 'CONFIGURED';
     if (type === 'INCREMENTAL') throw new BadRequestError('Incremental checkpoints are not supported: tsflink takes full snapshots (use CONFIGURED or FULL).');
     const triggerId = request.triggerId();
-    const job = requireRunningJob(dispatcher, params.jobid!);
+    const jobId = parseJobId(params.jobid!);
     const id = services.operations.start(
-      `checkpoints/${job.jobId}`,
-      async () => ({ checkpointId: (await job.checkpointCoordinator.triggerCheckpoint()).checkpointId }),
+      `checkpoints/${jobId}`,
+      async () => ({ checkpointId: (await runningJobForOperation(dispatcher, jobId).checkpointCoordinator.triggerCheckpoint()).checkpointId }),
       triggerId,
       'failureCause',
     );
@@ -82,9 +82,9 @@ export function registerCheckpointHandlers(router: Router, services: JobManagerS
   });
 
   router.add('GET', '/jobs/:jobid/checkpoints/:triggerid', ({ params }) => {
-    const job = requireJob(dispatcher, params.jobid!);
-    const status = services.operations.status(`checkpoints/${job.jobId}`, params.triggerid!);
-    if (!status) throw new NotFoundError(`There is no checkpoint operation with triggerId=${params.triggerid} for job ${job.jobId}.`);
+    const jobId = parseJobId(params.jobid!);
+    const status = services.operations.status(`checkpoints/${jobId}`, params.triggerid!);
+    if (!status) throw new NotFoundError(`There is no checkpoint operation with triggerId=${params.triggerid} for job ${jobId}.`);
     return { status: 200, body: status };
   });
 }

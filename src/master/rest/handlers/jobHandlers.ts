@@ -8,10 +8,11 @@ import { ioMetricsJson } from './vertexHandlers.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
 import { BadRequestError, NotFoundError, RestHandlerError } from '../RestHandlerError.js';
 import { RequestBody } from '../requestBodies.js';
+import { describeStackTrace, serializedThrowableJson } from '../SerializedThrowable.js';
 import type { Router } from '../Router.js';
 import { CheckpointingOptions } from '../../../common/config/options.js';
 import type { JobManagerServices } from './JobManagerServices.js';
-import { requireJob, requireRunningJob } from './pathParameters.js';
+import { parseJobId, requireJob, requireRunningJob, runningJobForOperation } from './pathParameters.js';
 
 const APPLICATION_STATUS: Partial<Record<string, string>> = { FINISHED: 'SUCCEEDED', FAILED: 'FAILED', CANCELED: 'CANCELED' };
 
@@ -39,7 +40,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
 
   // POST /jobs (the CLI's submission) is jobSubmitHandler.ts: it stays on with web.submit.enable false.
 
-  // Flink's JobExecutionResultHandler. A failure is given as class and stack trace, never as a Java-serialized throwable.
+  // Flink's JobExecutionResultHandler. A failure is a SerializedThrowable, Java-serialized too, for Flink's own client.
   router.add('GET', '/jobs/:jobid/execution-result', ({ params }) => {
     const j = job(params.jobid!);
     if (!isGloballyTerminal(j.status)) return { status: 200, body: { status: { id: 'IN_PROGRESS' } } };
@@ -51,7 +52,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
       'net-runtime': details.endTime - details.startTime,
     };
     const root = j.exceptions[j.exceptions.length - 1];
-    if (j.status === 'FAILED' && root) result['failure-cause'] = { class: root.exceptionName, 'stack-trace': root.stacktrace };
+    if (j.status === 'FAILED' && root) result['failure-cause'] = serializedThrowableJson(describeStackTrace(root.exceptionName, root.stacktrace));
     return { status: 200, body: { status: { id: 'COMPLETED' }, 'job-execution-result': result } };
   });
 
@@ -107,15 +108,15 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${property}] must be provided.`);
     return directory;
   };
-  const running = (jobId: string) => requireRunningJob(dispatcher, jobId);
+  const running = (jobId: string) => runningJobForOperation(dispatcher, jobId);
   router.add('POST', '/jobs/:jobid/savepoints', ({ params, body }) => {
     const request = RequestBody.parse(body, 'SavepointTriggerRequestBody');
     const directory = savepointDirectory(request.string('target-directory'), 'target-directory');
     const cancelJob = request.boolean('cancel-job') ?? false;
     request.oneOf('formatType', SAVEPOINT_FORMAT_TYPES);
     const triggerId = request.triggerId();
-    const j = running(params.jobid!);
-    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.triggerSavepoint(directory, cancelJob) }), triggerId);
+    const jobId = parseJobId(params.jobid!);
+    const id = services.operations.start(`savepoints/${jobId}`, async () => ({ location: await running(jobId).triggerSavepoint(directory, cancelJob) }), triggerId);
     return { status: 202, body: { 'request-id': id } };
   });
   router.add('POST', '/jobs/:jobid/stop', ({ params, body }) => {
@@ -124,14 +125,14 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     const drain = request.boolean('drain') ?? false;
     request.oneOf('formatType', SAVEPOINT_FORMAT_TYPES);
     const triggerId = request.triggerId();
-    const j = running(params.jobid!);
-    const id = services.operations.start(`savepoints/${j.jobId}`, async () => ({ location: await j.stopWithSavepoint(directory, drain) }), triggerId);
+    const jobId = parseJobId(params.jobid!);
+    const id = services.operations.start(`savepoints/${jobId}`, async () => ({ location: await running(jobId).stopWithSavepoint(directory, drain) }), triggerId);
     return { status: 202, body: { 'request-id': id } };
   });
   router.add('GET', '/jobs/:jobid/savepoints/:triggerid', ({ params }) => {
-    const j = job(params.jobid!);
-    const status = services.operations.status(`savepoints/${j.jobId}`, params.triggerid!);
-    if (!status) throw new NotFoundError(`There is no savepoint operation with triggerId=${params.triggerid} for job ${j.jobId}.`);
+    const jobId = parseJobId(params.jobid!);
+    const status = services.operations.status(`savepoints/${jobId}`, params.triggerid!);
+    if (!status) throw new NotFoundError(`There is no savepoint operation with triggerId=${params.triggerid} for job ${jobId}.`);
     return { status: 200, body: status };
   });
 
@@ -145,7 +146,7 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     }
     const directory = services.configuration.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
     if (!directory) throw new BadRequestError(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set: rescaling stops the job with a savepoint there.`);
-    const j = running(params.jobid!);
+    const j = requireRunningJob(dispatcher, params.jobid!);
     const id = services.operations.start(`rescaling/${j.jobId}`, async () => {
       const rescaled = await services.dispatcher.rescale(j.jobId, parallelism, directory);
       return { jobid: rescaled.jobId, savepoint: rescaled.savepoint };
@@ -179,7 +180,9 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
   // Cancelling a cancelled job is fine; one that ended otherwise is a conflict (Flink's
   // FlinkJobTerminatedWithoutCancellationException).
   const cancel = (jobId: string) => {
-    const j = job(jobId);
+    // Flink's JobCancellationHandler words an unknown job so (other job handlers say "Job <id> not found").
+    const j = dispatcher.getJob(parseJobId(jobId));
+    if (!j) throw new NotFoundError('Job could not be found.');
     if (isGloballyTerminal(j.status) && j.status !== 'CANCELED') {
       throw new RestHandlerError(`Job cancellation failed because the job has already reached another terminal state (${j.status}).`, 409);
     }

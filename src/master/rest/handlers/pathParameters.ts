@@ -1,4 +1,6 @@
+import { TsFlinkError } from '../../../common/errors.js';
 import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
+import { isGloballyTerminal } from '../../executiongraph/JobStatus.js';
 import type { JobMaster } from '../../jobmaster/JobMaster.js';
 import { BadRequestError, NotFoundError, RestHandlerError } from '../RestHandlerError.js';
 
@@ -19,5 +21,31 @@ export function requireJob(dispatcher: Dispatcher, jobId: string): JobMaster {
 export function requireRunningJob(dispatcher: Dispatcher, jobId: string): JobMaster {
   const job = requireJob(dispatcher, jobId);
   if (job.status !== 'RUNNING') throw new RestHandlerError(`Job ${jobId} is not running (${job.status}): no savepoint can be taken.`, 409);
+  return job;
+}
+
+/** Flink's FlinkJobNotFoundException: an operation on a job the Dispatcher does not run (unknown, or ended). */
+export class FlinkJobNotFoundError extends TsFlinkError {
+  readonly javaClassName = 'org.apache.flink.runtime.messages.FlinkJobNotFoundException';
+
+  constructor(jobId: string) {
+    super(`Could not find Flink job (${jobId})`);
+  }
+}
+
+/** Flink's CheckpointException: a savepoint or checkpoint of a job whose tasks are not all running. */
+export class CheckpointTriggerError extends TsFlinkError {
+  readonly javaClassName = 'org.apache.flink.runtime.checkpoint.CheckpointException';
+}
+
+/**
+ * The job an asynchronous savepoint, stop or checkpoint operation is for. As in Flink, such a trigger is answered 202
+ * whatever the job's state, and the operation fails with the reason: FlinkJobNotFoundException for a job that is not
+ * known or has ended, CheckpointException for one that does not run (yet, or while it restarts).
+ */
+export function runningJobForOperation(dispatcher: Dispatcher, jobId: string): JobMaster {
+  const job = dispatcher.getJob(jobId);
+  if (!job || isGloballyTerminal(job.status)) throw new FlinkJobNotFoundError(jobId);
+  if (job.status !== 'RUNNING') throw new CheckpointTriggerError(`Job ${jobId} is not running (${job.status}): not all required tasks are currently running.`);
   return job;
 }
