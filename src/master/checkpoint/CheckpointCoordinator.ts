@@ -64,6 +64,11 @@ export class CheckpointCoordinator {
   private readonly storage: CheckpointStorage;
   /** Removals of failed checkpoints' directories still running (awaited before the job's directory is removed). */
   private readonly disposals = new Set<Promise<void>>();
+  /**
+   * The pending checkpoint's addition to the CompletedCheckpointStore while it runs. From then on only the store decides
+   * whether the checkpoint completed: a failover does not abort it (and remove its files), and a restore waits for it.
+   */
+  private storing: { pending: PendingCheckpoint; added: Promise<unknown> } | undefined;
 
   constructor(
     readonly config: CheckpointCoordinatorConfiguration,
@@ -139,6 +144,7 @@ export class CheckpointCoordinator {
    */
   async onJobTerminated(status: 'FINISHED' | 'CANCELED' | 'FAILED'): Promise<void> {
     this.stop(`The job is ${status}.`);
+    await this.storeSettled();
     const retention = this.config.retention;
     const keep = retention === 'RETAIN_ON_CANCELLATION' || (retention === 'DELETE_ON_CANCELLATION' && status === 'FAILED');
     const retained = this.services.store.getAllCheckpoints().length;
@@ -159,10 +165,24 @@ export class CheckpointCoordinator {
     );
   }
 
-  /** Failover: the running checkpoint can no longer complete (it does not count as a failed checkpoint). */
+  /**
+   * Failover: the running checkpoint can no longer complete (it does not count as a failed checkpoint) — unless every
+   * task acknowledged it and it is being added to the store: then it may be there already (the store may have subsumed
+   * older checkpoints for it), and removing its files would leave the restore nothing. The store's answer decides.
+   */
   abortPending(reason: string): void {
     const pending = this.pending;
-    if (pending) this.failCheckpoint(pending, reason, false);
+    if (!pending) return;
+    if (this.storing?.pending === pending) {
+      this.log.info(`Checkpoint ${pending.checkpointId} of job ${this.jobId} is being added to the completed checkpoint store; the store decides whether it completed (${reason}).`);
+      return;
+    }
+    this.failCheckpoint(pending, reason, false);
+  }
+
+  /** Resolves once no checkpoint is being added to the store (never rejects). */
+  private async storeSettled(): Promise<void> {
+    while (this.storing) await this.storing.added.catch(() => undefined);
   }
 
   private triggerIfDue(): void {
@@ -331,18 +351,22 @@ export class CheckpointCoordinator {
     // Savepoints belong to the user: they are neither retained nor removed with the job's checkpoints.
     let subsumed: CompletedCheckpoint[] = [];
     if (!pending.savepoint) {
+      const added = this.services.store.addCheckpoint({
+        checkpointId: pending.checkpointId,
+        timestamp: pending.timestamp,
+        directory: pending.directory,
+        stateFiles: stateFileNames(pending.toMetadata(this.jobId)),
+      });
+      this.storing = { pending, added };
       try {
-        subsumed = await this.services.store.addCheckpoint({
-          checkpointId: pending.checkpointId,
-          timestamp: pending.timestamp,
-          directory: pending.directory,
-          stateFiles: stateFileNames(pending.toMetadata(this.jobId)),
-        });
+        subsumed = await added;
       } catch (error) {
         // Maybe stored (a lost connection): its files stay, a new leader may restore from it.
         const keepFiles = error instanceof PossiblyStoredCheckpointError;
         this.failCheckpoint(pending, `Could not add the checkpoint to the completed checkpoint store: ${(error as Error).message}`, true, keepFiles);
         return;
+      } finally {
+        this.storing = undefined;
       }
       if (this.pending !== pending) return;
     }
@@ -405,6 +429,7 @@ export class CheckpointCoordinator {
    * none is usable: restarting from nothing would silently lose the job's state.
    */
   async latestRestorable(): Promise<RestoreSource | undefined> {
+    await this.storeSettled();
     const store = this.services.store;
     if (!store.getLatestCheckpoint()) return undefined;
     const problems: string[] = [];

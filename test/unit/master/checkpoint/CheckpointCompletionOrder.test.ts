@@ -2,6 +2,7 @@
 // told (sinks commit on that word): a leader that dies in between must leave nothing committed that the next leader,
 // restoring from the store, would produce again. A checkpoint the store refuses fails and commits nothing.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { StandaloneCheckpointIDCounter } from '../../../../src/master/checkpoint/CheckpointIDCounter.js';
 import {
@@ -42,13 +43,14 @@ class GatedStore extends StandaloneCompletedCheckpointStore {
   }
 }
 
-async function acknowledgedCheckpoint(t: Test) {
+async function acknowledgedCheckpoint(t: Test, configuration?: Record<string, string>) {
   const store = new GatedStore();
   const h = JobMasterTestHarness.create(t);
   await h.registerTaskManager('tm-1', 1);
   await h.registerTaskManager('tm-2', 1);
   const job = h.startJob(await jobGraphOf(clickEventCountShape({ checkpointInterval: 1000 }), 2), {
     checkpointStores: { idCounter: new StandaloneCheckpointIDCounter(), store },
+    ...(configuration ? { configuration } : {}),
   });
   await h.runAll();
   await h.triggerCheckpoint(1);
@@ -94,4 +96,21 @@ t.test('a checkpoint the store may or may not hold (connection lost while writin
   t.same(notified(), []);
   await settleFileOperations();
   t.ok(existsSync(h.checkpointPath(1)), 'a new leader may restore from it');
+});
+
+// Seen in CI: the last acknowledgement arrived just before its TaskManager died; the failover removed the checkpoint's
+// files while the store added it (subsuming the one before), and the restart found nothing to restore: the job FAILED.
+t.test('a failover while the store adds a checkpoint leaves the decision to the store: files kept, the restore waits and uses it', async (t) => {
+  const { h, store, coordinator } = await acknowledgedCheckpoint(t, { 'restart-strategy.type': 'fixed-delay', 'restart-strategy.fixed-delay.delay': '1 s' });
+  await h.fail(h.executionsOf(1)[0]!);
+  await h.reportCanceled();
+  h.executor.advanceTime(1000);
+  for (let i = 0; i < 5; i++) await settleFileOperations();
+  t.ok(existsSync(join(h.checkpointPath(1), '_metadata')), 'the failover left the checkpoint the store is adding alone');
+  t.notOk(h.executions().some((e) => e.state === 'DEPLOYING'), 'the restart waits for the store');
+  store.open();
+  await h.deployed();
+  t.equal(coordinator.stats.get(1)!.status, 'COMPLETED');
+  for (const execution of h.executionsOf(0)) t.equal(h.descriptorOf(execution).taskRestore?.checkpointId, 1, `${execution.displayName} restores checkpoint 1`);
+  t.match(h.sink.matching(/is being added to the completed checkpoint store/), [/Checkpoint 1 of job .* the store decides whether it completed \(The job is failing over\.\)/]);
 });
