@@ -72,7 +72,7 @@ t.test('every CLI action prints exactly what Flink prints', async (t) => {
 
   const stop = await flinkCli(cluster, jm.restUrl, ['stop', '--drain', '-p', savepointDir, jobId]);
   t.equal(stop.code, 0, stop.stderr);
-  t.match(stop.stdout, new RegExp(`^Draining job "${jobId}" with a CANONICAL savepoint\\.\\nSavepoint completed\\. Path: file:${savepointDir}/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}\\n$`));
+  t.match(stop.stdout, new RegExp(`^Draining job "${jobId}" with a CANONICAL savepoint\\.\\nTriggering stop-with-savepoint for job ${jobId}\\.\\nWaiting for response\\.\\.\\.\\nSavepoint completed\\. Path: file:${savepointDir}/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}\\n$`));
 
   t.equal(await attachedExit, 0, attachedOut);
   t.match(attachedOut, new RegExp(`^Job has been submitted with JobID ${jobId}\\nProgram execution finished\\nJob with JobID ${jobId} has finished\\.\\nJob Runtime: \\d+ ms\\n$`));

@@ -35,7 +35,7 @@ t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slo
   // Stop with a savepoint (into the configured default directory).
   const stop1 = await flink(cluster, jm.restUrl, ['stop', jobId]);
   t.equal(stop1.code, 0, stop1.stderr);
-  t.match(stop1.stdout, `Suspending job "${jobId}" with a CANONICAL savepoint.\nSavepoint completed. Path: file:${join(cluster.dir, 'savepoints')}/savepoint-${jobId.slice(0, 6)}-`);
+  t.match(stop1.stdout, `Suspending job "${jobId}" with a CANONICAL savepoint.\nTriggering stop-with-savepoint for job ${jobId}.\nWaiting for response...\nSavepoint completed. Path: file:${join(cluster.dir, 'savepoints')}/savepoint-${jobId.slice(0, 6)}-`);
   const savepoint1 = /Path: (\S+)/.exec(stop1.stdout)![1]!;
   t.match(savepoint1, /\/savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/);
   t.ok(existsSync(join(savepoint1.replace(/^file:/, ''), '_metadata')), '_metadata in the savepoint directory');
@@ -229,7 +229,7 @@ t.test('stop --drain fires every window before the savepoint; cancel -s takes a 
 
   const drained = await flink(cluster, jm.restUrl, ['stop', '--drain', jobId]);
   t.equal(drained.code, 0, drained.stderr);
-  t.match(drained.stdout, `Draining job "${jobId}" with a CANONICAL savepoint.\nSavepoint completed. Path: file:`);
+  t.match(drained.stdout, `Draining job "${jobId}" with a CANONICAL savepoint.\nTriggering stop-with-savepoint for job ${jobId}.\nWaiting for response...\nSavepoint completed. Path: file:`);
   t.equal((await getJson(`${jm.restUrl}/jobs/${jobId}/status`)).body.status, 'FINISHED');
   const records = parseWindows(await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), 3)));
   t.ok(records.filter((r) => r.windowStart === windowStartText(2)).every((r) => r.count === 1000), 'the last window, which no watermark had closed, fired with all its events');

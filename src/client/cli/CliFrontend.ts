@@ -213,9 +213,12 @@ export class CliFrontend {
     const drain = commandLine.has(STOP_AND_DRAIN);
     const client = await this.clusterClient(commandLine);
     this.io.out(`${drain ? 'Draining' : 'Suspending'} job "${jobId}" with a CANONICAL savepoint.`);
+    this.io.out(`Triggering stop-with-savepoint for job ${jobId}.`);
+    const done = client.stopWithSavepoint(jobId, commandLine.get(STOP_WITH_SAVEPOINT_PATH) || undefined, drain);
+    this.io.out('Waiting for response...');
     let location: string;
     try {
-      location = await client.stopWithSavepoint(jobId, commandLine.get(STOP_WITH_SAVEPOINT_PATH) || undefined, drain);
+      location = await done;
     } catch (error) {
       throw new FlinkException(`Could not stop with a savepoint job "${jobId}".`, { cause: error });
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Packr } from 'msgpackr';
+import { TsFlinkError } from '../../common/errors.js';
 import { resolveCheckpointLocation } from '../../common/fileUris.js';
 import { checkStateFileNames, type OperatorSubtaskState } from '../../state/StateHandles.js';
 
@@ -111,6 +112,11 @@ export async function readCheckpoint(directory: string): Promise<CheckpointMetad
   return metadata;
 }
 
+/** No checkpoint or savepoint where a user said (Flink's AbstractFsCheckpointStorageAccess throws FileNotFoundException). */
+export class CheckpointNotFoundError extends TsFlinkError {
+  readonly javaClassName = 'java.io.FileNotFoundException';
+}
+
 /**
  * A checkpoint or savepoint given by a user (`flink run -s`, `savepointPath`, `flink savepoint -d`): its directory, or
  * its `_metadata` file, as an absolute path or `file:` URI (checked as every checkpoint location is, see
@@ -122,7 +128,7 @@ export async function resolveSavepointDirectory(path: string): Promise<string> {
   try {
     info = await lstat(local);
   } catch {
-    throw new Error(`Cannot find checkpoint or savepoint file/directory '${path}' on file system 'file'.`);
+    throw new CheckpointNotFoundError(`Cannot find checkpoint or savepoint file/directory '${path}' on file system 'file'.`);
   }
   if (info.isSymbolicLink()) throw new Error(`The savepoint path '${path}' is a symbolic link: give the savepoint's directory itself.`);
   if (info.isFile()) {
