@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
+import { runFlinkCli } from '../testing/jobs.js';
 import { freePort } from '../testing/ports.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { REPO_ROOT } from '../testing/testRun.js';
@@ -11,8 +12,7 @@ import { getJson, waitFor } from '../testing/waitFor.js';
 import { TestingZooKeeperEnsemble } from '../testing/zookeeper/TestingZooKeeperEnsemble.js';
 
 function flink(args: string[], env: NodeJS.ProcessEnv) {
-  const result = spawnSync(join(REPO_ROOT, 'bin', 'flink'), args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runFlinkCli(args, { ...process.env, ...env }, 60_000);
 }
 
 t.test('flink list prints Flink lines against a running cluster, and exits 1 against a dead address', async (t) => {
@@ -21,16 +21,16 @@ t.test('flink list prints Flink lines against a running cluster, and exits 1 aga
   const jm = await cluster.startJobManager();
   const env = { FLINK_CONF_DIR: cluster.confDir };
 
-  const list = flink(['list', '-m', `127.0.0.1:${jm.restPort}`], env);
+  const list = await flink(['list', '-m', `127.0.0.1:${jm.restPort}`], env);
   t.equal(list.code, 0, list.stderr);
   t.equal(list.stdout, 'Waiting for response...\nNo running jobs.\nNo scheduled jobs.\n');
-  const viaD = flink(['list', '-r', `-Drest.port=${jm.restPort}`, '-Drest.address=127.0.0.1'], env);
+  const viaD = await flink(['list', '-r', `-Drest.port=${jm.restPort}`, '-Drest.address=127.0.0.1'], env);
   t.equal(viaD.stdout, 'Waiting for response...\nNo running jobs.\n', 'rest.port from -D, only running jobs');
-  const all = flink(['list', '-a', '-m', `127.0.0.1:${jm.restPort}`], env);
+  const all = await flink(['list', '-a', '-m', `127.0.0.1:${jm.restPort}`], env);
   t.equal(all.stdout, 'Waiting for response...\nNo running jobs.\nNo scheduled jobs.\n', '-a with no terminated jobs adds nothing');
 
   const deadPort = await freePort();
-  const dead = flink(['list', '-m', `127.0.0.1:${deadPort}`, '-Drest.retry.max-attempts=2', '-Drest.retry.delay=50ms'], env);
+  const dead = await flink(['list', '-m', `127.0.0.1:${deadPort}`, '-Drest.retry.max-attempts=2', '-Drest.retry.delay=50ms'], env);
   t.equal(dead.code, 1);
   t.equal(dead.stdout, 'Waiting for response...\n');
   t.match(dead.stderr, '\n------------------------------------------------------------\n The program finished with the following exception:\n\n');
@@ -38,7 +38,7 @@ t.test('flink list prints Flink lines against a running cluster, and exits 1 aga
   t.match(dead.stderr, 'Caused by: RetryError: Could not complete the operation. Number of retries has been exhausted.');
   t.match(dead.stderr, `Connection refused: 127.0.0.1/127.0.0.1:${deadPort}`);
 
-  const unknownAction = flink(['lisst'], env);
+  const unknownAction = await flink(['lisst'], env);
   t.equal(unknownAction.code, 1);
   t.match(unknownAction.stdout, '"lisst" is not a valid action.');
 });
@@ -158,7 +158,7 @@ t.test('flink info prints the execution plan without a cluster; POST /jars/:id/p
   const cluster = new TestingCluster();
   t.teardown(() => cluster.close());
   const example = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
-  const info = flink(['info', '-p', '2', example, '--event-time'], { FLINK_CONF_DIR: cluster.confDir });
+  const info = await flink(['info', '-p', '2', example, '--event-time'], { FLINK_CONF_DIR: cluster.confDir });
   t.equal(info.code, 0, info.stderr);
   const lines = info.stdout.split('\n');
   t.equal(lines[0], '----------------------- Execution Plan -----------------------');
@@ -170,7 +170,7 @@ t.test('flink info prints the execution plan without a cluster; POST /jars/:id/p
     ['ClickEvent Counter', 2],
     ['ClickEventStatistics Sink', 2],
   ]);
-  const missing = flink(['info', join(REPO_ROOT, 'test', 'fixtures', 'jobs', 'NoExecute.ts')], { FLINK_CONF_DIR: cluster.confDir });
+  const missing = await flink(['info', join(REPO_ROOT, 'test', 'fixtures', 'jobs', 'NoExecute.ts')], { FLINK_CONF_DIR: cluster.confDir });
   t.equal(missing.code, 1);
 
   const jm = await cluster.startJobManager();

@@ -1,13 +1,13 @@
 // Apache Flink 1.20's own CLI (flink-clients from Maven Central, bin/flink-stock.sh) against a tsflink cluster: every
 // line as Flink prints it against Flink, failures included (the causes reach it as Java-serialized throwables).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { clusterProcessEnv, TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, submitJob, waitForRunning } from '../testing/jobs.js';
+import { type CliRun, createTopics, submitJob, waitForRunning } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -17,14 +17,8 @@ const READ_SERIALIZED_THROWABLE = join(REPO_ROOT, 'test', 'fixtures', 'java', 'R
 const UNKNOWN_JOB = '0'.repeat(32);
 const EXCEPTION_HEADER = '\n------------------------------------------------------------\n The program finished with the following exception:\n\n';
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Flink's CliFrontend with `confDir` as FLINK_CONF_DIR. */
-async function stockCli(confDir: string, args: string[]): Promise<CliResult> {
+async function stockCli(confDir: string, args: string[]): Promise<CliRun> {
   try {
     const { stdout, stderr } = await promisify(execFile)(STOCK, ['cli', ...args], { env: { ...clusterProcessEnv(), FLINK_CONF_DIR: confDir }, timeout: 180_000 });
     return { code: 0, stdout, stderr };
@@ -32,6 +26,11 @@ async function stockCli(confDir: string, args: string[]): Promise<CliResult> {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** `text` starts with `expected` (asserted on the start of `text`, so a mismatch shows both). */
+function expectStart(t: Test, text: string, expected: string): void {
+  t.equal(text.slice(0, expected.length), expected);
 }
 
 /** A Flink configuration directory pointing the CLI at `restUrl`. */
@@ -92,20 +91,20 @@ t.test("Flink 1.20's own CLI: list, savepoint, checkpoint, stop, stop --drain, a
   const dispose = await stockCli(flinkConf(join(cluster.dir, 'stock-conf-10s'), jm.restUrl, 'client.timeout: 10 s\n'), ['savepoint', '-d', missing]);
   t.equal(dispose.code, 1);
   t.equal(dispose.stdout, `Disposing savepoint '${missing}'.\nWaiting for response...\n`);
-  t.equal(dispose.stderr.slice(0, `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Failed to dispose the savepoint '${missing}'.\n`.length), `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Failed to dispose the savepoint '${missing}'.\n`);
+  expectStart(t, dispose.stderr, `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Failed to dispose the savepoint '${missing}'.\n`);
   t.match(dispose.stderr, `\nCaused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory '${missing}' on file system 'file'.\n`);
   t.notMatch(dispose.stderr, 'TimeoutException');
 
   const unknownSavepoint = await cli(['savepoint', UNKNOWN_JOB, savepoints]);
   t.equal(unknownSavepoint.code, 1);
   t.equal(unknownSavepoint.stdout, `Triggering savepoint for job ${UNKNOWN_JOB}.\nWaiting for response...\n`);
-  t.equal(unknownSavepoint.stderr.slice(0, `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Failed to trigger a savepoint for the job ${UNKNOWN_JOB}.\n`.length), `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Failed to trigger a savepoint for the job ${UNKNOWN_JOB}.\n`);
+  expectStart(t, unknownSavepoint.stderr, `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Failed to trigger a savepoint for the job ${UNKNOWN_JOB}.\n`);
   t.match(unknownSavepoint.stderr, `\nCaused by: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (${UNKNOWN_JOB})\n`);
 
   const cancel = await cli(['cancel', UNKNOWN_JOB]);
   t.equal(cancel.code, 1);
   t.equal(cancel.stdout, `Cancelling job ${UNKNOWN_JOB}.\n`);
-  t.equal(cancel.stderr.slice(0, `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Could not cancel job ${UNKNOWN_JOB}.\n`.length), `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Could not cancel job ${UNKNOWN_JOB}.\n`);
+  expectStart(t, cancel.stderr, `${EXCEPTION_HEADER}org.apache.flink.util.FlinkException: Could not cancel job ${UNKNOWN_JOB}.\n`);
   t.match(cancel.stderr, '\nCaused by: org.apache.flink.runtime.rest.util.RestClientException: [Job could not be found.]\n');
 
   // The failure cause as the REST API sends it, read by Java's ObjectInputStream with Flink's classes.

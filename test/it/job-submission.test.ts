@@ -1,20 +1,20 @@
 // Submitting programs: what a bad program answers, cancelling, a failing job's exceptions, and waiting for slots.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from '../../src/connectors/kafka/kafkajs.js';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { clusterProcessEnv, TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, jobStatus, lostTaskManager, readTopicUntil, submitJob, uploadJob } from '../testing/jobs.js';
+import { createTopics, jobStatus, lostTaskManager, readTopicUntil, runFlinkCli, submitJob, uploadJob } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'jobs');
 const CLICK_EVENT_COUNT = join(REPO_ROOT, 'examples', 'streaming', 'ClickEventCount.ts');
 
+// Asynchronous: a test blocked in spawnSync for seconds finds its HTTP keep-alive connections closed under it by the
+// server (seen in CI as "fetch failed: SocketError" on the next request).
 function flink(args: string[], confDir: string) {
-  const result = spawnSync(join(REPO_ROOT, 'bin', 'flink'), args, { env: { ...clusterProcessEnv(), FLINK_CONF_DIR: confDir }, encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runFlinkCli(args, { ...clusterProcessEnv(), FLINK_CONF_DIR: confDir }, 120_000);
 }
 
 async function run(restUrl: string, jarId: string, body: unknown): Promise<{ status: number; body: any }> {
@@ -59,17 +59,17 @@ t.test('bad programs are refused with 400 and a clear message, over REST and the
   t.equal((await getJson(`${jm.restUrl}/jars`)).body.files.length, 2);
   t.equal((await fetch(`${jm.restUrl}/jars/${jars.files[0].id}`, { method: 'DELETE' })).status, 400, 'deleting twice');
 
-  const cli = flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'NoExecute.ts')], cluster.confDir);
+  const cli = await flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'NoExecute.ts')], cluster.confDir);
   t.equal(cli.code, 1);
   t.equal(cli.stderr, "\nThe program didn't contain a Flink job. Perhaps you forgot to call execute() on the execution environment.\n");
-  const cliThrows = flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'MainThrows.ts')], cluster.confDir);
+  const cliThrows = await flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'MainThrows.ts')], cluster.confDir);
   t.equal(cliThrows.code, 1);
   t.match(cliThrows.stderr, 'The program finished with the following exception:');
   t.match(cliThrows.stderr, 'main() refused to run');
-  const cliSyntax = flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'SyntaxError.ts')], cluster.confDir);
+  const cliSyntax = await flink(['run', '-m', `127.0.0.1:${jm.restPort}`, join(FIXTURES, 'SyntaxError.ts')], cluster.confDir);
   t.equal(cliSyntax.code, 1);
   t.match(cliSyntax.stderr, /SyntaxError\.ts:3:\d+: Unexpected ";"/);
-  const missing = flink(['run', '-m', `127.0.0.1:${jm.restPort}`, '/no/such/Job.ts'], cluster.confDir);
+  const missing = await flink(['run', '-m', `127.0.0.1:${jm.restPort}`, '/no/such/Job.ts'], cluster.confDir);
   t.equal(missing.code, 1);
   t.match(missing.stdout, 'File does not exist: /no/such/Job.ts');
   t.equal((await getJson(`${jm.restUrl}/jobs`)).body.jobs.length, 0, 'no job was started by any of these');
@@ -84,14 +84,14 @@ t.test('a job with too few slots waits with its tasks SCHEDULED, runs when a Tas
   await waitFor('1 TaskManager', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 1);
 
   const args = ['--bootstrap.servers', testRun().kafka.bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time'];
-  const submitted = flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.restPort}`, CLICK_EVENT_COUNT, ...args], cluster.confDir);
+  const submitted = await flink(['run', '-d', '-p', '2', '-m', `127.0.0.1:${jm.restPort}`, CLICK_EVENT_COUNT, ...args], cluster.confDir);
   t.equal(submitted.code, 0, submitted.stderr);
   const jobId = /Job has been submitted with JobID ([0-9a-f]{32})/.exec(submitted.stdout)?.[1];
   t.ok(jobId, submitted.stdout);
   const waiting = (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body;
   t.equal(waiting.state, 'RUNNING', 'the job is RUNNING');
   t.equal(waiting['status-counts'].SCHEDULED, 6, 'all its tasks are SCHEDULED');
-  const list = flink(['list', '-m', `127.0.0.1:${jm.restPort}`], cluster.confDir);
+  const list = await flink(['list', '-m', `127.0.0.1:${jm.restPort}`], cluster.confDir);
   t.match(list.stdout, new RegExp(`\\d\\d\\.\\d\\d\\.\\d{4} \\d\\d:\\d\\d:\\d\\d : ${jobId} : Click Event Count \\(RUNNING\\)`));
 
   await cluster.startTaskManager(jm.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=1']);
@@ -100,7 +100,7 @@ t.test('a job with too few slots waits with its tasks SCHEDULED, runs when a Tas
   const output = await readTopicUntil(topics.output, (values) => values.length >= 12);
   t.ok(output.every((v) => JSON.parse(v).count === 1000), 'windows counted');
 
-  const cancel = flink(['cancel', '-m', `127.0.0.1:${jm.restPort}`, jobId!], cluster.confDir);
+  const cancel = await flink(['cancel', '-m', `127.0.0.1:${jm.restPort}`, jobId!], cluster.confDir);
   t.equal(cancel.code, 0, cancel.stderr);
   t.equal(cancel.stdout, `Cancelling job ${jobId}.\nCancelled job ${jobId}.\n`);
   await waitFor('CANCELED', async () => (await jobStatus(jm.restUrl, jobId!)) === 'CANCELED');

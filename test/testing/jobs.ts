@@ -113,22 +113,31 @@ export async function readCommitted(
   return stdout.split('\n').filter((line) => line !== '');
 }
 
+/** What a CLI run printed and its exit code. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * `bin/flink <action> -m <the cluster's REST address> <args>` with the cluster's configuration, without blocking the
- * test's event loop (its Kafka clients keep running).
+ * `bin/flink <args>` with `env`, without blocking the test's event loop: its Kafka clients keep running, and its HTTP
+ * keep-alive connections are not closed under it by a server while it waits.
  */
-export async function flinkCli(cluster: TestingCluster, restUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [action, ...rest] = args;
+export async function runFlinkCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'flink'), [action!, '-m', new URL(restUrl).host, ...rest], {
-      env: { ...clusterProcessEnv(), FLINK_CONF_DIR: cluster.confDir },
-      timeout: 120_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'bin', 'flink'), args, { env, timeout: timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** `bin/flink <action> -m <the cluster's REST address> <args>` with the cluster's configuration. */
+export function flinkCli(cluster: TestingCluster, restUrl: string, args: string[]): Promise<CliRun> {
+  const [action, ...rest] = args;
+  return runFlinkCli([action!, '-m', new URL(restUrl).host, ...rest], { ...clusterProcessEnv(), FLINK_CONF_DIR: cluster.confDir });
 }
 
 export function parseWindows(values: string[]): WindowCount[] {
