@@ -44,6 +44,7 @@ import { AsyncOperations } from './rest/AsyncOperations.js';
 import type { JobManagerServices } from './rest/handlers/JobManagerServices.js';
 import { restEndpointOptions, RestServerEndpoint } from './rest/RestServerEndpoint.js';
 import { StaticFileServer } from './rest/StaticFileServer.js';
+import { flameGraphConfig, VertexFlameGraphStatsTracker } from './rest/VertexFlameGraphStatsTracker.js';
 import { Router } from './rest/Router.js';
 
 /** The web dashboard's bundle, built by `npm run build` next to the compiled JobManager (dist/web-dashboard). */
@@ -155,6 +156,9 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
       operations: new AsyncOperations(),
       metrics: this.metrics,
       logFile,
+      ...(configuration.get(RestOptions.FLAMEGRAPH_ENABLED)
+        ? { flameGraphs: new VertexFlameGraphStatsTracker(flameGraphConfig(configuration), clock, log.child('VertexFlameGraphStatsTracker')) }
+        : {}),
     };
     registerClusterHandlers(router, services);
     registerTaskManagerHandlers(router, services);

@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads';
 import { SystemClock, type Clock } from '../common/time/Clock.js';
 import { SystemScheduledExecutor, type ScheduledExecutor } from '../common/time/ScheduledExecutor.js';
 import { buildJobGraph, type JobVertex } from '../graph/JobGraph.js';
@@ -14,6 +15,7 @@ import { OperatorChain } from './OperatorChain.js';
 import { ProcessingTimeService } from './ProcessingTimeService.js';
 import { WATERMARK_INTERVAL_MS } from './SourceDriver.js';
 import { SubtaskCheckpointCoordinator } from './SubtaskCheckpointCoordinator.js';
+import { sampleStacks } from './StackSampler.js';
 import { TaskMailbox, type Mail } from './TaskMailbox.js';
 import type { TaskThreadEndpoint } from './TaskThreadEndpoint.js';
 
@@ -67,7 +69,7 @@ export class StreamTask {
       // Only now: a credit must find its writer. Until a listener is attached the endpoint holds what arrives.
       this.endpoint.onMessage((message) => this.onMessage(message));
       await chain.open();
-      this.send({ type: 'running' });
+      this.send({ type: 'running', threadId });
       this.timeService.scheduleAtFixedRate(VIEW_UPDATE_INTERVAL_MS, () => this.metricGroup.updateViews(this.clock.now()));
       this.timeService.scheduleAtFixedRate(METRICS_INTERVAL_MS, () => this.reportMetrics());
       if (this.inputGate) for (const channel of this.inputGate.channelIds) this.send({ type: 'credit', channel, credits: INITIAL_CREDITS });
@@ -147,6 +149,13 @@ export class StreamTask {
         return;
       case 'checkpointAborted':
         this.enqueue(() => this.notifyCheckpointAborted(message.checkpointId));
+        return;
+      case 'sampleStacks':
+        // Not through the mailbox: the sampler watches the subtask work, beside it.
+        sampleStacks(message.durationMs).then(
+          (samples) => this.send({ type: 'stackSamples', requestId: message.requestId, samples }),
+          (error: Error) => this.send({ type: 'stackSamples', requestId: message.requestId, samples: [], error: error.message }),
+        );
         return;
       default:
         // Channel messages pass the barrier aligner: a channel that delivered barrier N waits until all have.

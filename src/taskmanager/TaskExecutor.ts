@@ -4,6 +4,7 @@ import { storeJobModule } from '../common/jobModules.js';
 import type { LeaderRetrievalService } from '../highavailability/HighAvailabilityServices.js';
 import type { Logger } from '../common/Logger.js';
 import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
+import { threadDump, type ThreadDumpInfo, type WorkerThreadDescription } from '../common/process/ThreadDump.js';
 import type { ScheduledExecutor, ScheduledTask } from '../common/time/ScheduledExecutor.js';
 import type { ExecutionState, JobMasterGateway, TaskExecutorIdentity } from '../master/jobmaster/JobMasterGateway.js';
 import type {
@@ -22,7 +23,16 @@ import { TaskSlotTable } from './slot/TaskSlotTable.js';
 import { isEnded, Task, type TaskState } from './task/Task.js';
 import type { TaskThreadPool } from './task/TaskThreadPool.js';
 import type { SerializedFailure, TaskThreadDescriptor } from './task/thread-protocol.js';
-import type { ChannelDescriptor, CheckpointTrigger, FencedTaskExecutorGateway, LogFileRequest, LogInfo, TaskDeploymentDescriptor } from './TaskExecutorGateway.js';
+import {
+  MAX_SAMPLING_DURATION_MS,
+  type ChannelDescriptor,
+  type CheckpointTrigger,
+  type FencedTaskExecutorGateway,
+  type LogFileRequest,
+  type LogInfo,
+  type SubtaskStackSamples,
+  type TaskDeploymentDescriptor,
+} from './TaskExecutorGateway.js';
 import { secretsEqual } from '../common/security/secrets.js';
 
 export interface TaskExecutorConfig {
@@ -216,6 +226,28 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
     if (!logFiles) return undefined;
     const handle = await logFiles.open('name' in file ? file.name : logFiles.fileName(file.type));
     return handle ? readLogFile(handle, maxBytes) : undefined;
+  }
+
+  /** Its main thread, then every task thread: the subtask it runs (name, state, job) or that it is idle. */
+  async requestThreadDump(stackTraceMaxDepth: number): Promise<ThreadDumpInfo> {
+    const byThread = new Map<number, Task>();
+    for (const task of this.tasks.values()) if (task.threadId !== undefined) byThread.set(task.threadId, task);
+    const workers = this.services.threads.threadInfos().map(({ threadId, utilization }): WorkerThreadDescription => {
+      const busy = `event loop utilization since the thread started: ${Math.round(utilization * 100)} %`;
+      const task = byThread.get(threadId);
+      if (!task) return { threadId, name: `Task thread ${threadId}`, state: 'WAITING', details: ['idle: kept for the next subtask', busy] };
+      const d = task.descriptor;
+      return { threadId, name: task.displayName, state: 'RUNNABLE', details: [`subtask ${task.attemptId} ${task.state}`, `job ${d.jobId}, vertex ${d.vertexId}`, busy] };
+    });
+    return threadDump(workers, Math.max(0, Math.min(stackTraceMaxDepth, 1024)));
+  }
+
+  async requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]> {
+    if (!Number.isInteger(durationMs) || durationMs < 1 || durationMs > MAX_SAMPLING_DURATION_MS) {
+      throw new Error(`A sampling lasts 1 to ${MAX_SAMPLING_DURATION_MS} ms, not ${durationMs}.`);
+    }
+    const tasks = [...new Set(attemptIds)].flatMap((id) => this.tasks.get(id) ?? []);
+    return Promise.all(tasks.map(async (task) => ({ attemptId: task.attemptId, samples: await task.sampleStacks(durationMs) })));
   }
 
   // ------------------------------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ export type {
   TaskDeploymentDescriptor,
 } from './deployment/TaskDeploymentDescriptor.js';
 
+import type { ThreadDumpInfo } from '../common/process/ThreadDump.js';
+import type { StackSample } from './task/thread-protocol.js';
 /** What the JobMaster asks a source subtask to do for a checkpoint or savepoint (Flink's CheckpointOptions with it). */
 export interface CheckpointTrigger {
   attemptId: string;
@@ -48,6 +50,21 @@ export interface TaskExecutorGateway {
   requestLogList(): Promise<LogInfo[]>;
   /** The file's last `maxBytes` bytes at most, in chunks as they are read; undefined if there is no such file. */
   requestFileUpload(file: LogFileRequest, maxBytes: number): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** The TaskExecutor's threads and what each does (Flink's requestThreadDump). */
+  requestThreadDump(stackTraceMaxDepth: number): Promise<ThreadDumpInfo>;
+  /**
+   * On-CPU stack samples of the threads of those of `attemptIds` that run here, each sampled for `durationMs` (at most
+   * MAX_SAMPLING_DURATION_MS; Flink's requestThreadInfoSamples, for flame graphs).
+   */
+  requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]>;
+}
+
+/** The longest sampling of a subtask's thread a TaskExecutor does for one request. */
+export const MAX_SAMPLING_DURATION_MS = 10_000;
+
+export interface SubtaskStackSamples {
+  attemptId: string;
+  samples: StackSample[];
 }
 
 /**

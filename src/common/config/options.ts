@@ -35,6 +35,18 @@ export const RestOptions = {
     description:
       "tsflink's own: further host names, comma-separated, that requests may name in their Host header (besides localhost, loopback addresses, rest.address, rest.bind-address, this machine's host name and interface addresses); '*' accepts any (behind a proxy that checks Host). Stops DNS rebinding.",
   }),
+  FLAMEGRAPH_ENABLED: booleanOption('rest.flamegraph.enabled', {
+    defaultValue: false,
+    description: "Flame graphs of a vertex's subtasks in the dashboard (on-CPU samples from V8's profiler in their threads); off: the endpoint answers endTimestamp -2.",
+  }),
+  FLAMEGRAPH_REFRESH_INTERVAL: durationOption('rest.flamegraph.refresh-interval', { defaultValue: 60_000, description: "How old a vertex's flame graph may be before it is sampled again." }),
+  FLAMEGRAPH_CLEANUP_INTERVAL: durationOption('rest.flamegraph.cleanup-interval', { defaultValue: 600_000, description: 'How long an unread flame graph is kept.' }),
+  FLAMEGRAPH_NUM_SAMPLES: intOption('rest.flamegraph.num-samples', {
+    defaultValue: 100,
+    description: 'With rest.flamegraph.delay-between-samples, how long a sampling lasts (their product, at most 10 s); V8 samples every millisecond within it.',
+  }),
+  FLAMEGRAPH_DELAY: durationOption('rest.flamegraph.delay-between-samples', { defaultValue: 50, description: 'See rest.flamegraph.num-samples.' }),
+  FLAMEGRAPH_STACK_DEPTH: intOption('rest.flamegraph.stack-depth', { defaultValue: 100, description: 'The deepest stack a flame graph shows.' }),
   AUTHENTICATION_TOKEN: stringOption('rest.authentication.token', {
     defaultValue: undefined,
     description:
@@ -83,6 +95,10 @@ export const ClusterOptions = {
   REFUSED_REGISTRATION_DELAY: durationOption('cluster.registration.refused-registration-delay', {
     defaultValue: 30_000,
     description: 'Pause after the ResourceManager refused a registration.',
+  }),
+  THREAD_DUMP_STACKTRACE_MAX_DEPTH: intOption('cluster.thread-dump.stacktrace-max-depth', {
+    defaultValue: 8,
+    description: 'Frames of a stack a thread dump shows (GET /jobmanager/thread-dump, /taskmanagers/:id/thread-dump).',
   }),
 } as const;
 

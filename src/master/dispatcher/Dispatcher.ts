@@ -13,6 +13,7 @@ import type { JobStatus } from '../executiongraph/JobStatus.js';
 import type { ResourceManager } from '../resourcemanager/ResourceManager.js';
 import type { TaskManagerView } from '../resourcemanager/types.js';
 import { isTerminalExecutionState } from '../executiongraph/ExecutionState.js';
+import type { WorkerThreadDescription } from '../../common/process/ThreadDump.js';
 import { ProgramCompiler, ProgramInvocationError, programLimits } from './ProgramCompiler.js';
 import type { JobResultEntry, JobResultStore } from '../../highavailability/JobResultStore.js';
 import { isGloballyTerminal } from '../executiongraph/JobStatus.js';
@@ -141,6 +142,11 @@ export class Dispatcher {
     const jobId = randomHex(16);
     await this.submitJob({ jobId, jobGraph, jobModule: program.jobModule, programArgs: program.programArgs, defaultParallelism, restore });
     return jobId;
+  }
+
+  /** The threads running users' main() now (for the JobManager's thread dump). */
+  programThreads(): WorkerThreadDescription[] {
+    return this.programs.threads();
   }
 
   /**

@@ -5,6 +5,7 @@ import { formatMemorySize } from '../../common/config/memorySizes.js';
 import { ProgramOptions } from '../../common/config/options.js';
 import { IllegalConfigurationError, TsFlinkError } from '../../common/errors.js';
 import type { Logger } from '../../common/Logger.js';
+import type { WorkerThreadDescription } from '../../common/process/ThreadDump.js';
 import type { Clock } from '../../common/time/Clock.js';
 import type { ScheduledExecutor } from '../../common/time/ScheduledExecutor.js';
 import type { JobGraphDescription } from '../../graph/JobGraph.js';
@@ -73,7 +74,8 @@ export function programLimits(configuration: Configuration): ProgramLimits {
  * program reaches another.
  */
 export class ProgramCompiler {
-  private readonly running = new Set<Worker>();
+  /** The threads running programs now, with the program each runs. */
+  private readonly running = new Map<Worker, string>();
   /** Calls waiting for one of the `maxConcurrent` threads, in arrival order. */
   private readonly waiting: Array<{ start: () => void; cancel: (error: Error) => void }> = [];
   private closed = false;
@@ -107,6 +109,16 @@ export class ProgramCompiler {
     }
   }
 
+  /** The program threads for a thread dump: each runs one program's main() (Flink runs it in the REST handler). */
+  threads(): WorkerThreadDescription[] {
+    return [...this.running].map(([worker, name]) => ({
+      threadId: worker.threadId,
+      name: `program ${name}`,
+      state: 'RUNNABLE' as const,
+      details: [`running main() to build the job graph`, `event loop utilization ${utilization(worker)}`],
+    }));
+  }
+
   /** Resolves when fewer than `maxConcurrent` threads run; refuses when too many calls wait already. */
   private async turn(): Promise<void> {
     if (this.running.size + this.starting < this.limits.maxConcurrent && this.waiting.length === 0) {
@@ -131,7 +143,7 @@ export class ProgramCompiler {
       workerData: input,
       resourceLimits: { maxOldGenerationSizeMb: Math.max(1, Math.floor(memoryBytes / MIB)) },
     });
-    this.running.add(worker);
+    this.running.set(worker, program.name);
     const started = this.clock.now();
     return new Promise<JobGraphDescription>((resolve, reject) => {
       let settled = false;
@@ -188,7 +200,7 @@ export class ProgramCompiler {
   async close(): Promise<void> {
     this.closed = true;
     for (const waiting of this.waiting.splice(0)) waiting.cancel(new ProgramInvocationError('The JobManager is shutting down: it runs no more programs.'));
-    await Promise.all([...this.running].map((worker) => worker.terminate()));
+    await Promise.all([...this.running.keys()].map((worker) => worker.terminate()));
   }
 }
 
@@ -197,4 +209,9 @@ function remoteError(message: string, stack: string | undefined): Error {
   const error = new Error(message);
   if (stack !== undefined) error.stack = stack;
   return error;
+}
+
+/** A worker thread's event loop utilization since it started, as a percentage. */
+function utilization(worker: Worker): string {
+  return `${Math.round(worker.performance.eventLoopUtilization().utilization * 100)} %`;
 }

@@ -12,6 +12,10 @@ import {
   type RequestFileUploadResponse,
   type RequestLogListRequest,
   type RequestLogListResponse,
+  type RequestThreadDumpRequest,
+  type RequestThreadDumpResponse,
+  type RequestThreadInfoSamplesRequest,
+  type RequestThreadInfoSamplesResponse,
   type SubmitTaskRequest,
   type SubmitTaskResponse,
   type TriggerCheckpointRequest,
@@ -68,6 +72,14 @@ export function addTaskExecutorService(server: Server, gateway: FencedTaskExecut
       return {};
     }, status.INTERNAL),
     requestLogList: unary<RequestLogListRequest, RequestLogListResponse>(async () => ({ logs: await gateway.requestLogList() }), status.INTERNAL),
+    requestThreadDump: unary<RequestThreadDumpRequest, RequestThreadDumpResponse>(
+      async ({ stackTraceMaxDepth }) => ({ threadInfos: (await gateway.requestThreadDump(stackTraceMaxDepth)).threadInfos }),
+      status.INTERNAL,
+    ),
+    requestThreadInfoSamples: unary<RequestThreadInfoSamplesRequest, RequestThreadInfoSamplesResponse>(
+      async ({ attemptIds, durationMs }) => ({ subtasks: await gateway.requestThreadInfoSamples(attemptIds, durationMs) }),
+      status.INVALID_ARGUMENT,
+    ),
     requestFileUpload(call: ServerWritableStream<RequestFileUploadRequest, RequestFileUploadResponse>) {
       fenced(call.metadata)
         .then(() => requestFileUpload(call, gateway))

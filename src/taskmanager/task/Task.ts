@@ -4,7 +4,7 @@ import type { Logger } from '../../common/Logger.js';
 import type { ChannelEndpointOwner, ShuffleEnvironment } from '../network/ShuffleEnvironment.js';
 import type { CheckpointTrigger } from '../TaskExecutorGateway.js';
 import type { TaskThreadPool } from './TaskThreadPool.js';
-import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
+import type { ChannelMessage, CheckpointAck, FromTaskThread, SerializedFailure, StackSample, TaskThreadDescriptor, TaskThreadResult } from './thread-protocol.js';
 
 export type TaskState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
 
@@ -37,6 +37,10 @@ export class Task implements ChannelEndpointOwner {
   private threadDone = false;
   /** Why the subtask was failed from outside: it ends FAILED with it, however its thread ends. */
   private externalFailure: SerializedFailure | undefined;
+  /** The worker thread the subtask runs in, once it runs. */
+  threadId: number | undefined;
+  private readonly stackSamplings = new Map<number, (samples: StackSample[]) => void>();
+  private nextSamplingId = 0;
 
   constructor(
     readonly descriptor: TaskThreadDescriptor,
@@ -111,10 +115,29 @@ export class Task implements ChannelEndpointOwner {
     if (this.state === 'RUNNING') this.port.postMessage({ type: completed ? 'checkpointComplete' : 'checkpointAborted', checkpointId });
   }
 
+  /**
+   * On-CPU stack samples of the subtask's thread for `durationMs` (the flame graph); none if the subtask does not run
+   * or ends meanwhile, or its thread cannot be sampled.
+   */
+  sampleStacks(durationMs: number): Promise<StackSample[]> {
+    if (this.state !== 'RUNNING') return Promise.resolve([]);
+    const requestId = this.nextSamplingId++;
+    return new Promise((resolve) => {
+      this.stackSamplings.set(requestId, resolve);
+      this.port.postMessage({ type: 'sampleStacks', requestId, durationMs });
+    });
+  }
+
   private onThreadMessage(message: FromTaskThread): void {
     switch (message.type) {
       case 'running':
+        this.threadId = message.threadId;
         if (this.state === 'INITIALIZING') this.transition('RUNNING');
+        return;
+      case 'stackSamples':
+        if (message.error) this.log.warn(`${this.displayName}: could not sample its thread: ${message.error}`);
+        this.stackSamplings.get(message.requestId)?.(message.samples);
+        this.stackSamplings.delete(message.requestId);
         return;
       case 'done':
         // Ordered after everything the subtask sent on this port; the pool's result may arrive before or after it.
@@ -150,6 +173,8 @@ export class Task implements ChannelEndpointOwner {
     }
     this.shuffle.unregister(this.peerOf.keys(), this, { finished: state === 'FINISHED' });
     this.port.close();
+    for (const resolve of this.stackSamplings.values()) resolve([]);
+    this.stackSamplings.clear();
     this.transition(state, failure);
   }
 

@@ -10,6 +10,8 @@ export interface TaskThreadPool {
   run(input: TaskThreadInput, transfer: MessagePort): Promise<TaskThreadResult>;
   /** Threads alive now (busy or idle). */
   readonly threads: number;
+  /** The threads alive now, with how busy each one's event loop has been since it started (0..1). */
+  threadInfos(): Array<{ threadId: number; utilization: number }>;
   destroy(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export class PiscinaTaskThreadPool implements TaskThreadPool {
 
   get threads(): number {
     return this.pool.threads.length;
+  }
+
+  threadInfos(): Array<{ threadId: number; utilization: number }> {
+    return this.pool.threads.map((worker) => ({ threadId: worker.threadId, utilization: worker.performance.eventLoopUtilization().utilization }));
   }
 
   run(input: TaskThreadInput, transfer: MessagePort): Promise<TaskThreadResult> {

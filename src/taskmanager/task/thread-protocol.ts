@@ -28,23 +28,33 @@ export interface CheckpointAck {
   startDelayMs: number;
 }
 
+/** A call stack seen by a thread's sampling profiler, outermost frame first, and how many samples found it there. */
+export interface StackSample {
+  frames: string[];
+  count: number;
+}
+
 export type ToTaskThread =
   | ChannelMessage
   | { type: 'cancel' }
   /** Source subtasks only: take checkpoint `checkpointId` and send its barrier downstream. */
   | { type: 'triggerCheckpoint'; checkpointId: number; timestamp: number; targetLocation: string; terminate: boolean; drain: boolean }
   | { type: 'checkpointComplete'; checkpointId: number }
-  | { type: 'checkpointAborted'; checkpointId: number };
+  | { type: 'checkpointAborted'; checkpointId: number }
+  /** On-CPU stack samples of the subtask's thread for `durationMs` (flame graphs); answered with `stackSamples`. */
+  | { type: 'sampleStacks'; requestId: number; durationMs: number };
 
 export type FromTaskThread =
   | ChannelMessage
-  | { type: 'running' }
+  /** The subtask runs; `threadId` names its worker thread (for thread dumps). */
+  | { type: 'running'; threadId: number }
   /** The last message of a subtask: everything it sent before is on its way. */
   | { type: 'done' }
   | { type: 'metrics'; metrics: TaskMetricsSnapshot }
   | CheckpointAck
   | { type: 'checkpointDecline'; checkpointId: number; reason: string }
-  | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string };
+  | { type: 'log'; level: 'INFO' | 'WARN' | 'ERROR'; message: string }
+  | { type: 'stackSamples'; requestId: number; samples: StackSample[]; error?: string };
 
 /**
  * The subtask as the worker thread needs it: the TaskDeploymentDescriptor without what only the TaskExecutor uses

@@ -2,9 +2,11 @@ import type {
   CheckpointTrigger,
   LogFileRequest,
   LogInfo,
+  SubtaskStackSamples,
   TaskDeploymentDescriptor,
   TaskExecutorGateway,
 } from '../../../src/taskmanager/TaskExecutorGateway.js';
+import type { ThreadDumpInfo } from '../../../src/common/process/ThreadDump.js';
 
 /**
  * A TaskExecutorGateway that records every call and answers as its builder says (Flink's TestingTaskExecutorGateway):
@@ -50,6 +52,18 @@ export class TestingTaskExecutorGateway implements TaskExecutorGateway {
     return this.behaviour.logs.map((l) => ({ ...l }));
   }
 
+  /** Every sampling asked for. */
+  readonly samplings: Array<{ attemptIds: string[]; durationMs: number }> = [];
+
+  async requestThreadDump(): Promise<ThreadDumpInfo> {
+    return this.behaviour.threadDump();
+  }
+
+  requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]> {
+    this.samplings.push({ attemptIds: [...attemptIds], durationMs });
+    return this.behaviour.requestThreadInfoSamples(attemptIds, durationMs);
+  }
+
   async requestFileUpload(file: LogFileRequest, maxBytes: number): Promise<AsyncIterable<Uint8Array> | undefined> {
     const content = this.behaviour.files.get('name' in file ? file.name : file.type);
     if (content === undefined) return undefined;
@@ -67,6 +81,8 @@ interface TestingTaskExecutorGatewayBehaviour {
   logs: LogInfo[];
   /** Log files by name, and by 'LOG' / 'STDOUT'. */
   files: Map<string, string>;
+  threadDump(): Promise<ThreadDumpInfo>;
+  requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]>;
 }
 
 /** Builds a TestingTaskExecutorGateway (Flink's TestingTaskExecutorGatewayBuilder). */
@@ -77,6 +93,8 @@ export class TestingTaskExecutorGatewayBuilder {
     triggerCheckpoint: async () => undefined,
     logs: [],
     files: new Map(),
+    threadDump: async () => ({ threadInfos: [{ threadName: 'main', stringifiedThreadInfo: '"main" Id=0 RUNNABLE\n\n' }] }),
+    requestThreadInfoSamples: async () => [],
   };
 
   setSubmitTaskFunction(fn: (descriptor: TaskDeploymentDescriptor) => Promise<void>): this {
@@ -97,6 +115,11 @@ export class TestingTaskExecutorGatewayBuilder {
   setLogFiles(files: Record<string, string>, logs: LogInfo[] = []): this {
     this.behaviour.files = new Map(Object.entries(files));
     this.behaviour.logs = logs;
+    return this;
+  }
+
+  setRequestThreadInfoSamplesFunction(fn: (attemptIds: readonly string[], durationMs: number) => Promise<SubtaskStackSamples[]>): this {
+    this.behaviour.requestThreadInfoSamples = fn;
     return this;
   }
 

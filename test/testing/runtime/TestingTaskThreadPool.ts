@@ -18,6 +18,8 @@ export class TestingSubtask {
     private readonly resolve: (result: TaskThreadResult) => void,
     private readonly reject: (error: Error) => void,
     private readonly onEnd: (subtask: TestingSubtask) => void,
+    /** The thread id it reports (distinct per subtask of a pool). */
+    readonly threadId: number,
   ) {
     port.on('message', (message: ToTaskThread) => this.received.record(message));
   }
@@ -36,7 +38,7 @@ export class TestingSubtask {
 
   /** The subtask initialized its operators and processes input now. */
   running(): void {
-    this.send({ type: 'running' });
+    this.send({ type: 'running', threadId: this.threadId });
   }
 
   /** The subtask ends: its last message ('done'), then the thread's result, as task-thread.ts does. */
@@ -83,6 +85,10 @@ export class TestingTaskThreadPool implements TaskThreadPool {
     return this.running.size;
   }
 
+  threadInfos(): Array<{ threadId: number; utilization: number }> {
+    return [...this.running].map((s) => ({ threadId: s.threadId, utilization: 0.25 }));
+  }
+
   /** The started subtask of an attempt. */
   subtask(attemptId: string): TestingSubtask {
     const subtask = this.started.items.find((s) => s.attemptId === attemptId);
@@ -112,7 +118,7 @@ export class TestingTaskThreadPool implements TaskThreadPool {
       this.running.delete(ended);
       const next = this.queued.shift();
       if (next) this.start(next.input, next.transfer, next.resolve, next.reject);
-    });
+    }, this.started.items.length + 1);
     this.running.add(subtask);
     this.started.record(subtask);
   }

@@ -22,9 +22,9 @@ t.test('the port holds what arrives until the task listens, then delivers it in 
   const sent: FromTaskThread[] = [];
   const closed = new Promise<void>((resolve) => main.on('close', () => resolve()));
   main.on('message', (message: FromTaskThread) => sent.push(message));
-  endpoint.send({ type: 'running' });
+  endpoint.send({ type: 'running', threadId: 7 });
   endpoint.send({ type: 'done' });
   endpoint.close();
   await closed;
-  t.same(sent, [{ type: 'running' }, { type: 'done' }], 'everything sent before close arrives');
+  t.same(sent, [{ type: 'running', threadId: 7 }, { type: 'done' }], 'everything sent before close arrives');
 });

@@ -4,6 +4,8 @@ import {
   TaskExecutorServiceClient,
   type RequestFileUploadRequest,
   type RequestFileUploadResponse,
+  type RequestThreadDumpResponse,
+  type RequestThreadInfoSamplesResponse,
 } from '../../../generated/tsflink/taskexecutor/v1/taskexecutor.js';
 import { fencingToMetadata } from '../../../rpc/convert/fencing.js';
 import { taskDeploymentDescriptorToProto } from '../../../rpc/convert/taskDeployment.js';
@@ -13,9 +15,11 @@ import type {
   CheckpointTrigger,
   LogFileRequest,
   LogInfo,
+  SubtaskStackSamples,
   TaskDeploymentDescriptor,
   TaskExecutorGateway,
 } from '../../../taskmanager/TaskExecutorGateway.js';
+import type { ThreadDumpInfo } from '../../../common/process/ThreadDump.js';
 import type { TaskExecutorConnector } from '../ResourceManager.js';
 import type { TaskExecutorFencingTokens } from '../types.js';
 
@@ -56,6 +60,22 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
     return new Promise((resolve, reject) =>
       this.client.requestLogList({}, this.metadata(), { deadline: deadlineIn(10_000) }, (error, response) => (error ? reject(error) : resolve(response!.logs))),
     );
+  }
+
+  async requestThreadDump(stackTraceMaxDepth: number): Promise<ThreadDumpInfo> {
+    const response = await new Promise<RequestThreadDumpResponse>((resolve, reject) =>
+      this.client.requestThreadDump({ stackTraceMaxDepth }, this.metadata(), { deadline: deadlineIn(10_000) }, (error, r) => (error ? reject(error) : resolve(r!))),
+    );
+    return { threadInfos: response.threadInfos };
+  }
+
+  async requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]> {
+    const response = await new Promise<RequestThreadInfoSamplesResponse>((resolve, reject) =>
+      this.client.requestThreadInfoSamples({ attemptIds: [...attemptIds], durationMs }, this.metadata(), { deadline: deadlineIn(durationMs + 10_000) }, (error, r) =>
+        error ? reject(error) : resolve(r!),
+      ),
+    );
+    return response.subtasks;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { AsyncOperations } from '../AsyncOperations.js';
+import type { VertexFlameGraphStatsTracker } from '../VertexFlameGraphStatsTracker.js';
 import type { Configuration } from '../../../common/config/Configuration.js';
 import type { Dispatcher } from '../../dispatcher/Dispatcher.js';
 import type { JobManagerMetricGroup } from '../../metrics/JobManagerMetrics.js';
@@ -15,4 +16,6 @@ export interface JobManagerServices {
   metrics: JobManagerMetricGroup;
   /** The JobManager's own log file; without one there are no JobManager logs to serve. */
   logFile?: string;
+  /** Flame graphs of job vertices; undefined while rest.flamegraph.enabled is false. */
+  flameGraphs?: VertexFlameGraphStatsTracker;
 }

@@ -1,10 +1,12 @@
-import { WebOptions } from '../../../common/config/options.js';
+import { ClusterOptions, WebOptions } from '../../../common/config/options.js';
+import { environmentInfo } from '../../../common/process/EnvironmentInfo.js';
+import { threadDump } from '../../../common/process/ThreadDump.js';
 import { FLINK_COMPATIBILITY_VERSION, TSFLINK_REVISION } from '../../../common/version.js';
 import { isGloballyTerminal } from '../../executiongraph/JobStatus.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
-/** GET /config, /overview and /jobmanager/config. */
+/** GET /config, /overview, /jobmanager/config, /jobmanager/environment, /jobmanager/thread-dump and /datasets. */
 export function registerClusterHandlers(router: Router, services: JobManagerServices): void {
   const { configuration, resourceManager, dispatcher } = services;
 
@@ -50,6 +52,14 @@ export function registerClusterHandlers(router: Router, services: JobManagerServ
   });
 
   router.add('GET', '/jobmanager/config', () => ({ status: 200, body: configuration.toDisplayEntries() }));
+  router.add('GET', '/jobmanager/environment', () => ({ status: 200, body: environmentInfo() }));
+  router.add('GET', '/jobmanager/thread-dump', () => ({
+    status: 200,
+    body: threadDump(dispatcher.programThreads(), configuration.get(ClusterOptions.THREAD_DUMP_STACKTRACE_MAX_DEPTH)),
+  }));
+
+  // Flink's DataSet API (and with it /datasets, the cluster partitions a batch job kept) does not exist in tsflink.
+  router.add('GET', '/datasets', () => ({ status: 200, body: { dataSets: [] } }));
 }
 
 function timeZoneName(date: Date): string {

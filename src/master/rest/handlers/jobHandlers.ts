@@ -1,3 +1,4 @@
+import { environmentInfo } from '../../../common/process/EnvironmentInfo.js';
 import { jsonPlan } from '../../../graph/JsonPlan.js';
 import { disposeSavepoint } from '../../checkpoint/CheckpointStorage.js';
 import type { JobDetails } from '../../dispatcher/Dispatcher.js';
@@ -54,6 +55,17 @@ export function registerJobHandlers(router: Router, services: JobManagerServices
     const root = j.exceptions[j.exceptions.length - 1];
     if (j.status === 'FAILED' && root) result['failure-cause'] = serializedThrowableJson(describeStackTrace(root.exceptionName, root.stacktrace));
     return { status: 200, body: { status: { id: 'COMPLETED' }, 'job-execution-result': result } };
+  });
+
+  // Flink's JobManagerJobEnvironmentHandler and JobManagerJobConfigurationHandler: the JobManager's environment and
+  // the configuration the job's JobMaster runs with (tsflink's JobMasters run with the cluster's).
+  router.add('GET', '/jobs/:jobid/jobmanager/environment', ({ params }) => {
+    job(params.jobid!);
+    return { status: 200, body: environmentInfo() };
+  });
+  router.add('GET', '/jobs/:jobid/jobmanager/config', ({ params }) => {
+    job(params.jobid!);
+    return { status: 200, body: services.configuration.toDisplayEntries() };
   });
 
   router.add('GET', '/jobs/:jobid/plan', ({ params }) => {

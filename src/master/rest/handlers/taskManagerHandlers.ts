@@ -1,5 +1,6 @@
 import type { TaskManagerView } from '../../resourcemanager/types.js';
-import { NotFoundError } from '../RestHandlerError.js';
+import { ClusterOptions } from '../../../common/config/options.js';
+import { NotFoundError, RestHandlerError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
 import type { JobManagerServices } from './JobManagerServices.js';
 
@@ -13,6 +14,17 @@ export function registerTaskManagerHandlers(router: Router, services: JobManager
     status: 200,
     body: { taskmanagers: resourceManager.getTaskManagers().map((tm) => taskManagerInfo(tm, resourceManager.slotManager.freeSlotsOf(tm.registration.resourceId))) },
   }));
+
+  // Flink's TaskManagerThreadDumpHandler: the TaskExecutor's own dump, asked for over RPC.
+  router.add('GET', '/taskmanagers/:taskmanagerid/thread-dump', async ({ params }) => {
+    const tm = resourceManager.getTaskManager(params.taskmanagerid!);
+    if (!tm) throw new NotFoundError(`Could not find TaskExecutor ${params.taskmanagerid}.`);
+    try {
+      return { status: 200, body: await tm.gateway.requestThreadDump(services.configuration.get(ClusterOptions.THREAD_DUMP_STACKTRACE_MAX_DEPTH)) };
+    } catch (error) {
+      throw new RestHandlerError(`Could not get the thread dump of TaskExecutor ${params.taskmanagerid}.`, 500, { cause: error });
+    }
+  });
 
   router.add('GET', '/taskmanagers/:taskmanagerid', ({ params }) => {
     const tm = resourceManager.getTaskManager(params.taskmanagerid!);

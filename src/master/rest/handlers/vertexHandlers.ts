@@ -4,7 +4,9 @@ import { BadRequestError, NotFoundError } from '../RestHandlerError.js';
 import type { Router } from '../Router.js';
 import { subtaskMetrics } from '../../metrics/MetricQueries.js';
 import type { JobManagerServices } from './JobManagerServices.js';
-import { requireJob } from './pathParameters.js';
+import { parseJobId, requireJob } from './pathParameters.js';
+import { FLAME_GRAPH_DISABLED, FLAME_GRAPH_TERMINATED, type FlameGraphType } from '../VertexFlameGraphStatsTracker.js';
+import { isTerminalExecutionState } from '../../executiongraph/ExecutionState.js';
 
 /** The states a subtask passes through on its way to RUNNING, in order (Flink's `status-duration` keys). */
 const LIFECYCLE_STATES = ['CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING'] as const;
@@ -147,6 +149,20 @@ export function registerVertexHandlers(router: Router, services: JobManagerServi
     };
   });
 
+  // Flink's JobVertexFlameGraphHandler: -2 while rest.flamegraph.enabled is false, -1 once the vertex ended, -3 while
+  // its first sampling runs (VertexFlameGraphStatsTracker).
+  router.add('GET', '/jobs/:jobid/vertices/:vertexid/flamegraph', ({ params, query }) => {
+    const v = vertex(params.jobid!, params.vertexid!);
+    const type = flameGraphType(query.get('type'));
+    const index = query.get('subtaskindex');
+    if (index !== null && (!/^\d+$/.test(index) || Number(index) >= v.parallelism)) {
+      throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse subtask index from "${index}".`);
+    }
+    if (!services.flameGraphs) return { status: 200, body: FLAME_GRAPH_DISABLED };
+    if (isTerminalExecutionState(aggregateExecutionState(v.executions))) return { status: 200, body: FLAME_GRAPH_TERMINATED };
+    return { status: 200, body: services.flameGraphs.flameGraph(parseJobId(params.jobid!), v, type, index === null ? undefined : Number(index)) };
+  });
+
   // tsflink has no accumulators: the shapes are Flink's, the lists empty.
   router.add('GET', '/jobs/:jobid/accumulators', ({ params }) => {
     requireJob(dispatcher, params.jobid!);
@@ -253,4 +269,12 @@ function statistics(values: number[]): Record<string, number> {
   const sum = sorted.reduce((a, b) => a + b, 0);
   const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
   return { min: sorted[0]!, max: sorted[sorted.length - 1]!, avg: sum / sorted.length, sum, median: percentile(50), p25: percentile(25), p75: percentile(75), p95: percentile(95) };
+}
+
+/** Flink's FlameGraphTypeQueryParameter: full (default), on_cpu or off_cpu, in any case. */
+function flameGraphType(value: string | null): FlameGraphType {
+  if (value === null) return 'FULL';
+  const type = value.toUpperCase();
+  if (type === 'FULL' || type === 'ON_CPU' || type === 'OFF_CPU') return type;
+  throw new BadRequestError(`Bad request, could not parse parameters: Cannot parse flame graph type from "${value}" (FULL, ON_CPU or OFF_CPU).`);
 }

@@ -199,6 +199,44 @@ export interface RequestFileUploadResponse {
   chunk: Buffer;
 }
 
+export interface RequestThreadDumpRequest {
+  /** Frames of the main thread's stack to include (Flink's cluster.thread-dump.stacktrace-max-depth). */
+  stackTraceMaxDepth: number;
+}
+
+/** One thread (Flink's ThreadDumpInfo.ThreadInfo). */
+export interface ThreadInfo {
+  threadName: string;
+  /** Java's ThreadInfo text: `"name" Id=N STATE`, then `\tat …` frames or `\t- …` details. */
+  stringifiedThreadInfo: string;
+}
+
+export interface RequestThreadDumpResponse {
+  threadInfos: ThreadInfo[];
+}
+
+export interface RequestThreadInfoSamplesRequest {
+  attemptIds: string[];
+  /** How long each thread is sampled, at most 10 s. */
+  durationMs: number;
+}
+
+/** A call stack seen by the sampler, root first, and how many samples found a thread there. */
+export interface StackSample {
+  /** Frames as `function (file:line)`, the outermost first. */
+  frames: string[];
+  count: number;
+}
+
+export interface SubtaskSamples {
+  attemptId: string;
+  samples: StackSample[];
+}
+
+export interface RequestThreadInfoSamplesResponse {
+  subtasks: SubtaskSamples[];
+}
+
 function createBaseChannelDescriptor(): ChannelDescriptor {
   return { channelId: "", peerAddress: "", subscriptionSecret: "" };
 }
@@ -2164,6 +2202,589 @@ export const RequestFileUploadResponse: MessageFns<RequestFileUploadResponse> = 
   },
 };
 
+function createBaseRequestThreadDumpRequest(): RequestThreadDumpRequest {
+  return { stackTraceMaxDepth: 0 };
+}
+
+export const RequestThreadDumpRequest: MessageFns<RequestThreadDumpRequest> = {
+  encode(message: RequestThreadDumpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stackTraceMaxDepth !== 0) {
+      writer.uint32(8).int32(message.stackTraceMaxDepth);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestThreadDumpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestThreadDumpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stackTraceMaxDepth = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestThreadDumpRequest {
+    return {
+      stackTraceMaxDepth: isSet(object.stackTraceMaxDepth)
+        ? globalThis.Number(object.stackTraceMaxDepth)
+        : isSet(object.stack_trace_max_depth)
+        ? globalThis.Number(object.stack_trace_max_depth)
+        : 0,
+    };
+  },
+
+  toJSON(message: RequestThreadDumpRequest): unknown {
+    const obj: any = {};
+    if (message.stackTraceMaxDepth !== 0) {
+      obj.stackTraceMaxDepth = Math.round(message.stackTraceMaxDepth);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestThreadDumpRequest>, I>>(base?: I): RequestThreadDumpRequest {
+    return RequestThreadDumpRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestThreadDumpRequest>, I>>(object: I): RequestThreadDumpRequest {
+    const message = createBaseRequestThreadDumpRequest();
+    message.stackTraceMaxDepth = object.stackTraceMaxDepth ?? 0;
+    return message;
+  },
+};
+
+function createBaseThreadInfo(): ThreadInfo {
+  return { threadName: "", stringifiedThreadInfo: "" };
+}
+
+export const ThreadInfo: MessageFns<ThreadInfo> = {
+  encode(message: ThreadInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.threadName !== "") {
+      writer.uint32(10).string(message.threadName);
+    }
+    if (message.stringifiedThreadInfo !== "") {
+      writer.uint32(18).string(message.stringifiedThreadInfo);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThreadInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThreadInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.threadName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stringifiedThreadInfo = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ThreadInfo {
+    return {
+      threadName: isSet(object.threadName)
+        ? globalThis.String(object.threadName)
+        : isSet(object.thread_name)
+        ? globalThis.String(object.thread_name)
+        : "",
+      stringifiedThreadInfo: isSet(object.stringifiedThreadInfo)
+        ? globalThis.String(object.stringifiedThreadInfo)
+        : isSet(object.stringified_thread_info)
+        ? globalThis.String(object.stringified_thread_info)
+        : "",
+    };
+  },
+
+  toJSON(message: ThreadInfo): unknown {
+    const obj: any = {};
+    if (message.threadName !== "") {
+      obj.threadName = message.threadName;
+    }
+    if (message.stringifiedThreadInfo !== "") {
+      obj.stringifiedThreadInfo = message.stringifiedThreadInfo;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ThreadInfo>, I>>(base?: I): ThreadInfo {
+    return ThreadInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThreadInfo>, I>>(object: I): ThreadInfo {
+    const message = createBaseThreadInfo();
+    message.threadName = object.threadName ?? "";
+    message.stringifiedThreadInfo = object.stringifiedThreadInfo ?? "";
+    return message;
+  },
+};
+
+function createBaseRequestThreadDumpResponse(): RequestThreadDumpResponse {
+  return { threadInfos: [] };
+}
+
+export const RequestThreadDumpResponse: MessageFns<RequestThreadDumpResponse> = {
+  encode(message: RequestThreadDumpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.threadInfos) {
+      ThreadInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestThreadDumpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestThreadDumpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.threadInfos.push(ThreadInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestThreadDumpResponse {
+    return {
+      threadInfos: globalThis.Array.isArray(object?.threadInfos)
+        ? object.threadInfos.map((e: any) => ThreadInfo.fromJSON(e))
+        : globalThis.Array.isArray(object?.thread_infos)
+        ? object.thread_infos.map((e: any) => ThreadInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RequestThreadDumpResponse): unknown {
+    const obj: any = {};
+    if (message.threadInfos?.length) {
+      obj.threadInfos = message.threadInfos.map((e) => ThreadInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestThreadDumpResponse>, I>>(base?: I): RequestThreadDumpResponse {
+    return RequestThreadDumpResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestThreadDumpResponse>, I>>(object: I): RequestThreadDumpResponse {
+    const message = createBaseRequestThreadDumpResponse();
+    message.threadInfos = object.threadInfos?.map((e) => ThreadInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRequestThreadInfoSamplesRequest(): RequestThreadInfoSamplesRequest {
+  return { attemptIds: [], durationMs: 0 };
+}
+
+export const RequestThreadInfoSamplesRequest: MessageFns<RequestThreadInfoSamplesRequest> = {
+  encode(message: RequestThreadInfoSamplesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.attemptIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(16).int32(message.durationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestThreadInfoSamplesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestThreadInfoSamplesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.durationMs = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestThreadInfoSamplesRequest {
+    return {
+      attemptIds: globalThis.Array.isArray(object?.attemptIds)
+        ? object.attemptIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.attempt_ids)
+        ? object.attempt_ids.map((e: any) => globalThis.String(e))
+        : [],
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RequestThreadInfoSamplesRequest): unknown {
+    const obj: any = {};
+    if (message.attemptIds?.length) {
+      obj.attemptIds = message.attemptIds;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestThreadInfoSamplesRequest>, I>>(base?: I): RequestThreadInfoSamplesRequest {
+    return RequestThreadInfoSamplesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestThreadInfoSamplesRequest>, I>>(
+    object: I,
+  ): RequestThreadInfoSamplesRequest {
+    const message = createBaseRequestThreadInfoSamplesRequest();
+    message.attemptIds = object.attemptIds?.map((e) => e) || [];
+    message.durationMs = object.durationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseStackSample(): StackSample {
+  return { frames: [], count: 0 };
+}
+
+export const StackSample: MessageFns<StackSample> = {
+  encode(message: StackSample, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.frames) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).int32(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StackSample {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStackSample();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.frames.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StackSample {
+    return {
+      frames: globalThis.Array.isArray(object?.frames) ? object.frames.map((e: any) => globalThis.String(e)) : [],
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: StackSample): unknown {
+    const obj: any = {};
+    if (message.frames?.length) {
+      obj.frames = message.frames;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StackSample>, I>>(base?: I): StackSample {
+    return StackSample.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StackSample>, I>>(object: I): StackSample {
+    const message = createBaseStackSample();
+    message.frames = object.frames?.map((e) => e) || [];
+    message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseSubtaskSamples(): SubtaskSamples {
+  return { attemptId: "", samples: [] };
+}
+
+export const SubtaskSamples: MessageFns<SubtaskSamples> = {
+  encode(message: SubtaskSamples, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    for (const v of message.samples) {
+      StackSample.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubtaskSamples {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubtaskSamples();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.samples.push(StackSample.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubtaskSamples {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      samples: globalThis.Array.isArray(object?.samples) ? object.samples.map((e: any) => StackSample.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SubtaskSamples): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.samples?.length) {
+      obj.samples = message.samples.map((e) => StackSample.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubtaskSamples>, I>>(base?: I): SubtaskSamples {
+    return SubtaskSamples.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubtaskSamples>, I>>(object: I): SubtaskSamples {
+    const message = createBaseSubtaskSamples();
+    message.attemptId = object.attemptId ?? "";
+    message.samples = object.samples?.map((e) => StackSample.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRequestThreadInfoSamplesResponse(): RequestThreadInfoSamplesResponse {
+  return { subtasks: [] };
+}
+
+export const RequestThreadInfoSamplesResponse: MessageFns<RequestThreadInfoSamplesResponse> = {
+  encode(message: RequestThreadInfoSamplesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.subtasks) {
+      SubtaskSamples.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestThreadInfoSamplesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestThreadInfoSamplesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subtasks.push(SubtaskSamples.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestThreadInfoSamplesResponse {
+    return {
+      subtasks: globalThis.Array.isArray(object?.subtasks)
+        ? object.subtasks.map((e: any) => SubtaskSamples.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RequestThreadInfoSamplesResponse): unknown {
+    const obj: any = {};
+    if (message.subtasks?.length) {
+      obj.subtasks = message.subtasks.map((e) => SubtaskSamples.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestThreadInfoSamplesResponse>, I>>(
+    base?: I,
+  ): RequestThreadInfoSamplesResponse {
+    return RequestThreadInfoSamplesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestThreadInfoSamplesResponse>, I>>(
+    object: I,
+  ): RequestThreadInfoSamplesResponse {
+    const message = createBaseRequestThreadInfoSamplesResponse();
+    message.subtasks = object.subtasks?.map((e) => SubtaskSamples.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * The TaskExecutor as the JobMaster sees it (Flink's TaskExecutorGateway): deploy and cancel subtasks.
  * Every call is fenced (as Flink fences RPCs with a ResourceManagerId / JobMasterId): it carries the metadata
@@ -2258,6 +2879,35 @@ export const TaskExecutorServiceService = {
       Buffer.from(RequestFileUploadResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RequestFileUploadResponse => RequestFileUploadResponse.decode(value),
   },
+  /** The TaskExecutor's threads and what each does (Flink's TaskExecutorGateway.requestThreadDump). */
+  requestThreadDump: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/RequestThreadDump" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestThreadDumpRequest): Buffer =>
+      Buffer.from(RequestThreadDumpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestThreadDumpRequest => RequestThreadDumpRequest.decode(value),
+    responseSerialize: (value: RequestThreadDumpResponse): Buffer =>
+      Buffer.from(RequestThreadDumpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestThreadDumpResponse => RequestThreadDumpResponse.decode(value),
+  },
+  /**
+   * On-CPU samples of the threads of the given subtasks for `duration_ms` (Flink's requestThreadInfoSamples, for the
+   * dashboard's flame graph): V8's sampling profiler in each subtask's thread. Subtasks not running here are left out.
+   */
+  requestThreadInfoSamples: {
+    path: "/tsflink.taskexecutor.v1.TaskExecutorService/RequestThreadInfoSamples" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestThreadInfoSamplesRequest): Buffer =>
+      Buffer.from(RequestThreadInfoSamplesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestThreadInfoSamplesRequest =>
+      RequestThreadInfoSamplesRequest.decode(value),
+    responseSerialize: (value: RequestThreadInfoSamplesResponse): Buffer =>
+      Buffer.from(RequestThreadInfoSamplesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestThreadInfoSamplesResponse =>
+      RequestThreadInfoSamplesResponse.decode(value),
+  },
 } as const;
 
 export interface TaskExecutorServiceServer extends UntypedServiceImplementation {
@@ -2277,6 +2927,13 @@ export interface TaskExecutorServiceServer extends UntypedServiceImplementation 
    * directory, ends the stream with NOT_FOUND.
    */
   requestFileUpload: handleServerStreamingCall<RequestFileUploadRequest, RequestFileUploadResponse>;
+  /** The TaskExecutor's threads and what each does (Flink's TaskExecutorGateway.requestThreadDump). */
+  requestThreadDump: handleUnaryCall<RequestThreadDumpRequest, RequestThreadDumpResponse>;
+  /**
+   * On-CPU samples of the threads of the given subtasks for `duration_ms` (Flink's requestThreadInfoSamples, for the
+   * dashboard's flame graph): V8's sampling profiler in each subtask's thread. Subtasks not running here are left out.
+   */
+  requestThreadInfoSamples: handleUnaryCall<RequestThreadInfoSamplesRequest, RequestThreadInfoSamplesResponse>;
 }
 
 export interface TaskExecutorServiceClient extends Client {
@@ -2388,6 +3045,41 @@ export interface TaskExecutorServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<RequestFileUploadResponse>;
+  /** The TaskExecutor's threads and what each does (Flink's TaskExecutorGateway.requestThreadDump). */
+  requestThreadDump(
+    request: RequestThreadDumpRequest,
+    callback: (error: ServiceError | null, response: RequestThreadDumpResponse) => void,
+  ): ClientUnaryCall;
+  requestThreadDump(
+    request: RequestThreadDumpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestThreadDumpResponse) => void,
+  ): ClientUnaryCall;
+  requestThreadDump(
+    request: RequestThreadDumpRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestThreadDumpResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * On-CPU samples of the threads of the given subtasks for `duration_ms` (Flink's requestThreadInfoSamples, for the
+   * dashboard's flame graph): V8's sampling profiler in each subtask's thread. Subtasks not running here are left out.
+   */
+  requestThreadInfoSamples(
+    request: RequestThreadInfoSamplesRequest,
+    callback: (error: ServiceError | null, response: RequestThreadInfoSamplesResponse) => void,
+  ): ClientUnaryCall;
+  requestThreadInfoSamples(
+    request: RequestThreadInfoSamplesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestThreadInfoSamplesResponse) => void,
+  ): ClientUnaryCall;
+  requestThreadInfoSamples(
+    request: RequestThreadInfoSamplesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestThreadInfoSamplesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const TaskExecutorServiceClient = makeGenericClientConstructor(
