@@ -455,3 +455,34 @@ t.test('close() cancels the subtasks, leaves the ResourceManager and releases it
   t.ok(h.jobMasters.closed);
   t.ok(h.threads.destroyed);
 });
+
+t.test('a thread dump names every task thread with its subtask, or idle; samplings reach the running subtasks’ threads', async (t) => {
+  const h = setup(t);
+  h.taskExecutor.start();
+  await settle();
+  const subtask = await deploy(h, deployment(ATTEMPT[1]!));
+  subtask.running();
+  await h.jobMaster.awaitState(ATTEMPT[1]!, 'RUNNING');
+
+  const dump = await h.taskExecutor.requestThreadDump(2);
+  t.equal(dump.threadInfos[0]!.threadName, 'main');
+  t.match(dump.threadInfos[0]!.stringifiedThreadInfo, /^"main" Id=\d+ RUNNABLE\n\tat [^\n]+\n\tat [^\n]+\n\t\.\.\.\n\t- event loop: /, 'two frames, as asked');
+  t.same(dump.threadInfos.slice(1), [
+    {
+      threadName: 'ClickEvent Counter (1/2)#0',
+      stringifiedThreadInfo: `"ClickEvent Counter (1/2)#0" Id=${subtask.threadId} RUNNABLE\n\t- subtask ${ATTEMPT[1]} RUNNING\n\t- job ${JOB_ID}, vertex ${VERTEX.window}\n\t- event loop utilization since the thread started: 25 %\n\n`,
+    },
+  ]);
+
+  const sampled = h.taskExecutor.requestThreadInfoSamples([ATTEMPT[1]!, ATTEMPT[2]!, ATTEMPT[1]!], 500);
+  const request = await subtask.received.waitFor((m) => m.type === 'sampleStacks');
+  t.same(request, { type: 'sampleStacks', requestId: 0, durationMs: 500 }, 'once, to the subtask that runs here');
+  subtask.send({ type: 'stackSamples', requestId: 0, samples: [{ frames: ['run', 'process'], count: 7 }] });
+  t.same(await sampled, [{ attemptId: ATTEMPT[1]!, samples: [{ frames: ['run', 'process'], count: 7 }] }]);
+  await t.rejects(h.taskExecutor.requestThreadInfoSamples([ATTEMPT[1]!], 60_000), /A sampling lasts 1 to 10000 ms, not 60000\./);
+
+  const pending = h.taskExecutor.requestThreadInfoSamples([ATTEMPT[1]!], 500);
+  await subtask.received.waitFor((m) => m.type === 'sampleStacks' && m.requestId === 1);
+  subtask.finish({ state: 'FINISHED' });
+  t.same(await pending, [{ attemptId: ATTEMPT[1]!, samples: [] }], 'a subtask that ends meanwhile has no samples');
+});
