@@ -15,6 +15,12 @@ const GC_NAMES: Record<number, string> = {
 };
 
 /**
+ * The most memory V8 gives an isolate's compiled code (its code range on 64-bit platforms): what `Metaspace` (the
+ * JVM's class metadata, bounded by -XX:MaxMetaspaceSize) stands for in a Node process, used against its bound.
+ */
+export const V8_CODE_RANGE_BYTES = 128 * 1024 * 1024;
+
+/**
  * A JobManager's or TaskManager's process metrics under Flink's `Status.JVM.*` names where the meaning carries over
  * to Node (see docs/metrics.md for the mapping), plus Node's own `Status.Node.*` (event-loop delay and utilization).
  * `close()` stops the sampler and the GC observer.
@@ -56,7 +62,7 @@ export class ProcessMetricGroup extends ComponentMetricGroup {
     const metaspace = memory.addGroup('Metaspace');
     metaspace.gauge('Used', () => codeSpace().space_used_size);
     metaspace.gauge('Committed', () => codeSpace().physical_space_size);
-    metaspace.gauge('Max', () => -1);
+    metaspace.gauge('Max', () => V8_CODE_RANGE_BYTES);
     const direct = memory.addGroup('Direct');
     direct.gauge('MemoryUsed', () => this.memory.arrayBuffers);
     direct.gauge('TotalCapacity', () => this.memory.arrayBuffers);

@@ -63,6 +63,11 @@ t.test('environment, configuration, thread dumps and flame graphs of a running C
   t.match(tmDump.threadInfos.find((i) => i.threadName === 'ClickEvent Source (1/1)#0')!.stringifiedThreadInfo, /^"ClickEvent Source \(1\/1\)#0" Id=\d+ RUNNABLE\n\t- subtask [0-9a-f]{32} RUNNING\n\t- job [0-9a-f]{32}, vertex [0-9a-f]{32}\n/);
   t.equal((await getJson(`${url}/taskmanagers/nope/thread-dump`)).status, 404);
 
+  // What the dashboard's TaskManager page computes with: a data port, and a bound for the Metaspace bar.
+  t.ok((await getJson(`${url}/taskmanagers`)).body.taskmanagers[0].dataPort > 0, 'the data port');
+  const metaspace = await waitFor('the TaskManager metrics', async () => (await getJson(`${url}/taskmanagers/${tm.resourceId}/metrics?get=Status.JVM.Memory.Metaspace.Max`)).body[0]);
+  t.same(metaspace, { id: 'Status.JVM.Memory.Metaspace.Max', value: String(128 * 1024 * 1024) });
+
   const vertices = (await getJson(`${url}/jobs/${jobId}`)).body.vertices as Array<{ id: string; name: string }>;
   const counter = vertices.find((v) => v.name === 'ClickEvent Counter')!.id;
   const flameGraph = (query = '') => getJson(`${url}/jobs/${jobId}/vertices/${counter}/flamegraph${query}`);

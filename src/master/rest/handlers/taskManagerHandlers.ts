@@ -1,3 +1,4 @@
+import { V8_CODE_RANGE_BYTES } from '../../../metrics/ProcessMetricGroup.js';
 import type { TaskManagerView } from '../../resourcemanager/types.js';
 import { ClusterOptions } from '../../../common/config/options.js';
 import { NotFoundError, RestHandlerError } from '../RestHandlerError.js';
@@ -93,7 +94,7 @@ function taskManagerInfo(tm: TaskManagerView, freeSlots: number): Record<string,
       taskOffHeap: 0,
       networkMemory: 0,
       managedMemory: registration.hardware.managedMemory,
-      jvmMetaspace: 0,
+      jvmMetaspace: V8_CODE_RANGE_BYTES,
       jvmOverhead: 0,
       totalFlinkMemory: heapMax,
       totalProcessMemory: numericMetric(tm, 'Status.Node.Memory.RSS'),
