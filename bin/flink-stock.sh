@@ -24,14 +24,14 @@ die() { echo "flink-stock.sh: $*" >&2; exit 1; }
 
 fetch() {
   fetch_jars_of 'Apache Flink 1.20 client and dashboard'
-  local stamp="$WEB/.pom.sha256" want
+  local stamp="$ROOT/flink-stock/.web.sha256" want
   want="$(cat "$LIBS/.pom.sha256")"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
   local jar; jar="$(ls "$LIBS"/flink-runtime-web-*.jar 2>/dev/null | head -n 1)"
   [[ -n "$jar" ]] || die "flink-runtime-web is missing from $LIBS"
   local tmp; tmp="$(mktemp -d "$ROOT/flink-stock/.web-XXXXXX")"
   (cd "$tmp" && unzip -q "$jar" 'web/*') || { rm -rf "$tmp"; die "could not unpack the dashboard from $jar"; }
-  rm -rf "$WEB"
+  rm -rf "$WEB" "$stamp"
   mv "$tmp/web" "$WEB"
   rm -rf "$tmp"
   echo "$want" > "$stamp"

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { Configuration } from '../common/config/Configuration.js';
 import { parseTempDirectories } from '../common/config/ConfigurationUtils.js';
 import { HeartbeatManagerOptions, HighAvailabilityOptions, JobManagerOptions, ResourceManagerOptions, RestOptions, WebOptions } from '../common/config/options.js';
+import { IllegalConfigurationError } from '../common/errors.js';
 import { randomHex } from '../common/ids.js';
 import type { Logger } from '../common/Logger.js';
 import { bindToFirstFreePort, parsePortRange } from '../common/net/PortRange.js';
@@ -175,7 +176,7 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
     this.rest = new RestServerEndpoint(
       router,
       log.child('RestServerEndpoint'),
-      new StaticFileServer(WEB_DASHBOARD_DIR),
+      new StaticFileServer(dashboardDirectory(configuration)),
       restEndpointOptions(configuration),
       {
         isLeader: () => this.dispatcher.isLeader,
@@ -293,4 +294,14 @@ export class StandaloneSessionClusterEntrypoint implements LeaderContender {
     await Promise.all([this.rest.close(), shutdownServer(this.rpcServer)]);
     if (this.webTmpDir) rmSync(this.webTmpDir, { recursive: true, force: true });
   }
+}
+
+/** tsflink's dashboard, or the one web.dashboard.dir names (which must hold an index.html). */
+function dashboardDirectory(configuration: Configuration): string {
+  const configured = configuration.get(WebOptions.DASHBOARD_DIR);
+  if (configured === undefined) return WEB_DASHBOARD_DIR;
+  if (!existsSync(join(configured, 'index.html'))) {
+    throw new IllegalConfigurationError(`${WebOptions.DASHBOARD_DIR.key} '${configured}' holds no index.html: it must be a directory of web dashboard files.`);
+  }
+  return configured;
 }

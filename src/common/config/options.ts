@@ -109,6 +109,11 @@ export const WebOptions = {
   RESCALE_ENABLE: booleanOption('web.rescale.enable', { defaultValue: false, description: 'Allow rescaling through the web UI.' }),
   TMP_DIR: stringOption('web.tmpdir', { defaultValue: undefined, description: "Where the JobManager keeps uploaded programs when web.upload.dir is unset; the system's temp directory when unset." }),
   UPLOAD_DIR: stringOption('web.upload.dir', { defaultValue: undefined, description: 'Where uploaded job programs are stored; a new temporary directory when unset.' }),
+  DASHBOARD_DIR: stringOption('web.dashboard.dir', {
+    defaultValue: undefined,
+    description:
+      "tsflink's own: a directory of web dashboard files served instead of tsflink's dashboard, e.g. Apache Flink 1.20's own (flink-runtime-web's web/ folder; bin/flink-stock.sh web-dir). It must hold an index.html.",
+  }),
   ACCESS_CONTROL_ALLOW_ORIGIN: stringOption('web.access-control-allow-origin', {
     defaultValue: undefined,
     description:

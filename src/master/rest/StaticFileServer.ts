@@ -10,6 +10,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=UTF-8',
+  '.xml': 'application/xml',
   '.map': 'application/json; charset=UTF-8',
 };
 
