@@ -32,8 +32,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `stock-dashboard-${name}.png`), fullPage: true });
 }
 
+/** The page's text; the non-breaking spaces of the dashboard's code editor (logs, thread dumps) as spaces. */
 async function pageText(page: Page): Promise<string> {
-  return (await page.locator('body').textContent()) ?? '';
+  return ((await page.locator('body').textContent()) ?? '').replace(/\u00a0/g, ' ');
 }
 
 t.test("Flink 1.20's own dashboard against tsflink", { skip: chromiumMissing() ?? false }, async (t) => {
@@ -82,6 +83,23 @@ t.test("Flink 1.20's own dashboard against tsflink", { skip: chromiumMissing() ?
 
   await visit('overview', 'Click Event Count', 'the overview lists the job');
   await visit(`job/running/${jobId}/overview`, 'ClickEvent Counter', "the job's page shows its vertices");
+  const tmPath = `task-manager/${encodeURIComponent(tm.resourceId)}`;
+  const pages: Array<[string, string | RegExp]> = [
+    [`job/running/${jobId}/exceptions`, 'No Root Exception'],
+    [`job/running/${jobId}/timeline`, 'Vertex TimeLine'],
+    [`job/running/${jobId}/checkpoints`, /Completed: [1-9]/],
+    [`job/running/${jobId}/configuration`, 'Execution Configuration'],
+    [`job/running/${jobId}/overview/${counter}/subtasks`, 'ClickEvent Counter'],
+    [`job/running/${jobId}/overview/${counter}/backpressure`, 'Backpressured (max)'],
+    [`job/running/${jobId}/overview/${counter}/watermarks`, 'Low Watermark'],
+    ['task-manager', tm.resourceId],
+    [`${tmPath}/logs`, 'Starting taskexecutor'],
+    ['job-manager/metrics', 'JVM Metaspace'],
+    ['job-manager/logs', 'Starting standalonesession'],
+    ['job-manager/log', /standalonesession-\d+-.*\.log/],
+    ['job/completed', 'Completed Jobs'],
+  ];
+  for (const [route, expected] of pages) await visit(route, expected, `#/${route}`);
   await visit(`job/running/${jobId}/overview/${counter}/flamegraph`, /Measurement: \d+/, "the counter's flame graph, once sampled");
   // d3-flame-graph grows the frames in a transition: drawn once the root spans the graph.
   await waitFor('the flame graph drawn', async () => {
@@ -95,8 +113,8 @@ t.test("Flink 1.20's own dashboard against tsflink", { skip: chromiumMissing() ?
   t.match(await pageText(page), `Node.js ${process.version}`, 'and its environment (the JVM section)');
   await visit('job-manager/thread-dump', /"main"\s+Id=\d+\s+RUNNABLE/, "the JobManager's thread dump");
   await screenshot(page, 'jobmanager-thread-dump');
-  await visit(`task-manager/${encodeURIComponent(tm.resourceId)}/thread-dump`, /"ClickEvent\s+Source\s+\(1\/1\)#0"\s+Id=\d+\s+RUNNABLE/, "the TaskManager's thread dump");
-  await visit(`task-manager/${encodeURIComponent(tm.resourceId)}/metrics`, /Metaspace/, "the TaskManager's memory");
+  await visit(`${tmPath}/thread-dump`, /"ClickEvent\s+Source\s+\(1\/1\)#0"\s+Id=\d+\s+RUNNABLE/, "the TaskManager's thread dump");
+  await visit(`${tmPath}/metrics`, /Metaspace/, "the TaskManager's memory");
   t.notMatch(await pageText(page), 'NaN', 'no figure is NaN');
   await screenshot(page, 'taskmanager-metrics');
 

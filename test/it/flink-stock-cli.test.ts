@@ -85,6 +85,10 @@ t.test("Flink 1.20's own CLI: list, savepoint, checkpoint, stop, stop --drain, a
   t.equal(checkpoint.code, 0, checkpoint.stderr);
   t.match(checkpoint.stdout, new RegExp(`^Triggering checkpoint for job ${jobId}\\.\\nWaiting for response\\.\\.\\.\\nCheckpoint \\d+ for job ${jobId} completed\\.\\nYou can resume your program from this checkpoint with the run command\\.\\n$`));
 
+  const full = await cli(['checkpoint', '-full', jobId]);
+  t.equal(full.code, 0, full.stderr);
+  t.match(full.stdout, new RegExp(`^Triggering checkpoint for job ${jobId}\\.\\nWaiting for response\\.\\.\\.\\nCheckpoint\\(FULL\\) \\d+ for job ${jobId} completed\\.\\nYou can resume your program from this checkpoint with the run command\\.\\n$`));
+
   // A failed asynchronous operation: Flink's client reads the cause from the Java-serialized SerializedThrowable. Had it
   // failed to, it would poll until client.timeout (10 s here) and print a TimeoutException instead of the cause.
   const missing = join(cluster.dir, 'no-such-savepoint');
