@@ -4,6 +4,7 @@ import { storeJobModule } from '../common/jobModules.js';
 import type { LeaderRetrievalService } from '../highavailability/HighAvailabilityServices.js';
 import type { Logger } from '../common/Logger.js';
 import { readLogFile, type LogFileLocation } from '../common/process/LogFileLocation.js';
+import { MAX_SAMPLING_DURATION_MS } from '../common/process/StackSampling.js';
 import { threadDump, type ThreadDumpInfo, type WorkerThreadDescription } from '../common/process/ThreadDump.js';
 import type { ScheduledExecutor, ScheduledTask } from '../common/time/ScheduledExecutor.js';
 import type { ExecutionState, JobMasterGateway, TaskExecutorIdentity } from '../master/jobmaster/JobMasterGateway.js';
@@ -23,15 +24,14 @@ import { TaskSlotTable } from './slot/TaskSlotTable.js';
 import { isEnded, Task, type TaskState } from './task/Task.js';
 import type { TaskThreadPool } from './task/TaskThreadPool.js';
 import type { SerializedFailure, TaskThreadDescriptor } from './task/thread-protocol.js';
-import {
-  MAX_SAMPLING_DURATION_MS,
-  type ChannelDescriptor,
-  type CheckpointTrigger,
-  type FencedTaskExecutorGateway,
-  type LogFileRequest,
-  type LogInfo,
-  type SubtaskStackSamples,
-  type TaskDeploymentDescriptor,
+import type {
+  ChannelDescriptor,
+  CheckpointTrigger,
+  FencedTaskExecutorGateway,
+  LogFileRequest,
+  LogInfo,
+  SubtaskStackSamples,
+  TaskDeploymentDescriptor,
 } from './TaskExecutorGateway.js';
 import { secretsEqual } from '../common/security/secrets.js';
 

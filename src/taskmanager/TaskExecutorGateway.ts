@@ -54,13 +54,10 @@ export interface TaskExecutorGateway {
   requestThreadDump(stackTraceMaxDepth: number): Promise<ThreadDumpInfo>;
   /**
    * On-CPU stack samples of the threads of those of `attemptIds` that run here, each sampled for `durationMs` (at most
-   * MAX_SAMPLING_DURATION_MS; Flink's requestThreadInfoSamples, for flame graphs).
+   * MAX_SAMPLING_DURATION_MS of common/process/StackSampling; Flink's requestThreadInfoSamples, for flame graphs).
    */
   requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]>;
 }
-
-/** The longest sampling of a subtask's thread a TaskExecutor does for one request. */
-export const MAX_SAMPLING_DURATION_MS = 10_000;
 
 export interface SubtaskStackSamples {
   attemptId: string;

@@ -6,7 +6,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster, type ClusterProcess } from '../testing/TestingCluster.js';
-import { completedCheckpoints, createTopics, kafka, lostTaskManager, parseWindows, readCommitted, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
+import { completedCheckpoints, createTopics, kafka, lostTaskManager, parseWindows, readCommittedUntil, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -89,7 +89,7 @@ t.test('three kills of different TaskManagers in one run, exactly-once sink: eve
   // checkpoints complete, then read everything committed.
   const after = await completedCheckpoints(jm.restUrl, jobId);
   await waitFor('two more checkpoints', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= after + 2, { timeoutMs: 60_000 });
-  const records = parseWindows(await readCommitted(topics.output));
+  const records = parseWindows(await readCommittedUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) {
     const window = records.filter((r) => r.windowStart === windowStartText(w));
@@ -132,7 +132,7 @@ t.test('a TaskManager declared lost while still alive (SIGSTOP past heartbeat.ti
   const last = await completedCheckpoints(jm.restUrl, jobId);
   await waitFor('two more checkpoints', async () => (await completedCheckpoints(jm.restUrl, jobId)) >= last + 2, { timeoutMs: 60_000 });
 
-  const records = parseWindows(await readCommitted(topics.output));
+  const records = parseWindows(await readCommittedUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);
   t.same((await getJson(`${jm.restUrl}/jobs/${jobId}/metrics?get=numRestarts`)).body, [{ id: 'numRestarts', value: '1' }], 'what the old attempts reported after waking up changed nothing');

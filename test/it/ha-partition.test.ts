@@ -4,7 +4,7 @@
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from '../testing/clickEventCountUnderAttack.js';
-import { completedCheckpoints, expectExactWindows, parseWindows, readCommitted, submitJob, waitForRunning } from '../testing/jobs.js';
+import { completedCheckpoints, expectExactWindows, parseWindows, readCommittedUntil, submitJob, waitForRunning, windowsComplete } from '../testing/jobs.js';
 import { haClusterOnHosts } from '../testing/netns/hostServices.js';
 import { committedWindows, EVENTS_PER_WINDOW, restRole } from '../testing/ha.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
@@ -41,6 +41,6 @@ t.test('a TaskManager host cut off: the job recovers on the others; healed: noth
   expectExactWindows(t, parseWindows(await committedWindows('output', 5, kafka.bootstrapServers)), 5);
   await waitFor('the healed TaskManager registers again', async () => (await getJson(`${jm.restUrl}/overview`)).body.taskmanagers === 3, { timeoutMs: 90_000 });
   // What the cut-off subtasks may still hold open is fenced by the new attempts' transactions: nothing more appears.
-  const again = await readCommitted('output', { bootstrapServers: kafka.bootstrapServers, idleMs: 3000 });
+  const again = await readCommittedUntil('output', (values) => windowsComplete(parseWindows(values), 4), { bootstrapServers: kafka.bootstrapServers, idleMs: 3000 });
   expectExactWindows(t, parseWindows(again), 5);
 });

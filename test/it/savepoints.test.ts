@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, flinkCli as flink, parseWindows, readCommitted, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
+import { createTopics, flinkCli as flink, parseWindows, readCommittedUntil, readTopicUntil, submitJob, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -66,7 +66,7 @@ t.test('stop with savepoint, restore unchanged, stop, restore with -p 3 on 2 slo
   await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1));
   const completed = (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed;
   await waitFor('two more checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).body.counts.completed >= completed + 2, { timeoutMs: 60_000 });
-  const records = parseWindows(await readCommitted(topics.output));
+  const records = parseWindows(await readCommittedUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) {
     const window = records.filter((r) => r.windowStart === windowStartText(w));
@@ -205,7 +205,7 @@ t.test('rescale down 3 → 1 with stop and run -s, then `flink rescale -p 2`: ev
   await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1));
   const completed = (await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.counts.completed;
   await waitFor('two more checkpoints', async () => (await getJson(`${jm.restUrl}/jobs/${rescaledId}/checkpoints`)).body.counts.completed >= completed + 2, { timeoutMs: 60_000 });
-  const records = parseWindows(await readCommitted(topics.output));
+  const records = parseWindows(await readCommittedUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);
 

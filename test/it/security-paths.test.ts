@@ -10,7 +10,7 @@ import { Packr } from 'msgpackr';
 import t from 'tap';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
-import { completedCheckpoints, createTopics, flinkCli as flink, parseWindows, readCommitted, readTopicUntil, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
+import { completedCheckpoints, createTopics, flinkCli as flink, parseWindows, readCommittedUntil, readTopicUntil, waitForRunning, windowsComplete, windowStartText } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -157,7 +157,7 @@ t.test('savepoint targets and disposal stay within bounds while ClickEventCount 
   // Exactly once all along.
   await generator;
   await readTopicUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1), 120_000);
-  const records = parseWindows(await readCommitted(topics.output));
+  const records = parseWindows(await readCommittedUntil(topics.output, (values) => windowsComplete(parseWindows(values), WINDOWS - 1)));
   t.ok(records.length > 0 && records.every((r) => r.count === 1000), 'every count is exactly 1000');
   for (let w = 0; w < WINDOWS - 1; w++) {
     t.equal(records.filter((r) => r.windowStart === windowStartText(w)).length, PAGES, `window ${w}: each page exactly once`);

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { CLICK_EVENT_COUNT_JOB } from './clickEventCountUnderAttack.js';
-import { completedCheckpoints, createTopics, PAGES, readCommitted, submitJob, waitForRunning } from './jobs.js';
+import { completedCheckpoints, createTopics, PAGES, readCommittedUntil, submitJob, waitForRunning } from './jobs.js';
 import { testRun } from './testRun.js';
 import type { ClusterProcess, TestingCluster } from './TestingCluster.js';
 import { getJson, waitFor } from './waitFor.js';
@@ -60,14 +60,7 @@ export async function leadingJobManager<T extends { restUrl: string; process: { 
 
 /** Waits until every closed window of `windows` written ones is committed in `topic` (read_committed); resolves with the records. */
 export async function committedWindows(topic: string, windows: number, bootstrapServers?: string): Promise<string[]> {
-  return waitFor(
-    'every closed window committed',
-    async () => {
-      const values = await readCommitted(topic, { idleMs: 3000, ...(bootstrapServers ? { bootstrapServers } : {}) });
-      return values.length >= (windows - 1) * PAGES.length ? values : undefined;
-    },
-    { timeoutMs: 180_000, intervalMs: 1000 },
-  );
+  return readCommittedUntil(topic, (values) => values.length >= (windows - 1) * PAGES.length, { idleMs: 3000, ...(bootstrapServers ? { bootstrapServers } : {}) });
 }
 
 type JobManager = Awaited<ReturnType<TestingCluster['startJobManager']>>;

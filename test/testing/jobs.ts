@@ -113,6 +113,25 @@ export async function readCommitted(
   return stdout.split('\n').filter((line) => line !== '');
 }
 
+/**
+ * readCommitted until `accept` holds for what it read, each time from the beginning: one read ends when nothing arrives
+ * for `idleMs`, which a console consumer slow to join (a loaded machine) can take for the end of the topic.
+ */
+export async function readCommittedUntil(
+  topic: string,
+  accept: (values: string[]) => boolean,
+  options: { idleMs?: number; bootstrapServers?: string } = {},
+): Promise<string[]> {
+  return waitFor(
+    `the records committed in ${topic}`,
+    async () => {
+      const values = await readCommitted(topic, options);
+      return accept(values) ? values : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+}
+
 /** What a CLI run printed and its exit code. */
 export interface CliRun {
   code: number;

@@ -2,7 +2,9 @@ import type { Configuration } from '../../common/config/Configuration.js';
 import { RestOptions } from '../../common/config/options.js';
 import type { Logger } from '../../common/Logger.js';
 import type { Clock } from '../../common/time/Clock.js';
-import { MAX_SAMPLING_DURATION_MS, type SubtaskStackSamples } from '../../taskmanager/TaskExecutorGateway.js';
+import { IllegalConfigurationError } from '../../common/errors.js';
+import { MAX_SAMPLING_DURATION_MS } from '../../common/process/StackSampling.js';
+import type { SubtaskStackSamples } from '../../taskmanager/TaskExecutorGateway.js';
 import type { Execution, ExecutionJobVertex } from '../executiongraph/ExecutionGraph.js';
 
 /** Flink's flame graph types: on-CPU (the threads' busy stacks), off-CPU (their idle time), or both. */
@@ -40,12 +42,18 @@ export interface FlameGraphConfig {
   stackDepth: number;
 }
 
+/** The rest.flamegraph.* keys; a sampling longer than the TaskExecutors do (MAX_SAMPLING_DURATION_MS) is refused. */
 export function flameGraphConfig(configuration: Configuration): FlameGraphConfig {
   const duration = configuration.get(RestOptions.FLAMEGRAPH_NUM_SAMPLES) * configuration.get(RestOptions.FLAMEGRAPH_DELAY);
+  if (!(duration >= 1 && duration <= MAX_SAMPLING_DURATION_MS)) {
+    throw new IllegalConfigurationError(
+      `${RestOptions.FLAMEGRAPH_NUM_SAMPLES.key} × ${RestOptions.FLAMEGRAPH_DELAY.key} is ${duration} ms; a flame graph's sampling lasts 1 ms to ${MAX_SAMPLING_DURATION_MS / 1000} s.`,
+    );
+  }
   return {
     refreshIntervalMs: configuration.get(RestOptions.FLAMEGRAPH_REFRESH_INTERVAL),
     cleanupIntervalMs: configuration.get(RestOptions.FLAMEGRAPH_CLEANUP_INTERVAL),
-    samplingDurationMs: Math.max(1, Math.min(MAX_SAMPLING_DURATION_MS, duration)),
+    samplingDurationMs: duration,
     stackDepth: Math.max(1, configuration.get(RestOptions.FLAMEGRAPH_STACK_DEPTH)),
   };
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
+import { Configuration } from '../../../../src/common/config/Configuration.js';
 import { ExecutionJobVertex } from '../../../../src/master/executiongraph/ExecutionGraph.js';
-import { flameGraphTree, VertexFlameGraphStatsTracker, type FlameGraphConfig } from '../../../../src/master/rest/VertexFlameGraphStatsTracker.js';
+import { flameGraphConfig, flameGraphTree, VertexFlameGraphStatsTracker, type FlameGraphConfig } from '../../../../src/master/rest/VertexFlameGraphStatsTracker.js';
 import type { SubtaskStackSamples } from '../../../../src/taskmanager/TaskExecutorGateway.js';
 import { clickEventCountShape, jobGraphOf } from '../../../testing/runtime/jobGraphs.js';
 import { TestingTaskExecutorGateway } from '../../../testing/runtime/TestingTaskExecutorGateway.js';
@@ -114,4 +115,11 @@ t.test('a vertex without running subtasks is not sampled', async (t) => {
   const tracker = new VertexFlameGraphStatsTracker(CONFIG, new ManualClock(), testingLogger().log);
   t.same(tracker.flameGraph(JOB, vertex, 'ON_CPU', undefined), { endTimestamp: -3 });
   t.same(gateway.samplings, []);
+});
+
+t.test("the sampling's length comes from rest.flamegraph.num-samples × delay-between-samples, at most 10 s", async (t) => {
+  const config = (entries: Record<string, string>) => flameGraphConfig(new Configuration(Object.entries(entries)));
+  t.match(config({}), { samplingDurationMs: 5000, refreshIntervalMs: 60_000, cleanupIntervalMs: 600_000, stackDepth: 100 }, "Flink's defaults: 100 × 50 ms");
+  t.equal(config({ 'rest.flamegraph.num-samples': '20', 'rest.flamegraph.delay-between-samples': '100 ms' }).samplingDurationMs, 2000);
+  t.throws(() => config({ 'rest.flamegraph.num-samples': '1000' }), /rest\.flamegraph\.num-samples × rest\.flamegraph\.delay-between-samples is 50000 ms; a flame graph's sampling lasts 1 ms to 10 s\./);
 });
