@@ -50,15 +50,13 @@ export function describeError(error: unknown, depth = 0): ThrowableDescription {
     return { className: 'org.apache.flink.util.FlinkException', message: text, stackTrace: `org.apache.flink.util.FlinkException: ${text}`, frames: [] };
   }
   const className = javaClassNameOf(error);
-  const header = `${className}: ${error.message}`;
-  const stack = error.stack ?? '';
-  const frameLines = stack.split('\n').filter((line) => /^\s+at /.test(line));
-  const description: ThrowableDescription = {
-    className,
-    message: error.message,
-    stackTrace: [header, ...frameLines.map((line) => `\t${line.trim()}`)].join('\n') + '\n',
-    frames: frameLines.map(parseFrame),
-  };
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map(parseFrame);
+  // As Java prints a trace, and with file names only: where tsflink is installed is none of a REST client's business.
+  const lines = [`${className}: ${error.message}`, ...frames.map((f) => `\tat ${f.declaringClass}.${f.methodName}(${f.fileName ?? 'Unknown Source'}${f.lineNumber >= 0 ? `:${f.lineNumber}` : ''})`)];
+  const description: ThrowableDescription = { className, message: error.message, stackTrace: `${lines.join('\n')}\n`, frames };
   if (error.cause !== undefined && error.cause !== null && depth < MAX_CAUSES) description.cause = describeError(error.cause, depth + 1);
   return description;
 }
