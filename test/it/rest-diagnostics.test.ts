@@ -35,8 +35,12 @@ t.test('environment, configuration, thread dumps and flame graphs of a running C
     '--output-topic',
     topics.output,
   ]);
-  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: 40 });
-  t.teardown(() => generator.catch(() => undefined));
+  const stopGenerator = new AbortController();
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: undefined }, stopGenerator.signal);
+  t.teardown(async () => {
+    stopGenerator.abort();
+    await generator.catch(() => undefined);
+  });
   await waitForRunning(url, jobId, 3);
 
   const environment = (await getJson(`${url}/jobmanager/environment`)).body;
