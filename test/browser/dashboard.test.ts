@@ -5,9 +5,8 @@ import t from 'tap';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { chromiumMissing, launchChromium, parseCount, textsOf, waitForTexts } from '../testing/browser.js';
-import { createTopics, jobStatus, submitJob, waitForRunning } from '../testing/jobs.js';
+import { createTopics, generateWhileTestRuns, jobStatus, submitJob, waitForRunning } from '../testing/jobs.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
@@ -68,12 +67,7 @@ t.test('web dashboard in chromium against a real cluster', { skip: chromiumMissi
   const topics = await createTopics('dashboard');
   const jobArgs = ['--bootstrap.servers', bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing'];
   const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, jobArgs, 1);
-  const stopGenerator = new AbortController();
-  const generator = runGenerator({ bootstrapServers, topic: topics.input, rate: 1000, maxWindows: undefined }, stopGenerator.signal);
-  t.teardown(async () => {
-    stopGenerator.abort();
-    await generator.catch(() => undefined);
-  });
+  generateWhileTestRuns(t, topics.input, 1000);
   await waitForRunning(jm.restUrl, jobId, 3);
 
   const browser = await launchChromium();

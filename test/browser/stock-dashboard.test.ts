@@ -8,9 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { chromiumMissing, launchChromium } from '../testing/browser.js';
-import { createTopics, submitJob, waitForRunning } from '../testing/jobs.js';
+import { createTopics, generateWhileTestRuns, submitJob, waitForRunning } from '../testing/jobs.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
@@ -49,12 +48,7 @@ t.test("Flink 1.20's own dashboard against tsflink", { skip: chromiumMissing() ?
   const tm = await cluster.startTaskManager(jm.rpcPort, ['-D', 'taskmanager.numberOfTaskSlots=3']);
   const topics = await createTopics('stock-dashboard');
   const jobId = await submitJob(jm.restUrl, CLICK_EVENT_COUNT, ['--bootstrap.servers', bootstrapServers, '--input-topic', topics.input, '--output-topic', topics.output, '--event-time', '--checkpointing'], 1);
-  const stopGenerator = new AbortController();
-  const generator = runGenerator({ bootstrapServers, topic: topics.input, rate: 1000, maxWindows: undefined }, stopGenerator.signal);
-  t.teardown(async () => {
-    stopGenerator.abort();
-    await generator.catch(() => undefined);
-  });
+  generateWhileTestRuns(t, topics.input, 1000);
   await waitForRunning(jm.restUrl, jobId, 3);
   const vertices = (await getJson(`${jm.restUrl}/jobs/${jobId}`)).body.vertices as Array<{ id: string; name: string }>;
   const counter = vertices.find((v) => v.name === 'ClickEvent Counter')!.id;

@@ -3,9 +3,8 @@
 // TaskManager), and flame graphs sampled by V8's profiler in the subtasks' threads.
 import t from 'tap';
 import { join } from 'node:path';
-import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { TestingCluster } from '../testing/TestingCluster.js';
-import { createTopics, submitJob, waitForRunning } from '../testing/jobs.js';
+import { createTopics, generateWhileTestRuns, submitJob, waitForRunning } from '../testing/jobs.js';
 import { REPO_ROOT, testRun } from '../testing/testRun.js';
 import { getJson, waitFor } from '../testing/waitFor.js';
 
@@ -35,12 +34,7 @@ t.test('environment, configuration, thread dumps and flame graphs of a running C
     '--output-topic',
     topics.output,
   ]);
-  const stopGenerator = new AbortController();
-  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic: topics.input, rate: 2000, maxWindows: undefined }, stopGenerator.signal);
-  t.teardown(async () => {
-    stopGenerator.abort();
-    await generator.catch(() => undefined);
-  });
+  generateWhileTestRuns(t, topics.input, 2000);
   await waitForRunning(url, jobId, 3);
 
   const environment = (await getJson(`${url}/jobmanager/environment`)).body;

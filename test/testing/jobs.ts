@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { runGenerator } from '../../src/client/generator/ClickEventGenerator.js';
 import { Kafka, logLevel, type Consumer } from '../../src/connectors/kafka/kafkajs.js';
 import type { Test } from 'tap';
 import { clusterProcessEnv, type TestingCluster } from './TestingCluster.js';
@@ -31,6 +32,16 @@ export async function createTopics(prefix: string, partitions = 2): Promise<{ in
     await admin.disconnect();
   }
   return topics;
+}
+
+/** Click events written into `topic` at `rate` per second for as long as the test runs (stopped at its teardown). */
+export function generateWhileTestRuns(t: Test, topic: string, rate: number): void {
+  const stop = new AbortController();
+  const generator = runGenerator({ bootstrapServers: testRun().kafka.bootstrapServers, topic, rate, maxWindows: undefined }, stop.signal);
+  t.teardown(async () => {
+    stop.abort();
+    await generator.catch(() => undefined);
+  });
 }
 
 /** Uploads a job file through POST /jars/upload and runs it; resolves with the job id. */
