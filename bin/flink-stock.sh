@@ -22,11 +22,16 @@ PID_FILE=/dev/null
 
 die() { echo "flink-stock.sh: $*" >&2; exit 1; }
 
+# The jars, then the dashboard's web/ folder unpacked from flink-runtime-web (once per pom; concurrent callers, such as
+# two test files, wait for one another).
 fetch() {
   fetch_jars_of 'Apache Flink 1.20 client and dashboard'
   local stamp="$ROOT/flink-stock/.web.sha256" want
   want="$(cat "$LIBS/.pom.sha256")"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  exec 9>"$ROOT/flink-stock/web.lock"
+  flock 9
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then exec 9>&-; return 0; fi
   local jar; jar="$(ls "$LIBS"/flink-runtime-web-*.jar 2>/dev/null | head -n 1)"
   [[ -n "$jar" ]] || die "flink-runtime-web is missing from $LIBS"
   local tmp; tmp="$(mktemp -d "$ROOT/flink-stock/.web-XXXXXX")"
@@ -35,6 +40,7 @@ fetch() {
   mv "$tmp/web" "$WEB"
   rm -rf "$tmp"
   echo "$want" > "$stamp"
+  exec 9>&-
 }
 
 case "${1:-}" in
