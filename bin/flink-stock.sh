@@ -15,7 +15,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 POM="$ROOT/flink-stock/pom.xml"
 LIBS="$ROOT/flink-stock/libs"
 WEB="$ROOT/flink-stock/web"
-PID_FILE=/dev/null
 
 # shellcheck source=lib/jvm-service.sh
 . "$ROOT/bin/lib/jvm-service.sh"

@@ -233,13 +233,12 @@ export class TaskExecutor implements FencedTaskExecutorGateway {
     const byThread = new Map<number, Task>();
     for (const task of this.tasks.values()) if (task.threadId !== undefined) byThread.set(task.threadId, task);
     const workers = this.services.threads.threadInfos().map(({ threadId, utilization }): WorkerThreadDescription => {
-      const busy = `event loop utilization since the thread started: ${Math.round(utilization * 100)} %`;
       const task = byThread.get(threadId);
-      if (!task) return { threadId, name: `Task thread ${threadId}`, state: 'WAITING', details: ['idle: kept for the next subtask', busy] };
+      if (!task) return { threadId, name: `Task thread ${threadId}`, state: 'WAITING', details: ['idle: kept for the next subtask'], utilization };
       const d = task.descriptor;
-      return { threadId, name: task.displayName, state: 'RUNNABLE', details: [`subtask ${task.attemptId} ${task.state}`, `job ${d.jobId}, vertex ${d.vertexId}`, busy] };
+      return { threadId, name: task.displayName, state: 'RUNNABLE', details: [`subtask ${task.attemptId} ${task.state}`, `job ${d.jobId}, vertex ${d.vertexId}`], utilization };
     });
-    return threadDump(workers, Math.max(0, Math.min(stackTraceMaxDepth, 1024)));
+    return threadDump(workers, stackTraceMaxDepth);
   }
 
   async requestThreadInfoSamples(attemptIds: readonly string[], durationMs: number): Promise<SubtaskStackSamples[]> {

@@ -25,14 +25,19 @@ export interface WorkerThreadDescription {
   state: 'RUNNABLE' | 'WAITING';
   /** Lines after the header, e.g. `subtask state: RUNNING`. */
   details: string[];
+  /** How busy the thread's event loop has been since it started, 0..1 (Worker.performance.eventLoopUtilization). */
+  utilization: number;
 }
 
 /** Flink's `cluster.thread-dump.stacktrace-max-depth` default. */
 export const DEFAULT_STACK_DEPTH = 8;
+/** The most frames of the main thread a dump shows, whatever it is asked for (the depth may come over RPC). */
+const MAX_STACK_DEPTH = 1024;
 
 /** The dump of this process: the main thread, then `workers` by thread id. */
 export function threadDump(workers: readonly WorkerThreadDescription[], maxDepth = DEFAULT_STACK_DEPTH): ThreadDumpInfo {
-  return { threadInfos: [mainThreadInfo(maxDepth), ...[...workers].sort((a, b) => a.threadId - b.threadId).map(workerThreadInfo)] };
+  const depth = Math.max(0, Math.min(maxDepth, MAX_STACK_DEPTH));
+  return { threadInfos: [mainThreadInfo(depth), ...[...workers].sort((a, b) => a.threadId - b.threadId).map(workerThreadInfo)] };
 }
 
 function mainThreadInfo(maxDepth: number): ThreadInfo {
@@ -48,7 +53,11 @@ function mainThreadInfo(maxDepth: number): ThreadInfo {
 }
 
 function workerThreadInfo(worker: WorkerThreadDescription): ThreadInfo {
-  const lines = [`"${worker.name}" Id=${worker.threadId} ${worker.state}`, ...worker.details.map((d) => `\t- ${d}`)];
+  const lines = [
+    `"${worker.name}" Id=${worker.threadId} ${worker.state}`,
+    ...worker.details.map((d) => `\t- ${d}`),
+    `\t- event loop utilization since the thread started: ${Math.round(worker.utilization * 100)} %`,
+  ];
   return { threadName: worker.name, stringifiedThreadInfo: `${lines.join('\n')}\n\n` };
 }
 

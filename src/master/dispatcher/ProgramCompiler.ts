@@ -115,7 +115,8 @@ export class ProgramCompiler {
       threadId: worker.threadId,
       name: `program ${name}`,
       state: 'RUNNABLE' as const,
-      details: [`running main() to build the job graph`, `event loop utilization ${utilization(worker)}`],
+      details: ['running main() to build the job graph'],
+      utilization: worker.performance.eventLoopUtilization().utilization,
     }));
   }
 
@@ -209,9 +210,4 @@ function remoteError(message: string, stack: string | undefined): Error {
   const error = new Error(message);
   if (stack !== undefined) error.stack = stack;
   return error;
-}
-
-/** A worker thread's event loop utilization since it started, as a percentage. */
-function utilization(worker: Worker): string {
-  return `${Math.round(worker.performance.eventLoopUtilization().utilization * 100)} %`;
 }

@@ -93,7 +93,11 @@ export class VertexFlameGraphStatsTracker {
     if (running.length === 0) return;
     this.sampling.add(key);
     const byTaskExecutor = new Map<string, Execution[]>();
-    for (const e of running) byTaskExecutor.set(e.location!.resourceId, [...(byTaskExecutor.get(e.location!.resourceId) ?? []), e]);
+    for (const e of running) {
+      const executions = byTaskExecutor.get(e.location!.resourceId);
+      if (executions) executions.push(e);
+      else byTaskExecutor.set(e.location!.resourceId, [e]);
+    }
     const indexOf = new Map(running.map((e) => [e.attemptId, e.subtaskIndex]));
     const requests = [...byTaskExecutor.values()].map((executions) =>
       executions[0]!.location!.gateway.requestThreadInfoSamples(
